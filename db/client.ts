@@ -1,0 +1,148 @@
+/**
+ * Opens the store: postgres.js against a real PostgreSQL when a URL is given, PGlite on disk
+ * (the embedded default) otherwise. Both run the same drizzle schema and the same migrations,
+ * applied on open. Nothing happens at import.
+ *
+ * PGlite is one in-process database: two instances on one directory would corrupt it. So an
+ * embedded store is shared per process and data directory (kept on globalThis, because the
+ * portal's server bundle carries its own copy of this module), and reference-counted: the last
+ * `close()` closes it. postgres.js stores are independent pools.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { type SQL, sql } from "drizzle-orm";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Database = ReturnType<typeof drizzlePostgres<typeof schema>>;
+/** A database handle or an open transaction; helpers that write take either. */
+export type Executor = Database | Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+export interface Store {
+  db: Database;
+  kind: "postgres" | "pglite";
+  /** Runs raw SQL and returns its rows, whichever driver is underneath. */
+  rows<T = Record<string, unknown>>(query: SQL, executor?: Executor): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** A postgres:// URL; without it the embedded PGlite store is used. */
+  url?: string;
+  /** Where PGlite keeps its files (default `./.data/pglite`); `memory://` for a throw-away store. */
+  dataDir?: string;
+  /** Where the drizzle-kit migrations are (default `./db/migrations` under the working directory). */
+  migrationsFolder?: string;
+}
+
+export const DEFAULT_DATA_DIR = path.join(".data", "pglite");
+const MIGRATION_LOCK_ID = 7_447_001; // pg_advisory_lock key: one migrator at a time per database
+
+interface SharedPglite {
+  store: Store;
+  refs: number;
+  ready: Promise<void>;
+}
+const SHARED_KEY = Symbol.for("provtopia.store.pglite");
+function sharedPglites(): Map<string, SharedPglite> {
+  const g = globalThis as { [SHARED_KEY]?: Map<string, SharedPglite> };
+  g[SHARED_KEY] ??= new Map();
+  return g[SHARED_KEY];
+}
+
+/**
+ * Opens (and migrates) the store. Throws if the database cannot be reached or a migration
+ * fails; the error's `cause` is the driver's.
+ */
+export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const migrationsFolder =
+    options.migrationsFolder ?? path.resolve(process.cwd(), "db", "migrations");
+  if (options.url) return openPostgres(options.url, migrationsFolder);
+  return openPglite(options.dataDir ?? DEFAULT_DATA_DIR, migrationsFolder);
+}
+
+async function openPostgres(url: string, migrationsFolder: string): Promise<Store> {
+  const client = postgres(url, { max: 10, idle_timeout: 20, onnotice: () => {} });
+  const db = drizzlePostgres(client, { schema });
+  try {
+    // Several processes (bridge, portal, tests) may start at once: one migrator at a time,
+    // serialised by a session-level advisory lock held on a reserved connection.
+    const lock = await client.reserve();
+    try {
+      await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+      await migratePostgres(db, { migrationsFolder });
+    } finally {
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+      lock.release();
+    }
+  } catch (error) {
+    await client.end({ timeout: 1 });
+    throw new Error(`couldn't open the PostgreSQL store at ${redact(url)}`, { cause: error });
+  }
+  return {
+    db,
+    kind: "postgres",
+    async rows<T>(query: SQL, executor: Executor = db) {
+      return (await executor.execute(query)) as unknown as T[];
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openPglite(dataDir: string, migrationsFolder: string): Promise<Store> {
+  const key = dataDir.startsWith("memory://") ? dataDir : path.resolve(dataDir);
+  const shared = sharedPglites();
+  const existing = shared.get(key);
+  if (existing) {
+    existing.refs += 1;
+    await existing.ready;
+    return existing.store;
+  }
+  if (!key.startsWith("memory://")) mkdirSync(key, { recursive: true });
+  const client = new PGlite(key);
+  // PGlite's drizzle type differs only in its driver generics; the query API is the same.
+  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  const entry: SharedPglite = {
+    refs: 1,
+    ready: Promise.resolve(),
+    store: {
+      db,
+      kind: "pglite",
+      async rows<T>(query: SQL, executor: Executor = db) {
+        const result = (await executor.execute(query)) as unknown as { rows: T[] };
+        return result.rows;
+      },
+      async close() {
+        entry.refs -= 1;
+        if (entry.refs > 0) return;
+        shared.delete(key);
+        await client.close();
+      },
+    },
+  };
+  entry.ready = migratePglite(drizzlePglite(client, { schema }), { migrationsFolder }).catch(
+    async (error: unknown) => {
+      shared.delete(key);
+      await client.close();
+      throw new Error(`couldn't open the embedded store in ${key}`, { cause: error });
+    },
+  );
+  shared.set(key, entry);
+  await entry.ready;
+  return entry.store;
+}
+
+/** Hides the password in a connection URL before it goes into a message. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
+/** `select 1`, for health checks. */
+export async function pingStore(store: Store): Promise<void> {
+  await store.rows(sql`select 1 as ok`);
+}

@@ -1,0 +1,4 @@
+// The one barrel: drizzle needs the whole schema in one object.
+export * from "./auth";
+export * from "./gdpr";
+export * from "./prov";

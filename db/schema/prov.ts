@@ -1,0 +1,116 @@
+/**
+ * The provenance graph as received: capture hosts, nodes (entities, activities, agents) and
+ * relations, each keyed by its global external id (see db/prov/model.ts).
+ *
+ * Relations reference their ends by external id, not by foreign key: CamFlow streams edges
+ * before (or without) their vertices, so a relation may name a node that is not stored yet.
+ * Such a relation is "pending" until the node arrives; nothing is rewritten when it does.
+ * Writes are idempotent: the external id is unique and re-delivered elements change nothing.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { bytea } from "./columns";
+import { NODE_KINDS, RELATION_KINDS } from "../prov/model";
+import { services } from "./gdpr";
+
+export const nodeKind = pgEnum("node_kind", NODE_KINDS);
+export const relationKind = pgEnum("relation_kind", RELATION_KINDS);
+
+/** A machine or application that reports provenance (CamFlow machine id, MQTT topic, token, --host). */
+export const hosts = pgTable("hosts", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const provNodes = pgTable(
+  "prov_nodes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    extId: text("ext_id").notNull(),
+    kind: nodeKind("kind").notNull(),
+    provType: text("prov_type"),
+    label: text("label"),
+    attributes: jsonb("attributes").notNull().default(sql`'{}'::jsonb`),
+    /** The service this node belongs to, when app-level provenance says so (`gdpr:service`). */
+    serviceId: integer("service_id").references(() => services.id, { onDelete: "set null" }),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("prov_nodes_ext_id_key").on(t.extId),
+    index("prov_nodes_service_id_idx").on(t.serviceId),
+  ],
+);
+
+/** Which hosts reported a node: the same id from two hosts is one node seen twice. */
+export const provNodeHosts = pgTable(
+  "prov_node_hosts",
+  {
+    nodeId: bigint("node_id", { mode: "number" })
+      .notNull()
+      .references(() => provNodes.id, { onDelete: "cascade" }),
+    hostId: integer("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.nodeId, t.hostId] }),
+    index("prov_node_hosts_host_id_idx").on(t.hostId),
+  ],
+);
+
+export const provRelations = pgTable(
+  "prov_relations",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    extId: text("ext_id").notNull(),
+    kind: relationKind("kind").notNull(),
+    /** The dependent end (PROV's first argument). */
+    fromExtId: text("from_ext_id").notNull(),
+    /** What the dependent end depends on; data flows from here to `fromExtId`. */
+    toExtId: text("to_ext_id").notNull(),
+    time: text("time"),
+    attributes: jsonb("attributes").notNull().default(sql`'{}'::jsonb`),
+    hostId: integer("host_id").references(() => hosts.id, { onDelete: "set null" }),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("prov_relations_ext_id_key").on(t.extId),
+    index("prov_relations_from_ext_id_idx").on(t.fromExtId),
+    index("prov_relations_to_ext_id_idx").on(t.toExtId),
+    index("prov_relations_host_id_idx").on(t.hostId),
+  ],
+);
+
+/** A message the bridge could not read, kept whole with the reason, for the DPO to inspect. */
+export const quarantine = pgTable(
+  "quarantine",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    source: text("source").notNull(),
+    reason: text("reason").notNull(),
+    raw: bytea("raw").notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("quarantine_received_at_idx").on(t.receivedAt)],
+);
+
+export type Host = typeof hosts.$inferSelect;
+export type ProvNodeRow = typeof provNodes.$inferSelect;
+export type NewProvNodeRow = typeof provNodes.$inferInsert;
+export type ProvRelationRow = typeof provRelations.$inferSelect;
+export type NewProvRelationRow = typeof provRelations.$inferInsert;
+export type QuarantinedMessage = typeof quarantine.$inferSelect;
