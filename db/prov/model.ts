@@ -83,3 +83,16 @@ export interface ProvGraph {
   /** Capture host named inside the document (CamFlow's `cf:machine_id`), if any. */
   host: string | null;
 }
+
+/**
+ * The plain string of an attribute value: a string as is, a typed literal's `$`, a number or
+ * boolean as text, the first of an array. Null for anything else.
+ */
+export function plainString(value: JsonValue | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return value.length > 0 ? plainString(value[0]) : null;
+  const literal = value.$;
+  return literal === undefined ? null : plainString(literal);
+}

@@ -3,15 +3,7 @@
  * `<id>.<secret>`; only the id and SHA-256 of the secret are stored, so a read of this table
  * does not yield a usable token. Passwords are argon2id hashes.
  */
-import {
-  index,
-  integer,
-  pgEnum,
-  pgTable,
-  serial,
-  text,
-  timestamp,
-} from "drizzle-orm/pg-core";
+import { index, integer, pgEnum, pgTable, serial, text, timestamp } from "drizzle-orm/pg-core";
 import { bytea } from "./columns";
 import { subjects } from "./gdpr";
 

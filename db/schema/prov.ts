@@ -22,8 +22,8 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { bytea } from "./columns";
 import { NODE_KINDS, RELATION_KINDS } from "../prov/model";
+import { bytea } from "./columns";
 import { services } from "./gdpr";
 
 export const nodeKind = pgEnum("node_kind", NODE_KINDS);

@@ -1,0 +1,28 @@
+/** The portal's configuration, parsed once from the environment and frozen. */
+import { z } from "zod";
+
+const schema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+});
+
+export type PortalEnv = Readonly<z.infer<typeof schema>>;
+
+let parsed: PortalEnv | undefined;
+
+/** Throws a message naming each bad variable. */
+export function env(): PortalEnv {
+  if (!parsed) {
+    const cleaned = Object.fromEntries(
+      Object.entries(process.env).filter(([, value]) => value !== undefined && value !== ""),
+    );
+    const result = schema.safeParse(cleaned);
+    if (!result.success) {
+      const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+      throw new Error(`invalid portal configuration: ${problems.join("; ")}`);
+    }
+    parsed = Object.freeze(result.data);
+  }
+  return parsed;
+}

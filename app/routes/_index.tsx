@@ -1,0 +1,25 @@
+import type { MetaFunction } from "@remix-run/node";
+import { Link, useRouteLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import type { loader as rootLoader } from "../root";
+
+export const meta: MetaFunction = () => [{ title: "Provtopia" }];
+
+export default function Home() {
+  const { t } = useTranslation();
+  const root = useRouteLoaderData<typeof rootLoader>("root");
+  return (
+    <section className="page hero">
+      <h1>{t("home.title")}</h1>
+      <p className="lead">{t("home.lead")}</p>
+      <ul className="points">
+        <li>{t("home.pointSee")}</li>
+        <li>{t("home.pointWhy")}</li>
+        <li>{t("home.pointStop")}</li>
+      </ul>
+      <Link className="button" to={root?.user ? "/me" : "/login"}>
+        {root?.user ? t("nav.myData") : t("home.cta")}
+      </Link>
+    </section>
+  );
+}

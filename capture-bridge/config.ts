@@ -1,0 +1,39 @@
+/**
+ * The bridge's configuration: parsed once from the environment, frozen, and passed down.
+ * Nothing else in capture-bridge/ reads process.env. Every variable has a default that runs
+ * the embedded demo (PGlite store, in-process MQTT broker) with nothing installed.
+ */
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+const schema = z.object({
+  /** postgres:// URL of the store; unset = embedded PGlite under PGLITE_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+  /** mqtt:// URL of the broker capture hosts publish to; unset = start an embedded broker. */
+  MQTT_URL: z.string().url().optional(),
+  /** Port of the embedded broker (camflowd's default is 1883); a taken port falls back to a free one. */
+  MQTT_PORT: port.default(1883),
+  /** camflowd publishes to `<prefix>/<machine id>`. */
+  MQTT_TOPIC_PREFIX: z.string().min(1).default("camflow/provenance"),
+  /** HTTP port of the bridge (GET /healthz). */
+  BRIDGE_PORT: port.default(3001),
+  /** HTTP port of the portal when `provtopia start` serves it. */
+  PORT: port.default(3000),
+});
+
+export type BridgeConfig = Readonly<z.infer<typeof schema>>;
+
+/** Parses the environment; throws a message naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid configuration: ${problems.join("; ")}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,46 @@
+/**
+ * Seeds the demo once: the accounts go straight into the store; the provenance goes in the way
+ * real provenance does, published over MQTT to the bridge. Resolves once the bridge has stored
+ * every published document. A store that already has the demo accounts is left alone.
+ */
+import mqtt from "mqtt";
+import type { Store } from "../../db/client";
+import { createAccount, findUserByEmail } from "../../db/queries/users";
+import type { RunningBridge } from "../main";
+import { DEMO_ACCOUNTS, DEMO_DOCUMENTS } from "./demo-org";
+
+const SEED_TIMEOUT_MS = 30_000;
+const POLL_INTERVAL_MS = 50;
+
+export async function seedDemo(
+  store: Store,
+  bridge: RunningBridge,
+  topicPrefix: string,
+): Promise<"seeded" | "already-seeded"> {
+  const first = DEMO_ACCOUNTS[0];
+  if (first && (await findUserByEmail(store, first.email))) return "already-seeded";
+
+  const before = bridge.tally.documents + bridge.tally.quarantined;
+  const client = await mqtt.connectAsync(bridge.mqttUrl, {
+    clientId: `provtopia-seed-${process.pid}`,
+  });
+  try {
+    for (const { host, document } of DEMO_DOCUMENTS) {
+      await client.publishAsync(`${topicPrefix}/${host}`, JSON.stringify(document), { qos: 1 });
+    }
+  } finally {
+    await client.endAsync();
+  }
+  const deadline = Date.now() + SEED_TIMEOUT_MS;
+  while (bridge.tally.documents + bridge.tally.quarantined < before + DEMO_DOCUMENTS.length) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the bridge stored ${bridge.tally.documents - before} of ${DEMO_DOCUMENTS.length} demo documents within ${SEED_TIMEOUT_MS} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  // Accounts last: their presence marks a complete seed.
+  for (const account of DEMO_ACCOUNTS) await createAccount(store, account);
+  return "seeded";
+}

@@ -1,0 +1,455 @@
+/**
+ * Reads one W3C PROV-JSON document (W3C Member Submission 2013, SUBM-prov-json-20130424) into a
+ * partial ProvGraph. Pure: no I/O, no clock; the same input and documentKey give the same graph.
+ *
+ * Read tolerantly, because real producers (CamFlow, the `prov` test suite) bend the format:
+ * - any key order; unknown top-level sections (CamFlow's stray `relation`, `message`) are ignored;
+ * - "scruffy" documents: an id may hold a JSON array of statements instead of one object;
+ * - the same node id may appear several times (array, several sections, several bundles): its
+ *   attributes are merged, later wins per key, array values are kept whole (never concatenated);
+ *   the node keeps the kind of the section it first appeared in;
+ * - relations never merge: each statement (and each member of a hadMember `prov:entity` array)
+ *   becomes its own ProvRelation. The first one emitted under an id keeps `<id>`, the n-th gets
+ *   `<id>#<n>` (n from 2, counted per document over emitted relations), so nothing is lost;
+ * - a relation statement missing one of its two endpoints (PROV's optional terms: wasGeneratedBy
+ *   without activity, wasStartedBy without trigger, ...) is dropped silently; it is not an error;
+ * - edges may name nodes that are not in the document (CamFlow streams): they are kept as is;
+ * - attribute values are kept as the JSON they are (typed literals `{"$","type","lang"}` and
+ *   CamFlow's nested `cf:address` objects stay objects); only endpoints leave `attributes`.
+ *
+ * Identity (see db/prov/model.ts): ids and endpoint references are qualified names, expanded to
+ * namespace URI + local part with the document's `prefix` section (bundles add their own on top
+ * of the outer ones; `default` expands unprefixed names). `prov:` and `xsd:` always expand to the
+ * W3C namespaces (a document cannot rebind them; CamFlow declares `prov` without its `#`).
+ * Kept exactly as written: `cf:` ids (CamFlow's ids are global already), bare numeric names
+ * (CamFlow legacy machine ids), and names whose prefix the document does not declare. Blank
+ * nodes `_:x` become `_:<first 16 chars of documentKey>:x`, stable per document.
+ *
+ * Shapes that make the document meaningless throw ProvFormatError (code "PROV_FORMAT") naming
+ * the section and id: a non-object document, section, bundle or statement (including null), a
+ * non-string prefix URI, an endpoint that is not a string (hadMember's `prov:entity` may also be
+ * an array of strings), an attribute value that is not JSON.
+ *
+ * `host` is CamFlow's `cf:machine_id` of the first statement (document order) that carries one:
+ * strings are kept as written ("cf:509509127"), numbers and digit strings become "cf:<n>".
+ */
+
+import { createHash } from "node:crypto";
+import {
+  type Attributes,
+  type JsonValue,
+  NODE_KINDS,
+  type NodeKind,
+  type ProvGraph,
+  type ProvNode,
+  type ProvRelation,
+  plainString,
+  RELATION_KINDS,
+  type RelationKind,
+} from "../../db/prov/model";
+
+export class ProvFormatError extends Error {
+  readonly code = "PROV_FORMAT";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProvFormatError";
+  }
+}
+
+export interface ParseOptions {
+  /** stable scope for blank-node ids, e.g. a sha256 of the raw message */
+  documentKey: string;
+}
+
+/** How many characters of the documentKey scope a blank node (64 bits of a hex sha256). */
+const BLANK_SCOPE_LENGTH = 16;
+
+/** Namespaces fixed by PROV-DM; they win over whatever a document declares for these prefixes. */
+const STANDARD_NAMESPACES: ReadonlyMap<string, string> = new Map([
+  ["prov", "http://www.w3.org/ns/prov#"],
+  ["xsd", "http://www.w3.org/2001/XMLSchema#"],
+]);
+
+/** Prefixes whose names are global ids already and are never expanded. */
+const VERBATIM_PREFIXES: ReadonlySet<string> = new Set(["cf"]);
+
+/** PROV-JSON endpoint keys per relation kind: [from (dependent), to (what it depends on)]. */
+const RELATION_ENDPOINTS: Readonly<Record<RelationKind, readonly [string, string]>> = {
+  used: ["prov:activity", "prov:entity"],
+  wasGeneratedBy: ["prov:entity", "prov:activity"],
+  wasInformedBy: ["prov:informed", "prov:informant"],
+  wasDerivedFrom: ["prov:generatedEntity", "prov:usedEntity"],
+  wasAssociatedWith: ["prov:activity", "prov:agent"],
+  wasAttributedTo: ["prov:entity", "prov:agent"],
+  actedOnBehalfOf: ["prov:delegate", "prov:responsible"],
+  wasStartedBy: ["prov:activity", "prov:trigger"],
+  wasEndedBy: ["prov:activity", "prov:trigger"],
+  wasInvalidatedBy: ["prov:entity", "prov:activity"],
+  wasInfluencedBy: ["prov:influencee", "prov:influencer"],
+  specializationOf: ["prov:specificEntity", "prov:generalEntity"],
+  alternateOf: ["prov:alternate1", "prov:alternate2"],
+  hadMember: ["prov:collection", "prov:entity"],
+  mentionOf: ["prov:specificEntity", "prov:generalEntity"],
+};
+
+/** Relation kinds whose `to` endpoint may be an array (one relation per member). */
+const MULTI_TARGET_KINDS: ReadonlySet<RelationKind> = new Set(["hadMember"]);
+
+const TIME_KEYS = ["prov:time", "prov:startTime", "prov:endTime"] as const;
+
+const NODE_KIND_SET: ReadonlySet<string> = new Set(NODE_KINDS);
+const RELATION_KIND_SET: ReadonlySet<string> = new Set(RELATION_KINDS);
+
+type JsonObject = { [key: string]: unknown };
+
+interface ParseState {
+  readonly blankScope: string;
+  readonly nodes: Map<string, { kind: NodeKind; attributes: Attributes }>;
+  readonly relations: ProvRelation[];
+  /** Relations emitted so far per relation id, for the `<id>#<n>` suffix. */
+  readonly emitted: Map<string, number>;
+  host: string | null;
+}
+
+/**
+ * Parses a PROV-JSON document already decoded from JSON.
+ * Requires a non-empty `options.documentKey` (throws TypeError otherwise).
+ * Throws ProvFormatError when the document's shape is wrong (see the module header).
+ */
+export function parseProvJson(doc: unknown, options: ParseOptions): ProvGraph {
+  if (typeof options.documentKey !== "string" || options.documentKey === "") {
+    throw new TypeError(
+      `parseProvJson: expected a non-empty documentKey, got ${describeValue(options.documentKey)}`,
+    );
+  }
+  if (!isJsonObject(doc)) {
+    throw new ProvFormatError(`PROV-JSON document: expected an object, got ${describeValue(doc)}`);
+  }
+  const state: ParseState = {
+    blankScope: options.documentKey.slice(0, BLANK_SCOPE_LENGTH),
+    nodes: new Map(),
+    relations: [],
+    emitted: new Map(),
+    host: null,
+  };
+  readDocument(doc, new Map(), "", state);
+
+  const nodes: ProvNode[] = [];
+  for (const [id, { kind, attributes }] of state.nodes) {
+    nodes.push({
+      id,
+      kind,
+      type: plainString(own(attributes, "prov:type")),
+      label: plainString(own(attributes, "prov:label")),
+      attributes,
+    });
+  }
+  return { nodes, relations: state.relations, host: state.host };
+}
+
+/**
+ * Parses PROV-JSON text: strips a UTF-8 BOM, decodes, then parseProvJson. `documentKey`
+ * defaults to the sha256 hex of `text` as given (with its BOM, i.e. of the raw UTF-8 bytes).
+ * Throws ProvFormatError when the text is not JSON (the SyntaxError is its `cause`) or when the
+ * document's shape is wrong.
+ */
+export function parseProvJsonText(text: string, options: Partial<ParseOptions> = {}): ProvGraph {
+  if (typeof text !== "string") {
+    throw new ProvFormatError(`PROV-JSON text: expected a string, got ${describeValue(text)}`);
+  }
+  const documentKey =
+    options.documentKey ?? createHash("sha256").update(text, "utf8").digest("hex");
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new ProvFormatError(
+        `PROV-JSON text: expected valid JSON, got a syntax error: ${error.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+  return parseProvJson(doc, { documentKey });
+}
+
+/** Reads one document or bundle body; `where` prefixes error messages ("" at top level). */
+function readDocument(
+  doc: JsonObject,
+  outerPrefixes: ReadonlyMap<string, string>,
+  where: string,
+  state: ParseState,
+): void {
+  // The prefix section may come after the sections that use it, so read it first.
+  const prefixes = readPrefixes(doc, outerPrefixes, where);
+  for (const [section, value] of Object.entries(doc)) {
+    if (section === "prefix") continue;
+    if (NODE_KIND_SET.has(section)) {
+      readNodeSection(section as NodeKind, value, prefixes, where, state);
+    } else if (RELATION_KIND_SET.has(section)) {
+      readRelationSection(section as RelationKind, value, prefixes, where, state);
+    } else if (section === "bundle") {
+      readBundleSection(value, prefixes, where, state);
+    }
+    // Any other section is not PROV-JSON (CamFlow's `relation`, `message`): ignored.
+  }
+}
+
+function readPrefixes(
+  doc: JsonObject,
+  outerPrefixes: ReadonlyMap<string, string>,
+  where: string,
+): ReadonlyMap<string, string> {
+  if (!Object.hasOwn(doc, "prefix")) return outerPrefixes;
+  const section = requireObject(doc.prefix, `${where}prefix`);
+  const prefixes = new Map(outerPrefixes);
+  for (const [name, uri] of Object.entries(section)) {
+    if (typeof uri !== "string") {
+      throw new ProvFormatError(
+        `${where}prefix ${quote(name)}: expected a string (namespace URI), got ${describeValue(uri)}`,
+      );
+    }
+    prefixes.set(name, uri);
+  }
+  return prefixes;
+}
+
+function readNodeSection(
+  kind: NodeKind,
+  value: unknown,
+  prefixes: ReadonlyMap<string, string>,
+  where: string,
+  state: ParseState,
+): void {
+  const section = requireObject(value, `${where}${kind}`);
+  for (const [key, element] of Object.entries(section)) {
+    const context = `${where}${kind} ${quote(key)}`;
+    const id = expandName(key, prefixes, state.blankScope);
+    // An id with an empty array of statements is still declared: it gets a node.
+    addNode(state, id, kind, {});
+    for (const statement of statementsOf(element, context)) {
+      noteHost(state, statement);
+      addNode(state, id, kind, copyAttributes(statement, context, []));
+    }
+  }
+}
+
+function readRelationSection(
+  kind: RelationKind,
+  value: unknown,
+  prefixes: ReadonlyMap<string, string>,
+  where: string,
+  state: ParseState,
+): void {
+  const section = requireObject(value, `${where}${kind}`);
+  const [fromKey, toKey] = RELATION_ENDPOINTS[kind];
+  for (const [key, element] of Object.entries(section)) {
+    const context = `${where}${kind} ${quote(key)}`;
+    const id = expandName(key, prefixes, state.blankScope);
+    for (const statement of statementsOf(element, context)) {
+      noteHost(state, statement);
+      const from = endpointName(statement, fromKey, context);
+      const to = MULTI_TARGET_KINDS.has(kind)
+        ? endpointMembers(statement, toKey, context)
+        : optionalList(endpointName(statement, toKey, context));
+      const attributes = copyAttributes(statement, context, [fromKey, toKey]);
+      const time = relationTime(attributes);
+      // A missing endpoint (or an empty member list) drops the statement, by design.
+      if (from === undefined || to.length === 0) continue;
+      const fromId = expandName(from, prefixes, state.blankScope);
+      to.forEach((target, index) => {
+        state.relations.push({
+          id: nextRelationId(state, id),
+          kind,
+          from: fromId,
+          to: expandName(target, prefixes, state.blankScope),
+          time,
+          attributes: index === 0 ? attributes : structuredClone(attributes),
+        });
+      });
+    }
+  }
+}
+
+function readBundleSection(
+  value: unknown,
+  prefixes: ReadonlyMap<string, string>,
+  where: string,
+  state: ParseState,
+): void {
+  const section = requireObject(value, `${where}bundle`);
+  for (const [key, body] of Object.entries(section)) {
+    const context = `${where}bundle ${quote(key)}`;
+    const content = requireObject(body, context);
+    // A bundle is itself an entity (PROV-DM 5.4.1), named in the enclosing document.
+    addNode(state, expandName(key, prefixes, state.blankScope), "entity", {});
+    // PROV does not nest bundles; if a producer does, reading them the same way loses nothing.
+    readDocument(content, prefixes, `${context} > `, state);
+  }
+}
+
+function addNode(state: ParseState, id: string, kind: NodeKind, attributes: Attributes): void {
+  const existing = state.nodes.get(id);
+  if (existing === undefined) {
+    state.nodes.set(id, { kind, attributes });
+  } else {
+    existing.attributes = { ...existing.attributes, ...attributes };
+  }
+}
+
+function nextRelationId(state: ParseState, id: string): string {
+  const n = (state.emitted.get(id) ?? 0) + 1;
+  state.emitted.set(id, n);
+  return n === 1 ? id : `${id}#${n}`;
+}
+
+/** One statement or a "scruffy" array of statements under one id. */
+function statementsOf(element: unknown, context: string): JsonObject[] {
+  if (!Array.isArray(element)) return [requireObject(element, context)];
+  return element.map((statement, index) =>
+    requireObject(statement, `${context} (statement ${index + 1} of ${element.length})`),
+  );
+}
+
+/** The name at one endpoint, or undefined when the statement leaves it out. */
+function endpointName(statement: JsonObject, key: string, context: string): string | undefined {
+  if (!Object.hasOwn(statement, key)) return undefined;
+  return requireName(statement[key], `${context}: ${key}`);
+}
+
+/** hadMember's members: one name or an array of names; empty when left out. */
+function endpointMembers(statement: JsonObject, key: string, context: string): string[] {
+  if (!Object.hasOwn(statement, key)) return [];
+  const value = statement[key];
+  if (!Array.isArray(value)) return [requireName(value, `${context}: ${key}`)];
+  return value.map((member, index) => requireName(member, `${context}: ${key}[${index}]`));
+}
+
+function optionalList(name: string | undefined): string[] {
+  return name === undefined ? [] : [name];
+}
+
+function requireName(value: unknown, context: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new ProvFormatError(
+      `${context}: expected a non-empty string (qualified name), got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+function requireObject(value: unknown, context: string): JsonObject {
+  if (!isJsonObject(value)) {
+    throw new ProvFormatError(`${context}: expected an object, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Expands a qualified name to its global id (rules in the module header). Requires that
+ * `prefixes` hold the document's declarations, including `default` when declared.
+ */
+function expandName(
+  name: string,
+  prefixes: ReadonlyMap<string, string>,
+  blankScope: string,
+): string {
+  const colon = name.indexOf(":");
+  if (colon === -1) {
+    if (/^[0-9]+$/.test(name)) return name;
+    const namespace = prefixes.get("default");
+    return namespace === undefined ? name : namespace + name;
+  }
+  const prefix = name.slice(0, colon);
+  const local = name.slice(colon + 1);
+  if (prefix === "_") return `_:${blankScope}:${local}`;
+  if (VERBATIM_PREFIXES.has(prefix)) return name;
+  const namespace = STANDARD_NAMESPACES.get(prefix) ?? prefixes.get(prefix);
+  return namespace === undefined ? name : namespace + local;
+}
+
+/** The statement's attributes, minus `omit`, as fresh JSON values. */
+function copyAttributes(
+  statement: JsonObject,
+  context: string,
+  omit: readonly string[],
+): Attributes {
+  const entries: [string, JsonValue][] = [];
+  for (const [key, value] of Object.entries(statement)) {
+    if (omit.includes(key)) continue;
+    entries.push([key, toJsonValue(value, `${context}: ${key}`)]);
+  }
+  // fromEntries defines own properties, so a key like "__proto__" stays an ordinary key.
+  return Object.fromEntries(entries);
+}
+
+function toJsonValue(value: unknown, context: string): JsonValue {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (Array.isArray(value)) {
+    return value.map((item, index) => toJsonValue(item, `${context}[${index}]`));
+  }
+  if (isJsonObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, toJsonValue(item, `${context}.${key}`)]),
+    );
+  }
+  throw new ProvFormatError(`${context}: expected a JSON value, got ${describeValue(value)}`);
+}
+
+function relationTime(attributes: Attributes): string | null {
+  for (const key of TIME_KEYS) {
+    // plainString (shared with the store) unwraps typed literals and takes an array's first value.
+    const time = plainString(own(attributes, key));
+    if (time !== null && time !== "") return time;
+  }
+  return null;
+}
+
+function noteHost(state: ParseState, statement: JsonObject): void {
+  if (state.host !== null || !Object.hasOwn(statement, "cf:machine_id")) return;
+  const raw = statement["cf:machine_id"];
+  const value = isJsonObject(raw) && Object.hasOwn(raw, "$") ? raw.$ : raw;
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) {
+    state.host = `cf:${value}`;
+  } else if (typeof value === "string" && value !== "") {
+    state.host = /^[0-9]+$/.test(value) ? `cf:${value}` : value;
+  }
+}
+
+function own(object: { readonly [key: string]: JsonValue }, key: string): JsonValue | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+function isJsonObject(value: unknown): value is JsonObject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function quote(name: string): string {
+  return JSON.stringify(name);
+}
+
+/** A short account of what came, for "expected X, got Y" messages. */
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  switch (typeof value) {
+    case "string":
+      return `string ${quote(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return `${typeof value} ${String(value)}`;
+    case "object":
+      return "a non-plain object";
+    default:
+      return typeof value;
+  }
+}

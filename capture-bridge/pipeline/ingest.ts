@@ -1,0 +1,87 @@
+/**
+ * The bridge's one path from a received message to the store, shared by every source (MQTT,
+ * files, later NATS and HTTP): decode, split into documents, parse, write. A document that
+ * cannot be read goes to quarantine with its reason and raw bytes; the documents around it
+ * are still stored. Only a failing database makes this throw, so a source can retry or stop.
+ */
+import { createHash } from "node:crypto";
+import type { Store } from "../../db/client";
+import { ingestGraph, quarantineMessage } from "../../db/prov/ingest";
+import { parseProvJson } from "../formats/prov-json";
+import { decodePayload, readDocuments } from "./decode";
+
+export interface Message {
+  /** Where it came from, for quarantine and logs: `mqtt:<topic>`, `file:<path>`. */
+  source: string;
+  /** The capture host that sent it, used when the document does not name one. */
+  host: string;
+  payload: Uint8Array;
+}
+
+/** Running totals over many messages; element counts are of distinct ids. */
+export class IngestTally {
+  readonly nodeIds = new Set<string>();
+  readonly relationIds = new Set<string>();
+  newElements = 0;
+  quarantined = 0;
+  documents = 0;
+
+  summary() {
+    return {
+      nodes: this.nodeIds.size,
+      relations: this.relationIds.size,
+      new: this.newElements,
+      quarantined: this.quarantined,
+    };
+  }
+}
+
+/** Stores what `message` carries and adds it to `tally`. Throws only if the store fails. */
+export async function ingestMessage(
+  store: Store,
+  message: Message,
+  tally: IngestTally = new IngestTally(),
+): Promise<IngestTally> {
+  let text: string;
+  try {
+    text = decodePayload(message.payload);
+  } catch (error) {
+    await quarantine(store, message, message.payload, error);
+    tally.quarantined += 1;
+    return tally;
+  }
+  const documents = readDocuments(text);
+  for (const document of documents) {
+    const raw = Buffer.from(document.text, "utf8");
+    if (!document.ok) {
+      await quarantineMessage(store, { source: message.source, reason: document.reason, raw });
+      tally.quarantined += 1;
+      continue;
+    }
+    let graph: ReturnType<typeof parseProvJson>;
+    try {
+      const documentKey = createHash("sha256").update(raw).digest("hex");
+      graph = parseProvJson(document.value, { documentKey });
+    } catch (error) {
+      await quarantine(store, message, raw, error);
+      tally.quarantined += 1;
+      continue;
+    }
+    const result = await ingestGraph(store, graph, graph.host ?? message.host);
+    for (const node of graph.nodes) tally.nodeIds.add(node.id);
+    for (const relation of graph.relations) tally.relationIds.add(relation.id);
+    tally.newElements += result.newNodes + result.newRelations;
+    tally.documents += 1;
+  }
+  return tally;
+}
+
+async function quarantine(
+  store: Store,
+  message: Message,
+  raw: Uint8Array,
+  error: unknown,
+): Promise<void> {
+  const reason = error instanceof Error ? error.message : String(error);
+  await quarantineMessage(store, { source: message.source, reason, raw });
+}
