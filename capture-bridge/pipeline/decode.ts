@@ -11,24 +11,33 @@ export class MessageDecodeError extends Error {
 
 const BOM = "\uFEFF";
 
-/** The message's text: plain UTF-8 JSON as is, base64 of zlib-deflated JSON inflated. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
+
+/**
+ * The message's text: UTF-8 as is (JSON, or a CamFlow log with its status lines), or, when the
+ * whole payload is base64, the zlib-compressed JSON it carries. Throws MessageDecodeError for
+ * bytes that are not UTF-8 and for base64 that does not inflate.
+ */
 export function decodePayload(payload: Uint8Array): string {
-  const text = Buffer.from(payload).toString("utf8");
-  const trimmed = text.replace(BOM, "").trimStart();
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) return text;
-  if (/^[A-Za-z0-9+/=\s]+$/.test(trimmed) && trimmed.length > 0) {
-    try {
-      return inflateSync(Buffer.from(trimmed, "base64")).toString("utf8");
-    } catch (error) {
-      throw new MessageDecodeError(
-        "expected JSON or base64 of zlib-compressed JSON, got base64 that does not inflate",
-        { cause: error },
-      );
-    }
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch (error) {
+    throw new MessageDecodeError("expected UTF-8 text or base64, got bytes that are not UTF-8", {
+      cause: error,
+    });
   }
-  throw new MessageDecodeError(
-    `expected JSON or base64 of zlib-compressed JSON, got ${JSON.stringify(trimmed.slice(0, 40))}`,
-  );
+  const trimmed = text.trim();
+  if (trimmed === "" || !BASE64.test(trimmed)) return text;
+  try {
+    return inflateSync(Buffer.from(trimmed, "base64")).toString("utf8");
+  } catch (error) {
+    throw new MessageDecodeError(
+      `expected JSON or base64 of zlib-compressed JSON, got ${JSON.stringify(trimmed.slice(0, 40))}`,
+      { cause: error },
+    );
+  }
 }
 
 export type DocumentText =
@@ -39,18 +48,20 @@ export type DocumentText =
  * Splits a text into documents: one JSON document, or (CamFlow `output=log`) one per line,
  * where lines that do not start with `{` are daemon status lines and are skipped. A line that
  * starts like a document but is not JSON comes back as `ok: false` with the parser's reason,
- * so the caller can quarantine it and keep the lines around it.
+ * so the caller can quarantine it and keep the lines around it. A text that is neither comes
+ * back whole as one `ok: false`.
  */
 export function readDocuments(text: string): DocumentText[] {
   const body = text.replace(BOM, "").trim();
   if (body === "") return [];
   const whole = tryParse(body);
   if (whole.ok || !body.includes("\n")) return [whole];
-  return body
+  const lines = body
     .split(/\r?\n/)
     .map((line) => line.trim())
-    .filter((line) => line.startsWith("{"))
-    .map(tryParse);
+    .filter((line) => line.startsWith("{"));
+  // Not a log either: report the whole text, so that nothing vanishes unexplained.
+  return lines.length > 0 ? lines.map(tryParse) : [whole];
 }
 
 function tryParse(text: string): DocumentText {

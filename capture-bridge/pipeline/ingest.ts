@@ -52,7 +52,8 @@ export async function ingestMessage(
   }
   const documents = readDocuments(text);
   for (const document of documents) {
-    const raw = Buffer.from(document.text, "utf8");
+    // A message that is one unreadable document is kept byte for byte as it came.
+    const raw = documents.length === 1 ? message.payload : Buffer.from(document.text, "utf8");
     if (!document.ok) {
       await quarantineMessage(store, { source: message.source, reason: document.reason, raw });
       tally.quarantined += 1;

@@ -1,0 +1,120 @@
+/**
+ * The store's write path on each backend: fixtures stored idempotently, pending relations
+ * counted, unreadable messages quarantined without losing the good documents around them.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IngestTally, ingestMessage } from "../../../capture-bridge/pipeline/ingest";
+import { storeStats } from "../../../db/queries/stats";
+import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
+
+const FIXTURES = path.resolve("../shared/fixtures");
+const PROV_JSON = readdirSync(path.join(FIXTURES, "prov-json"))
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => path.join(FIXTURES, "prov-json", f));
+const WGET = path.join(FIXTURES, "camflow/w3c/website-walkthrough-v0.3.x-wget.json");
+
+async function ingestFiles(t: TestStore, files: string[]) {
+  const tally = new IngestTally();
+  for (const file of files) {
+    await ingestMessage(
+      t.store,
+      { source: `file:${file}`, host: "test-host", payload: readFileSync(file) },
+      tally,
+    );
+  }
+  return tally;
+}
+
+describe.each(STORE_KINDS)("ingest into %s", (kind) => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await createTestStore(kind);
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("stores every PROV-JSON fixture, and a second delivery changes nothing", async () => {
+    const first = (await ingestFiles(t, PROV_JSON)).summary();
+    expect(first.quarantined).toBe(0);
+    expect(first.nodes).toBeGreaterThan(0);
+    expect(first.new).toBe(first.nodes + first.relations);
+    const afterFirst = await storeStats(t.store);
+    expect(afterFirst).toMatchObject({ nodes: first.nodes, relations: first.relations, hosts: 1 });
+
+    const second = (await ingestFiles(t, PROV_JSON)).summary();
+    expect(second).toEqual({ ...first, new: 0 });
+    expect(await storeStats(t.store)).toEqual(afterFirst);
+  });
+
+  it("keeps CamFlow's dangling edges as pending and attributes nodes to cf:machine_id", async () => {
+    const before = await storeStats(t.store);
+    const summary = (await ingestFiles(t, [WGET])).summary();
+    expect(summary).toEqual({ nodes: 6, relations: 4, new: 10, quarantined: 0 });
+    const after = await storeStats(t.store);
+    expect(after.nodes - before.nodes).toBe(6);
+    expect(after.hosts - before.hosts).toBe(1);
+    // 3 of the document's 8 edge ends name vertices it does not contain.
+    const pendingRows = await t.store.rows<{ ext_id: string }>(sql`
+      select r.ext_id from prov_relations r
+      where r.ext_id like 'cf:%' and (
+        not exists (select 1 from prov_nodes n where n.ext_id = r.from_ext_id)
+        or not exists (select 1 from prov_nodes n where n.ext_id = r.to_ext_id))`);
+    expect(after.pending - before.pending).toBe(pendingRows.length);
+    expect(pendingRows.length).toBeGreaterThan(0);
+    const [host] = await t.store.rows<{ name: string }>(sql`
+      select h.name from hosts h join prov_node_hosts nh on nh.host_id = h.id
+      join prov_nodes n on n.id = nh.node_id where n.ext_id like 'cf:%' limit 1`);
+    expect(host?.name).toBe("cf:509509127");
+  });
+
+  it("quarantines what it cannot read, with reason and raw bytes, and keeps the good lines", async () => {
+    const before = await storeStats(t.store);
+    const raw = [
+      "Starting audit service...",
+      '{"prefix":{"ex":"http://example.org/q/"},"entity":{"ex:good1":{}}}',
+      '{"entity": {"ex:broken": }',
+      '{"entity":{"ex:bad":5}}',
+      '{"prefix":{"ex":"http://example.org/q/"},"entity":{"ex:good2":{}}}',
+    ].join("\n");
+    const tally = new IngestTally();
+    await ingestMessage(
+      t.store,
+      { source: "test:quarantine", host: "test-host", payload: new TextEncoder().encode(raw) },
+      tally,
+    );
+    expect(tally.summary()).toMatchObject({ nodes: 2, new: 2, quarantined: 2 });
+    const after = await storeStats(t.store);
+    expect(after.quarantined - before.quarantined).toBe(2);
+    const rows = await t.store.rows<{ source: string; reason: string; raw: Uint8Array }>(
+      sql`select source, reason, raw from quarantine where source = 'test:quarantine' order by id`,
+    );
+    expect(rows.map((r) => r.source)).toEqual(["test:quarantine", "test:quarantine"]);
+    expect(rows[0]?.reason).toMatch(/^not JSON/);
+    expect(Buffer.from(rows[0]?.raw ?? []).toString()).toBe('{"entity": {"ex:broken": }');
+    expect(rows[1]?.reason).toMatch(/ex:bad/);
+    const good = await t.store.rows<{ ext_id: string }>(
+      sql`select ext_id from prov_nodes where ext_id like 'http://example.org/q/%' order by ext_id`,
+    );
+    expect(good.map((g) => g.ext_id)).toEqual([
+      "http://example.org/q/good1",
+      "http://example.org/q/good2",
+    ]);
+  });
+
+  it("quarantines a payload that is neither JSON nor camflowd's base64+zlib", async () => {
+    const tally = await ingestMessage(t.store, {
+      source: "test:garbage",
+      host: "test-host",
+      payload: new Uint8Array([0xff, 0xfe, 0x00, 0x41]),
+    });
+    expect(tally.summary()).toMatchObject({ nodes: 0, quarantined: 1 });
+    const [row] = await t.store.rows<{ raw: Uint8Array }>(
+      sql`select raw from quarantine where source = 'test:garbage'`,
+    );
+    expect([...new Uint8Array(row?.raw ?? [])]).toEqual([0xff, 0xfe, 0x00, 0x41]);
+  });
+});
