@@ -1,0 +1,83 @@
+/**
+ * `npx provtopia` as an operator runs it, in a child process against a fresh store (a fresh
+ * PostgreSQL database when DATABASE_URL is set, else a temporary PGlite directory).
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, REAL_DATABASE_URL, type TestDatabase } from "../../setup/databases";
+
+const run = promisify(execFile);
+const BIN = path.resolve("capture-bridge/bin/provtopia.js");
+const PROV_JSON_DIR = path.resolve("../shared/fixtures/prov-json");
+
+describe("provtopia CLI", () => {
+  let env: NodeJS.ProcessEnv;
+  let database: TestDatabase | undefined;
+  let dataDir: string | undefined;
+  let fixtures: string[];
+
+  beforeAll(async () => {
+    fixtures = (await readdir(PROV_JSON_DIR))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => path.join(PROV_JSON_DIR, f));
+    if (REAL_DATABASE_URL) {
+      database = await createTestDatabase();
+      env = { ...process.env, DATABASE_URL: database.url };
+    } else {
+      dataDir = await mkdtemp(path.join(tmpdir(), "provtopia-cli-"));
+      env = { ...process.env, DATABASE_URL: "", PGLITE_DIR: dataDir };
+    }
+  });
+  afterAll(async () => {
+    await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const provtopia = async (...args: string[]) => {
+    const { stdout } = await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
+    return stdout.trim();
+  };
+
+  it("ingests the PROV-JSON fixtures, and a second run finds nothing new", async () => {
+    const first = JSON.parse(await provtopia("ingest", ...fixtures, "--json"));
+    expect(first.quarantined).toBe(0);
+    expect(first.new).toBe(first.nodes + first.relations);
+    const stats = JSON.parse(await provtopia("stats", "--json"));
+    expect(stats).toMatchObject({
+      nodes: first.nodes,
+      relations: first.relations,
+      quarantined: 0,
+      hosts: 1,
+    });
+    expect(Object.keys(stats).sort()).toEqual([
+      "hosts",
+      "nodes",
+      "pending",
+      "quarantined",
+      "relations",
+    ]);
+
+    const second = JSON.parse(await provtopia("ingest", ...fixtures, "--json"));
+    expect(second).toEqual({ ...first, new: 0 });
+    expect(JSON.parse(await provtopia("stats", "--json"))).toEqual(stats);
+  });
+
+  it("prints a one-line summary without --json", async () => {
+    const line = await provtopia("ingest", path.join(PROV_JSON_DIR, "bundle1.json"));
+    expect(line).toMatch(
+      /^1 file\(s\), 1 document\(s\): \d+ nodes, \d+ relations read, 0 new, 0 quarantined$/,
+    );
+  });
+
+  it("refuses an unknown command and a missing file with exit code 2", async () => {
+    await expect(provtopia("frobnicate")).rejects.toMatchObject({ code: 2 });
+    await expect(provtopia("ingest", "/nonexistent/file.json")).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("couldn't read /nonexistent/file.json"),
+    });
+  });
+});
