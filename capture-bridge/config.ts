@@ -26,7 +26,9 @@ const schema = z.object({
 export type BridgeConfig = Readonly<z.infer<typeof schema>>;
 
 /** Parses the environment; throws a message naming each bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): BridgeConfig {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
