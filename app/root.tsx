@@ -73,7 +73,7 @@ function Header() {
       <nav aria-label="main">
         {data?.user ? (
           <>
-            <Link to="/me">{t("nav.myData")}</Link>
+            {data.user.role === "subject" ? <Link to="/me">{t("nav.myData")}</Link> : null}
             <Form method="post" action="/logout">
               <button type="submit" className="link-button">
                 {t("nav.logOut")}

@@ -8,8 +8,9 @@
  * portal's server bundle carries its own copy of this module), and reference-counted: the last
  * `close()` closes it. postgres.js stores are independent pools.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -36,7 +37,7 @@ export interface OpenStoreOptions {
   url?: string;
   /** Where PGlite keeps its files (default `./.data/pglite`); `memory://` for a throw-away store. */
   dataDir?: string;
-  /** Where the drizzle-kit migrations are (default `./db/migrations` under the working directory). */
+  /** Where the drizzle-kit migrations are (default: db/migrations of this checkout). */
   migrationsFolder?: string;
 }
 
@@ -60,8 +61,7 @@ function sharedPglites(): Map<string, SharedPglite> {
  * fails; the error's `cause` is the driver's.
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  const migrationsFolder =
-    options.migrationsFolder ?? path.resolve(process.cwd(), "db", "migrations");
+  const migrationsFolder = options.migrationsFolder ?? defaultMigrationsFolder();
   if (options.url) return openPostgres(options.url, migrationsFolder);
   return openPglite(options.dataDir ?? DEFAULT_DATA_DIR, migrationsFolder);
 }
@@ -135,6 +135,17 @@ async function openPglite(dataDir: string, migrationsFolder: string): Promise<St
   shared.set(key, entry);
   await entry.ready;
   return entry.store;
+}
+
+/**
+ * db/migrations beside this module; when this module has been bundled into the portal's server
+ * build (build/server/index.js), db/migrations under the working directory.
+ */
+function defaultMigrationsFolder(): string {
+  const besideModule = fileURLToPath(new URL("./migrations", import.meta.url));
+  return existsSync(path.join(besideModule, "meta", "_journal.json"))
+    ? besideModule
+    : path.resolve(process.cwd(), "db", "migrations");
 }
 
 /** Hides the password in a connection URL before it goes into a message. */

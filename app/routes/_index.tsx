@@ -17,9 +17,15 @@ export default function Home() {
         <li>{t("home.pointWhy")}</li>
         <li>{t("home.pointStop")}</li>
       </ul>
-      <Link className="button" to={root?.user ? "/me" : "/login"}>
-        {root?.user ? t("nav.myData") : t("home.cta")}
-      </Link>
+      {root?.user?.role === "subject" ? (
+        <Link className="button" to="/me">
+          {t("nav.myData")}
+        </Link>
+      ) : root?.user ? null : (
+        <Link className="button" to="/login">
+          {t("home.cta")}
+        </Link>
+      )}
     </section>
   );
 }

@@ -86,7 +86,11 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   loginThrottle.reset(key);
   const cookie = await logIn(request, user.id);
-  return redirect(safeRedirectPath(parsed.data.redirectTo), { headers: { "Set-Cookie": cookie } });
+  // Staff accounts have no subject page to land on.
+  const home = user.role === "subject" ? "/me" : "/";
+  return redirect(safeRedirectPath(parsed.data.redirectTo, home), {
+    headers: { "Set-Cookie": cookie },
+  });
 }
 
 export default function Login() {
@@ -118,7 +122,7 @@ export default function Login() {
         </div>
       ) : null}
       <Form method="post" noValidate className="stack">
-        <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? "/me"} />
+        <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? ""} />
         <div className={errors.email ? "field invalid" : "field"}>
           <label htmlFor="email">{t("login.email")}</label>
           {errors.email ? (
