@@ -39,9 +39,16 @@ interface ActionResult {
 /** A hash to verify against when the email is unknown, so timing does not reveal accounts. */
 let decoyHash: Promise<string> | undefined;
 
+/** Where a fresh session lands: a subject on their page; staff have no subject page. */
+function landingPage(role: "subject" | "dpo"): string {
+  return role === "subject" ? "/me" : "/";
+}
+
 export async function loader({ request }: LoaderFunctionArgs) {
-  if (await getUser(request)) {
-    throw redirect(safeRedirectPath(new URL(request.url).searchParams.get("redirectTo")));
+  const auth = await getUser(request);
+  if (auth) {
+    const redirectTo = new URL(request.url).searchParams.get("redirectTo");
+    throw redirect(safeRedirectPath(redirectTo, landingPage(auth.user.role)));
   }
   return null;
 }
@@ -86,9 +93,7 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   loginThrottle.reset(key);
   const cookie = await logIn(request, user.id);
-  // Staff accounts have no subject page to land on.
-  const home = user.role === "subject" ? "/me" : "/";
-  return redirect(safeRedirectPath(parsed.data.redirectTo, home), {
+  return redirect(safeRedirectPath(parsed.data.redirectTo, landingPage(user.role)), {
     headers: { "Set-Cookie": cookie },
   });
 }
