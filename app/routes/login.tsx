@@ -12,6 +12,7 @@ import { hashPassword, verifyPassword } from "../../db/auth/passwords";
 import { findUserByEmail, normaliseEmail } from "../../db/queries/users";
 import { loginThrottle } from "../auth/login-throttle.server";
 import { assertSameOrigin, getUser, logIn, safeRedirectPath } from "../auth/session.server";
+import { Field } from "../components/field";
 import { getStore } from "../store.server";
 
 export const meta: MetaFunction = () => [{ title: "Provtopia" }];
@@ -128,39 +129,21 @@ export default function Login() {
       ) : null}
       <Form method="post" noValidate className="stack">
         <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? ""} />
-        <div className={errors.email ? "field invalid" : "field"}>
-          <label htmlFor="email">{t("login.email")}</label>
-          {errors.email ? (
-            <p className="field-error" id="email-error">
-              {t(errors.email)}
-            </p>
-          ) : null}
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autoComplete="username"
-            defaultValue={result?.values.email}
-            aria-invalid={errors.email ? true : undefined}
-            aria-describedby={errors.email ? "email-error" : undefined}
-          />
-        </div>
-        <div className={errors.password ? "field invalid" : "field"}>
-          <label htmlFor="password">{t("login.password")}</label>
-          {errors.password ? (
-            <p className="field-error" id="password-error">
-              {t(errors.password)}
-            </p>
-          ) : null}
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            aria-invalid={errors.password ? true : undefined}
-            aria-describedby={errors.password ? "password-error" : undefined}
-          />
-        </div>
+        <Field
+          name="email"
+          type="email"
+          autoComplete="username"
+          label={t("login.email")}
+          error={errors.email ? t(errors.email) : undefined}
+          defaultValue={result?.values.email}
+        />
+        <Field
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          label={t("login.password")}
+          error={errors.password ? t(errors.password) : undefined}
+        />
         <button type="submit" className="button" disabled={navigation.state === "submitting"}>
           {t("login.submit")}
         </button>
