@@ -81,10 +81,14 @@ export async function action({ request }: ActionFunctionArgs) {
     );
   }
   const user = await findUserByEmail(await getStore(), key);
-  decoyHash ??= hashPassword("not-a-password-of-anyone");
-  const valid = user
-    ? await verifyPassword(user.passwordHash, parsed.data.password)
-    : (await verifyPassword(await decoyHash, parsed.data.password)) && false;
+  let valid = false;
+  if (user) {
+    valid = await verifyPassword(user.passwordHash, parsed.data.password);
+  } else {
+    // The same argon2 work for an unknown address, so timing does not reveal who has an account.
+    decoyHash ??= hashPassword("not-a-password-of-anyone");
+    await verifyPassword(await decoyHash, parsed.data.password);
+  }
   if (!user || !valid) {
     loginThrottle.recordFailure(key);
     return data<ActionResult>(
