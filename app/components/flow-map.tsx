@@ -77,6 +77,7 @@ export function FlowMap({ youLabel, services, hops, loadingLabel, description }:
         elements: JSON.parse(elementsJson) as ElementDefinition[],
         autoungrabify: false,
         userZoomingEnabled: false,
+        maxZoom: 1.5, // a two-service map should not fill the screen with giant boxes
         boxSelectionEnabled: false,
         style: [
           {
@@ -85,7 +86,7 @@ export function FlowMap({ youLabel, services, hops, loadingLabel, description }:
               label: "data(label)",
               "text-valign": "center",
               "text-halign": "center",
-              "font-size": 13,
+              "font-size": 14,
               "font-family": "system-ui, sans-serif",
               shape: "round-rectangle",
               width: "label",
@@ -128,7 +129,7 @@ export function FlowMap({ youLabel, services, hops, loadingLabel, description }:
               "line-color": "#ee6c4d",
               "target-arrow-color": "#ee6c4d",
               label: "data(label)",
-              "font-size": 11,
+              "font-size": 12,
               "text-background-color": "#ffffff",
               "text-background-opacity": 1,
               "text-rotation": "autorotate",

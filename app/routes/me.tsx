@@ -61,39 +61,33 @@ export default function MyData() {
               ))}
             </p>
           </div>
-          <div className="two-columns">
-            <div>
-              <h2>{t("me.servicesHeading")}</h2>
-              <table className="services" data-testid="services">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("me.service")}</th>
-                    <th scope="col">{t("me.organisation")}</th>
-                    <th scope="col">{t("me.data")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {services.map((s) => (
-                    <tr key={s.serviceId}>
-                      <th scope="row">{s.service}</th>
-                      <td>{s.organisation ?? t("me.unknownOrganisation")}</td>
-                      <td>{s.categories.map(category).join(", ")}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <div>
-              <h2>{t("me.mapHeading")}</h2>
-              <FlowMap
-                youLabel={t("me.you")}
-                services={mapServices}
-                hops={mapHops}
-                loadingLabel={t("me.mapLoading")}
-                description={t("me.mapDescription")}
-              />
-            </div>
-          </div>
+          <h2>{t("me.mapHeading")}</h2>
+          <FlowMap
+            youLabel={t("me.you")}
+            services={mapServices}
+            hops={mapHops}
+            loadingLabel={t("me.mapLoading")}
+            description={t("me.mapDescription")}
+          />
+          <h2>{t("me.servicesHeading")}</h2>
+          <table className="services" data-testid="services">
+            <thead>
+              <tr>
+                <th scope="col">{t("me.service")}</th>
+                <th scope="col">{t("me.organisation")}</th>
+                <th scope="col">{t("me.data")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {services.map((s) => (
+                <tr key={s.serviceId}>
+                  <th scope="row">{s.service}</th>
+                  <td>{s.organisation ?? t("me.unknownOrganisation")}</td>
+                  <td>{s.categories.map(category).join(", ")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
           <p className="note">{t("me.conservative")}</p>
         </>
       )}

@@ -71,7 +71,7 @@ export async function subjectFlowOverview(
     left join organisations o on o.id = sv.organisation_id
     join data_categories c on c.id = reach.category_id
     group by sv.id, sv.name, o.name
-    order by sv.name`);
+    order by lower(sv.name), sv.name`);
   const hops = await store.rows<ServiceHop>(sql`
     ${reach},
     hop as (

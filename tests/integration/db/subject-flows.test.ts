@@ -42,10 +42,10 @@ describe.each(STORE_KINDS)("subject flows on %s", (kind) => {
       ["CI", "SquareCI", ["commit"]],
       ["CRM", "Lumen Books", ["email"]],
       ["Flack", "FlackCo", ["commit"]],
+      ["git", "gitCo", ["commit"]],
       ["Mail delivery", "PostHaste Ltd", ["email"]],
       ["Newsletter", "Lumen Books", ["email"]],
       ["Sign-up", "Lumen Books", ["email"]],
-      ["git", "gitCo", ["commit"]],
     ]);
     expect(
       alice.hops.map((h) => `${name(h.fromServiceId)} -> ${name(h.toServiceId)}`).sort(),
