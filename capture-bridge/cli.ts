@@ -11,7 +11,7 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { openStore, type Store } from "../db/client";
+import { closeAllStores, openStore, type Store } from "../db/client";
 import { storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
@@ -152,6 +152,7 @@ async function runDemo(config: BridgeConfig): Promise<number> {
     await new Promise<void>((resolve) => portal.close(() => resolve()));
   } finally {
     await bridge.stop();
+    await closeAllStores(); // the portal's own store, opened inside its server bundle
   }
   return 0;
 }

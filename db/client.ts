@@ -50,6 +50,21 @@ interface SharedPglite {
   ready: Promise<void>;
 }
 const SHARED_KEY = Symbol.for("provtopia.store.pglite");
+const OPEN_KEY = Symbol.for("provtopia.store.open");
+/** Every store this process has open (all module copies), so a shutdown can close them all. */
+function openStores(): Set<Store> {
+  const g = globalThis as { [OPEN_KEY]?: Set<Store> };
+  g[OPEN_KEY] ??= new Set();
+  return g[OPEN_KEY];
+}
+
+/**
+ * Closes every store opened in this process, including the portal's: a postgres.js pool left
+ * open keeps the process alive until its idle timeout.
+ */
+export async function closeAllStores(): Promise<void> {
+  await Promise.all([...openStores()].map((store) => store.close()));
+}
 function sharedPglites(): Map<string, SharedPglite> {
   const g = globalThis as { [SHARED_KEY]?: Map<string, SharedPglite> };
   g[SHARED_KEY] ??= new Map();
@@ -84,14 +99,19 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Stor
     await client.end({ timeout: 1 });
     throw new Error(`couldn't open the PostgreSQL store at ${redact(url)}`, { cause: error });
   }
-  return {
+  const store: Store = {
     db,
     kind: "postgres",
     async rows<T>(query: SQL, executor: Executor = db) {
       return (await executor.execute(query)) as unknown as T[];
     },
-    close: () => client.end({ timeout: 5 }),
+    async close() {
+      openStores().delete(store);
+      await client.end({ timeout: 5 });
+    },
   };
+  openStores().add(store);
+  return store;
 }
 
 async function openPglite(dataDir: string, migrationsFolder: string): Promise<Store> {
@@ -121,6 +141,7 @@ async function openPglite(dataDir: string, migrationsFolder: string): Promise<St
         entry.refs -= 1;
         if (entry.refs > 0) return;
         shared.delete(key);
+        openStores().delete(entry.store);
         await client.close();
       },
     },
@@ -134,6 +155,7 @@ async function openPglite(dataDir: string, migrationsFolder: string): Promise<St
   );
   shared.set(key, entry);
   await entry.ready;
+  openStores().add(entry.store);
   return entry.store;
 }
 

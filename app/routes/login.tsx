@@ -6,6 +6,7 @@ import {
   redirect,
 } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "../../db/auth/passwords";
@@ -110,11 +111,22 @@ export default function Login() {
   const navigation = useNavigation();
   const errors = result?.errors ?? {};
   const hasErrors = Object.keys(errors).length > 0;
+  const summary = useRef<HTMLDivElement>(null);
+  // After a failed submit, take the reader (and their screen reader) to what went wrong.
+  useEffect(() => {
+    if (result) summary.current?.focus();
+  }, [result]);
   return (
     <section className="page narrow">
       <h1>{t("login.title")}</h1>
       {hasErrors ? (
-        <div className="error-summary" role="alert" aria-labelledby="error-summary-title">
+        <div
+          ref={summary}
+          tabIndex={-1}
+          className="error-summary"
+          role="alert"
+          aria-labelledby="error-summary-title"
+        >
           <h2 id="error-summary-title">{t("login.errorSummary")}</h2>
           <ul>
             {errors.form ? <li>{t(errors.form, { minutes: result?.minutes })}</li> : null}

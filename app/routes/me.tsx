@@ -27,7 +27,8 @@ export default function MyData() {
   const { t } = useTranslation();
   const { displayName, categories, services, hops } = useLoaderData<typeof loader>();
   const category = (key: string) => t(`categories.${key}`, { defaultValue: key });
-  const organisations = new Set(services.map((s) => s.organisation ?? "")).size;
+  const organisations = new Set(services.flatMap((s) => (s.organisation ? [s.organisation] : [])))
+    .size;
   const mapServices = services.map((s) => ({
     id: s.serviceId,
     name: s.service,
@@ -51,9 +52,14 @@ export default function MyData() {
       ) : (
         <>
           <div className="summary">
-            <p>{t("me.serviceCount", { count: services.length, organisations })}</p>
             <p>
-              <span className="label">{t("me.categoriesHeading")}:</span>{" "}
+              {t("me.serviceSummary", {
+                services: t("me.services", { count: services.length }),
+                organisations: t("me.organisations", { count: organisations }),
+              })}
+            </p>
+            <p>
+              <span className="label">{t("me.categoriesHeading")}</span>{" "}
               {categories.map((key) => (
                 <span key={key} className="chip">
                   {category(key)}

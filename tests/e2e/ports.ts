@@ -1,0 +1,5 @@
+/** Where the e2e run serves the demo: away from `npm start`'s 3000/3001 so both can run at once. */
+export const E2E_PORT = 3100;
+export const E2E_BRIDGE_PORT = 3101;
+/** The portal listens on 127.0.0.1 only; "localhost" could resolve to ::1 first. */
+export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;

@@ -1,0 +1,53 @@
+/**
+ * The README's screenshots, saved to public/screenshots/. Only with E2E_SCREENSHOTS=1, so an
+ * ordinary run (CI's included) never rewrites them:
+ *
+ *   E2E_SCREENSHOTS=1 npm run test:e2e -- readme-screenshots
+ */
+import path from "node:path";
+import type { Page } from "@playwright/test";
+import { ALICE, expect, type Language, logIn, test, translation } from "./fixtures";
+
+const SCREENSHOTS_DIR = path.resolve(import.meta.dirname, "../../public/screenshots");
+const LANGUAGE_BUTTONS: Record<Language, string> = {
+  en: "English",
+  de: "Deutsch",
+  fr: "Français",
+};
+
+test.describe("README screenshots", () => {
+  test.skip(process.env.E2E_SCREENSHOTS !== "1", "set E2E_SCREENSHOTS=1 to rewrite them");
+  test.use({ viewport: { width: 1280, height: 860 } });
+
+  for (const lng of ["en", "de", "fr"] as const) {
+    test(`subject-page-${lng}.png`, async ({ page }) => {
+      await logIn(page, ALICE);
+      if (lng !== "en") {
+        await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
+      }
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+        translation(lng, "me.title"),
+      );
+      await expect(page.getByTestId("flow-map")).toHaveAttribute("data-ready", "true");
+      await settle(page);
+      await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `subject-page-${lng}.png`) });
+    });
+  }
+
+  test("login-errors-en.png", async ({ page, browserErrors }) => {
+    browserErrors.allowErrorResponse(400, "/login.data");
+    await page.goto("/login");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page.getByRole("alert")).toContainText(translation("en", "login.errorSummary"));
+    await settle(page);
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, "login-errors-en.png") });
+  });
+});
+
+/** Fonts loaded and one frame painted, so the picture is the page a reader would see. */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  });
+}
