@@ -17,6 +17,14 @@ export async function servePortal(port: number, buildDir = path.resolve("build")
   const build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
   const app = express();
   app.disable("x-powered-by");
+  // CSRF: refuse a state-changing request sent from another site with a plain 403, before
+  // Remix (whose own Origin/Host check answers 500). The portal's actions check it again.
+  app.use((request, response, next) => {
+    const origin = request.get("origin");
+    if (request.method === "GET" || request.method === "HEAD" || !origin) return next();
+    if (URL.canParse(origin) && new URL(origin).host === request.get("host")) return next();
+    response.status(403).type("text/plain").send("Cross-origin request refused.\n");
+  });
   app.use(
     "/assets",
     express.static(path.join(buildDir, "client", "assets"), { immutable: true, maxAge: "1y" }),
