@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Store } from "../../db/client";
-import { ingestGraph, quarantineMessage } from "../../db/prov/ingest";
+import { type IngestResult, ingestGraph, quarantineMessage } from "../../db/prov/ingest";
 import { parseProvJson } from "../formats/prov-json";
 import { decodePayload, readDocuments } from "./decode";
 
@@ -68,7 +68,18 @@ export async function ingestMessage(
       tally.quarantined += 1;
       continue;
     }
-    const result = await ingestGraph(store, graph, graph.host ?? message.host);
+    let result: IngestResult;
+    try {
+      result = await ingestGraph(store, graph, graph.host ?? message.host);
+    } catch (error) {
+      // A data exception (SQLSTATE class 22: U+0000 in text or jsonb, ...) is this document's
+      // fault, not the store's; quarantine it, or a source retrying it would never get past it.
+      const rejection = dataException(error);
+      if (!rejection) throw error;
+      await quarantineMessage(store, { source: message.source, reason: rejection, raw });
+      tally.quarantined += 1;
+      continue;
+    }
     for (const node of graph.nodes) tally.nodeIds.add(node.id);
     for (const relation of graph.relations) tally.relationIds.add(relation.id);
     tally.newElements += result.newNodes + result.newRelations;
@@ -85,4 +96,16 @@ async function quarantine(
 ): Promise<void> {
   const reason = error instanceof Error ? error.message : String(error);
   await quarantineMessage(store, { source: message.source, reason, raw });
+}
+
+/**
+ * The store's reason when it rejected the data itself (SQLSTATE class 22), else null. Uses the
+ * driver's message, not drizzle's: that one repeats the parameters, which may hold the U+0000.
+ */
+function dataException(error: unknown): string | null {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (!(cause instanceof Error)) return null;
+  const code = (cause as Error & { code?: unknown }).code;
+  if (typeof code !== "string" || !code.startsWith("22")) return null;
+  return `the store rejected the document: ${cause.message} (SQLSTATE ${code})`;
 }

@@ -8,7 +8,7 @@
  * (and optionally `gdpr:organisation`) belongs to that service. Everything for one graph is
  * written in one transaction.
  */
-import { inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import {
   dataCategories,
@@ -31,8 +31,6 @@ export interface IngestResult {
   newRelations: number;
 }
 
-const CHUNK_ROWS = 1_000;
-
 /**
  * Stores one graph reported by `hostName`. Throws if the database rejects the write (the
  * transaction is rolled back, so nothing of the graph is half-stored).
@@ -45,68 +43,72 @@ export async function ingestGraph(
   const nodes = dedupeById(graph.nodes);
   const relations = dedupeById(graph.relations);
   return store.db.transaction(async (tx) => {
-    const hostId = await upsertHost(tx, hostName);
-    const serviceIds = await upsertServices(tx, nodes);
+    const hostId = await upsertHost(store, tx, hostName);
+    const serviceIds = await upsertServices(store, tx, nodes);
+    // Rows travel as one jsonb parameter and are expanded by jsonb_to_recordset: one statement
+    // per table whatever the document's size, no per-value work in the query builder, and no
+    // 65,535-parameter limit to chunk around.
+    const nodeRows = nodes.map((node) => ({
+      ext_id: node.id,
+      kind: node.kind,
+      prov_type: node.type,
+      label: node.label,
+      attributes: node.attributes,
+      service_id: serviceIds.get(plainString(node.attributes["gdpr:service"]) ?? "") ?? null,
+    }));
+    const [nodeCount] = await store.rows<{ new_nodes: number }>(
+      sql`with inserted as (
+            insert into ${provNodes} (ext_id, kind, prov_type, label, attributes, service_id)
+            select ext_id, kind, prov_type, label, attributes, service_id
+            from jsonb_to_recordset(${JSON.stringify(nodeRows)}::jsonb) as t(
+              ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
+              service_id integer)
+            on conflict (ext_id) do nothing
+            returning 1
+          )
+          select count(*)::integer as new_nodes from inserted`,
+      tx,
+    );
+    // A statement of its own: its snapshot sees nodes that a concurrent ingest committed while
+    // the insert above waited on them (CamFlow packets share one id across hosts).
+    await tx.execute(
+      sql`insert into ${provNodeHosts} (node_id, host_id)
+          select n.id, ${hostId}::integer from ${provNodes} n
+          where n.ext_id in (
+            select jsonb_array_elements_text(${JSON.stringify(nodes.map((n) => n.id))}::jsonb))
+          on conflict do nothing`,
+    );
 
-    let newNodes = 0;
-    for (const chunk of chunks(nodes)) {
-      const inserted = await tx
-        .insert(provNodes)
-        .values(
-          chunk.map((node) => ({
-            extId: node.id,
-            kind: node.kind,
-            provType: node.type,
-            label: node.label,
-            attributes: node.attributes,
-            serviceId: serviceIds.get(plainString(node.attributes["gdpr:service"]) ?? "") ?? null,
-          })),
-        )
-        .onConflictDoNothing({ target: provNodes.extId })
-        .returning({ id: provNodes.id });
-      newNodes += inserted.length;
-    }
+    const relationRows = relations.map((relation) => ({
+      ext_id: relation.id,
+      kind: relation.kind,
+      from_ext_id: relation.from,
+      to_ext_id: relation.to,
+      time: relation.time,
+      attributes: relation.attributes,
+    }));
+    const [relationCount] = await store.rows<{ new_relations: number }>(
+      sql`with inserted as (
+            insert into ${provRelations}
+              (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id)
+            select ext_id, kind, from_ext_id, to_ext_id, time, attributes, ${hostId}::integer
+            from jsonb_to_recordset(${JSON.stringify(relationRows)}::jsonb) as t(
+              ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
+              attributes jsonb)
+            on conflict (ext_id) do nothing
+            returning 1
+          )
+          select count(*)::integer as new_relations from inserted`,
+      tx,
+    );
 
-    const nodeIds = new Map<string, number>();
-    for (const chunk of chunks(nodes)) {
-      const rows = await tx
-        .select({ id: provNodes.id, extId: provNodes.extId })
-        .from(provNodes)
-        .where(
-          inArray(
-            provNodes.extId,
-            chunk.map((n) => n.id),
-          ),
-        );
-      for (const row of rows) nodeIds.set(row.extId, row.id);
-      await tx
-        .insert(provNodeHosts)
-        .values(rows.map((row) => ({ nodeId: row.id, hostId })))
-        .onConflictDoNothing();
-    }
-
-    let newRelations = 0;
-    for (const chunk of chunks(relations)) {
-      const inserted = await tx
-        .insert(provRelations)
-        .values(
-          chunk.map((relation) => ({
-            extId: relation.id,
-            kind: relation.kind,
-            fromExtId: relation.from,
-            toExtId: relation.to,
-            time: relation.time,
-            attributes: relation.attributes,
-            hostId,
-          })),
-        )
-        .onConflictDoNothing({ target: provRelations.extId })
-        .returning({ id: provRelations.id });
-      newRelations += inserted.length;
-    }
-
-    await recordPersonalDataSources(tx, nodes, nodeIds);
-    return { nodes: nodes.length, relations: relations.length, newNodes, newRelations };
+    await recordPersonalDataSources(tx, nodes);
+    return {
+      nodes: nodes.length,
+      relations: relations.length,
+      newNodes: nodeCount?.new_nodes ?? 0,
+      newRelations: relationCount?.new_relations ?? 0,
+    };
   });
 }
 
@@ -118,15 +120,24 @@ export async function quarantineMessage(
   await store.db.insert(quarantine).values(message);
 }
 
-async function upsertHost(tx: Executor, name: string): Promise<number> {
-  await tx.insert(hosts).values({ name }).onConflictDoNothing({ target: hosts.name });
-  const [row] = await tx.select({ id: hosts.id }).from(hosts).where(sql`${hosts.name} = ${name}`);
+async function upsertHost(store: Store, tx: Executor, name: string): Promise<number> {
+  const [row] = await store.rows<{ id: number }>(
+    sql`with inserted as (
+          insert into ${hosts} (name) values (${name}) on conflict (name) do nothing returning id
+        )
+        select id from inserted union all select id from ${hosts} where name = ${name} limit 1`,
+    tx,
+  );
   if (!row) throw new Error(`couldn't record host ${JSON.stringify(name)}`);
   return row.id;
 }
 
 /** Creates the services (and their organisations) that nodes name; returns name -> id. */
-async function upsertServices(tx: Executor, nodes: ProvNode[]): Promise<Map<string, number>> {
+async function upsertServices(
+  store: Store,
+  tx: Executor,
+  nodes: ProvNode[],
+): Promise<Map<string, number>> {
   const wanted = new Map<string, string | null>();
   for (const node of nodes) {
     const service = plainString(node.attributes["gdpr:service"]);
@@ -144,43 +155,53 @@ async function upsertServices(tx: Executor, nodes: ProvNode[]): Promise<Map<stri
       organisationId = org?.id ?? null;
     }
     await tx.insert(services).values({ name, organisationId }).onConflictDoNothing();
-    // A service first seen without its organisation learns it from a later statement.
-    const [row] = await tx
-      .update(services)
-      .set({ organisationId: sql`coalesce(${services.organisationId}, ${organisationId})` })
-      .where(sql`${services.name} = ${name}`)
-      .returning({ id: services.id });
+    // A service first seen without its organisation learns it from a later statement. Only
+    // that case writes: an unconditional update would rewrite and lock the service's row in
+    // every document, serialising concurrent ingests of one service until they commit.
+    const [row] = await store.rows<{ id: number }>(
+      sql`with updated as (
+            update ${services} set organisation_id = ${organisationId}::integer
+            where name = ${name} and organisation_id is null and ${organisationId}::integer is not null
+            returning id
+          )
+          select id from updated union all select id from ${services} where name = ${name} limit 1`,
+      tx,
+    );
     if (row) ids.set(name, row.id);
   }
   return ids;
 }
 
-async function recordPersonalDataSources(
-  tx: Executor,
-  nodes: ProvNode[],
-  nodeIds: Map<string, number>,
-): Promise<void> {
-  for (const node of nodes) {
-    const subjectRef = plainString(node.attributes["gdpr:subject"]);
+/** Marks the nodes carrying `gdpr:subject` and `gdpr:category`: three statements per graph. */
+async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promise<void> {
+  const sources = nodes.flatMap((node) => {
+    const subject = plainString(node.attributes["gdpr:subject"]);
     const category = plainString(node.attributes["gdpr:category"]);
-    const nodeId = nodeIds.get(node.id);
-    if (!subjectRef || !category || nodeId === undefined) continue;
-    await tx.insert(subjects).values({ ref: subjectRef }).onConflictDoNothing();
-    await tx.insert(dataCategories).values({ key: category }).onConflictDoNothing();
-    await tx.execute(sql`
-      insert into ${personalDataSources} (node_id, subject_id, category_id)
-      select ${nodeId}, s.id, c.id from ${subjects} s, ${dataCategories} c
-      where s.ref = ${subjectRef} and c.key = ${category}
-      on conflict do nothing`);
-  }
+    return subject && category ? [{ ext_id: node.id, subject, category }] : [];
+  });
+  if (sources.length === 0) return;
+  const input = sql`jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
+    as i(ext_id text, subject text, category text)`;
+  // Sorted, so two transactions inserting the same new subjects lock them in the same order.
+  await tx.execute(
+    sql`insert into ${subjects} (ref) select distinct subject from ${input} order by 1
+        on conflict do nothing`,
+  );
+  await tx.execute(
+    sql`insert into ${dataCategories} (key) select distinct category from ${input} order by 1
+        on conflict do nothing`,
+  );
+  await tx.execute(sql`
+    insert into ${personalDataSources} (node_id, subject_id, category_id)
+    select n.id, s.id, c.id from ${input}
+      join ${provNodes} n on n.ext_id = i.ext_id
+      join ${subjects} s on s.ref = i.subject
+      join ${dataCategories} c on c.key = i.category
+    on conflict do nothing`);
 }
 
 function dedupeById<T extends { id: string }>(items: T[]): T[] {
   const seen = new Map<string, T>();
   for (const item of items) if (!seen.has(item.id)) seen.set(item.id, item);
   return [...seen.values()];
-}
-
-function* chunks<T>(items: T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; i += CHUNK_ROWS) yield items.slice(i, i + CHUNK_ROWS);
 }

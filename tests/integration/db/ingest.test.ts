@@ -117,4 +117,27 @@ describe.each(STORE_KINDS)("ingest into %s", (kind) => {
     );
     expect([...new Uint8Array(row?.raw ?? [])]).toEqual([0xff, 0xfe, 0x00, 0x41]);
   });
+
+  it("quarantines a document the store cannot hold (U+0000) and stores the next one", async () => {
+    const nul = JSON.stringify({ entity: { "ex:nul": { "ex:note": "a\u0000b" } } });
+    const next = JSON.stringify({
+      prefix: { ex: "http://example.org/nul/" },
+      entity: { "ex:next": {} },
+    });
+    const tally = new IngestTally();
+    await ingestMessage(
+      t.store,
+      {
+        source: "test:nul",
+        host: "test-host",
+        payload: new TextEncoder().encode(`${nul}\n${next}`),
+      },
+      tally,
+    );
+    expect(tally.summary()).toMatchObject({ quarantined: 1, new: 1 });
+    const [row] = await t.store.rows<{ reason: string }>(
+      sql`select reason from quarantine where source = 'test:nul'`,
+    );
+    expect(row?.reason).toMatch(/^the store rejected the document: .*\(SQLSTATE 22/);
+  });
 });

@@ -1,0 +1,93 @@
+/**
+ * Benchmark entry point: `npm run bench -- <name>|all [--quick] [--markdown]`.
+ *
+ * Runs `tests/bench/<name>.bench.ts` (which exports `run({ quick }): Promise<BenchResult>`),
+ * prints its figures as a table and writes them to `tests/bench/results/<name>.json`
+ * (gitignored). Without a name it lists the benchmarks. Figures are never compared with
+ * targets here: a bench fails (exit 1) only when it throws, which it does for a wrong result,
+ * not a slow one. Usage errors (unknown name or flag) exit 2.
+ *
+ * `all` runs the benches one after another in this process, so a later bench's peak RSS can
+ * include what an earlier one left on the heap; run a bench alone for its memory figures.
+ */
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type BenchOptions, type BenchResult, formatMarkdown, formatResult } from "./bench-result";
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = path.join(BENCH_DIR, "results");
+const BENCH_SUFFIX = ".bench.ts";
+const FLAGS = new Set(["--quick", "--markdown"]);
+
+class UsageError extends Error {
+  readonly code = "BENCH_USAGE";
+}
+
+type BenchModule = { run: (options: BenchOptions) => Promise<BenchResult> };
+
+async function listBenches(): Promise<string[]> {
+  const files = await readdir(BENCH_DIR);
+  return files
+    .filter((file) => file.endsWith(BENCH_SUFFIX))
+    .map((file) => file.slice(0, -BENCH_SUFFIX.length))
+    .sort();
+}
+
+async function loadBench(name: string): Promise<BenchModule> {
+  const file = path.join(BENCH_DIR, `${name}${BENCH_SUFFIX}`);
+  const module = (await import(pathToFileURL(file).href)) as Partial<BenchModule>;
+  if (typeof module.run !== "function") {
+    throw new Error(`expected ${path.relative(process.cwd(), file)} to export run(), got none`);
+  }
+  return module as BenchModule;
+}
+
+async function runBench(name: string, options: BenchOptions, markdown: boolean): Promise<void> {
+  const bench = await loadBench(name);
+  console.log(`running ${name}${options.quick ? " (quick)" : ""} ...`);
+  const startedMs = performance.now();
+  const result = await bench.run(options);
+  const durationS = (performance.now() - startedMs) / 1000;
+  console.log("");
+  console.log(markdown ? formatMarkdown(name, result) : formatResult(name, result));
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  await writeFile(file, `${JSON.stringify({ name, durationS, ...result }, null, 2)}\n`);
+  console.log(
+    `\n${name}: ${durationS.toFixed(1)} s; written to ${path.relative(process.cwd(), file)}`,
+  );
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flags = argv.filter((arg) => arg.startsWith("--"));
+  const names = argv.filter((arg) => !arg.startsWith("--"));
+  const unknownFlag = flags.find((flag) => !FLAGS.has(flag));
+  if (unknownFlag)
+    throw new UsageError(`unknown option ${unknownFlag}; expected --quick or --markdown`);
+  const available = await listBenches();
+  if (names.length === 0) {
+    console.log("usage: npm run bench -- <name>|all [--quick] [--markdown]");
+    console.log(`benchmarks: ${available.join(", ") || "(none)"}`);
+    return;
+  }
+  const wanted = names.includes("all") ? available : names;
+  const unknown = wanted.filter((name) => !available.includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown benchmark ${unknown.map((n) => JSON.stringify(n)).join(", ")}; expected one of: all, ${available.join(", ")}`,
+    );
+  }
+  const options: BenchOptions = { quick: flags.includes("--quick") };
+  for (const name of wanted) await runBench(name, options, flags.includes("--markdown"));
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`bench: ${error.message}`);
+    process.exitCode = 2;
+    return;
+  }
+  console.error("bench failed:", error);
+  process.exitCode = 1;
+});
