@@ -6,12 +6,25 @@
  *   stats [--json]                          the store's totals
  *   bridge                                  run the capture bridge (MQTT, GET /healthz)
  *   start                                   the demo: bridge + seed + portal (npm start)
+ *   verify [--log ORIGIN] [--json] [--state FILE]   check the ledger; exit 1 on any finding
+ *   checkpoint [--log ORIGIN]               sign checkpoints / print a log's latest one
+ *   proof inclusion|consistency ...         inclusion and consistency proofs as JSON
  *   migrate                                 apply migrations and exit
  */
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeAllStores, openStore, type Store } from "../db/client";
+import { checkpointAll } from "../db/ledger/log";
+import {
+  consistencyProofFor,
+  inclusionProofFor,
+  latestCheckpoint,
+  ProofRequestError,
+} from "../db/ledger/proofs";
+import { readVerifierState, runVerification, writeVerifierState } from "../db/ledger/verification";
 import { storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
@@ -26,6 +39,13 @@ const USAGE = `usage: provtopia <command>
   stats [--json]                          the store's totals
   bridge                                  run the capture bridge
   start                                   run the demo: bridge, seed, portal
+  verify [--log ORIGIN] [--json] [--state FILE]
+                                          recompute and check the ledger (exit 1 on findings)
+  checkpoint [--log ORIGIN]               sign a checkpoint of every log that grew; with
+                                          --log, print that log's latest signed checkpoint
+  proof inclusion --log ORIGIN --index N [--size S]
+  proof consistency --log ORIGIN --from A --to B
+                                          proofs for auditors, as JSON
   migrate                                 apply the store's migrations
 
 Environment: DATABASE_URL (default: embedded store in .data/pglite), MQTT_URL (default:
@@ -50,6 +70,12 @@ async function main(argv: string[]): Promise<number> {
       });
     case "bridge":
       return runBridge(config);
+    case "verify":
+      return verify(config, rest);
+    case "checkpoint":
+      return checkpoint(config, rest);
+    case "proof":
+      return proof(config, rest);
     case "start":
       return runDemo(config);
     case undefined:
@@ -91,6 +117,7 @@ async function ingest(config: BridgeConfig, args: string[]): Promise<number> {
       }
       await ingestMessage(store, { source: `file:${file}`, host, payload }, tally);
     }
+    await checkpointAll(store); // leave what was just ingested under a signed checkpoint
     const summary = tally.summary();
     if (values.json) console.log(JSON.stringify(summary));
     else
@@ -114,6 +141,109 @@ async function stats(config: BridgeConfig, args: string[]): Promise<number> {
       );
     return 0;
   });
+}
+
+async function verify(config: BridgeConfig, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: "boolean" },
+      log: { type: "string" },
+      state: { type: "string", default: defaultStatePath(config) },
+    },
+  });
+  const statePath = values.state as string;
+  return withStore(config, async (store) => {
+    const previous = await readVerifierState(statePath);
+    const { report, state } = await runVerification(store, { only: values.log, state: previous });
+    if (report.ok) await writeVerifierState(statePath, state);
+    if (values.json) {
+      console.log(JSON.stringify(report));
+    } else {
+      for (const log of report.logs) {
+        console.log(
+          `${log.origin}: ${log.size} records, checkpointed ${log.checkpointSize ?? "never"}`,
+        );
+      }
+      for (const f of report.findings) {
+        console.log(
+          `FAIL ${f.log}${f.index === null ? "" : ` #${f.index}`}: ${f.kind}: ${f.detail}`,
+        );
+      }
+      console.log(
+        report.ok ? `ok: ${report.leaves} leaves verified` : `${report.findings.length} finding(s)`,
+      );
+    }
+    return report.ok ? 0 : 1;
+  });
+}
+
+async function checkpoint(config: BridgeConfig, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { log: { type: "string" } } });
+  return withStore(config, async (store) => {
+    const written = await checkpointAll(store);
+    if (!values.log) {
+      console.log(`${written} log(s) checkpointed`);
+      return 0;
+    }
+    const note = await latestCheckpoint(store, values.log);
+    if (note === null) throw new UsageError(`${values.log} has no checkpoint yet`);
+    process.stdout.write(note);
+    return 0;
+  });
+}
+
+async function proof(config: BridgeConfig, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      log: { type: "string" },
+      index: { type: "string" },
+      size: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+    },
+  });
+  const [kind] = positionals;
+  if (!values.log) throw new UsageError("proof needs --log ORIGIN");
+  const origin = values.log;
+  const number = (name: string, value: string | undefined) => {
+    if (value === undefined || !/^\d+$/.test(value))
+      throw new UsageError(`--${name} needs a non-negative integer`);
+    return Number(value);
+  };
+  return withStore(config, async (store) => {
+    try {
+      const result =
+        kind === "inclusion"
+          ? await inclusionProofFor(store, origin, {
+              index: number("index", values.index),
+              treeSize: values.size === undefined ? undefined : number("size", values.size),
+            })
+          : kind === "consistency"
+            ? await consistencyProofFor(
+                store,
+                origin,
+                number("from", values.from),
+                number("to", values.to),
+              )
+            : undefined;
+      if (!result) throw new UsageError("proof needs inclusion or consistency");
+      console.log(JSON.stringify(result, null, 2));
+      return 0;
+    } catch (error) {
+      if (error instanceof ProofRequestError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
+}
+
+/** One state file per store, so two databases never vouch for each other's logs. */
+function defaultStatePath(config: BridgeConfig): string {
+  const store = config.DATABASE_URL ?? path.resolve(config.PGLITE_DIR);
+  const key = createHash("sha256").update(store).digest("hex").slice(0, 12);
+  return path.join(".data", `verifier-state-${key}.json`);
 }
 
 async function runBridge(config: BridgeConfig): Promise<number> {

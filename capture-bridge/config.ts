@@ -19,6 +19,8 @@ const schema = z.object({
   MQTT_TOPIC_PREFIX: z.string().min(1).default("camflow/provenance"),
   /** HTTP port of the bridge (GET /healthz). */
   BRIDGE_PORT: port.default(3001),
+  /** Sign a checkpoint of every log that grew at least this often (and every 256 records). */
+  CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   /** HTTP port of the portal when `provtopia start` serves it. */
   PORT: port.default(3000),
 });

@@ -1,12 +1,15 @@
 /**
  * The bridge's composition root: opens the store, starts the MQTT source (and, with no
- * MQTT_URL, an embedded broker), and serves GET /healthz. `start()` resolves once every part
+ * MQTT_URL, an embedded broker), serves GET /healthz and the ledger's auditor API, and signs
+ * checkpoints of grown logs every CHECKPOINT_INTERVAL_MS. `start()` resolves once every part
  * listens; `stop()` stops taking messages, lets the queued ones finish, then closes the store.
  */
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { openStore, pingStore, type Store } from "../db/client";
+import { openStore, type Store } from "../db/client";
+import { checkpointAll } from "../db/ledger/log";
 import type { BridgeConfig } from "./config";
+import { serveHttp } from "./http";
 import { IngestTally, ingestMessage } from "./pipeline/ingest";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./sources/embedded-broker";
 import { type MqttSource, startMqttSource } from "./sources/mqtt";
@@ -40,6 +43,7 @@ export async function startBridge(
   let broker: EmbeddedBroker | undefined;
   let source: MqttSource | undefined;
   let http: Server | undefined;
+  let checkpointTimer: NodeJS.Timeout | undefined;
   try {
     if (!config.MQTT_URL) broker = await startEmbeddedBroker(config.MQTT_PORT, log);
     const mqttUrl = config.MQTT_URL ?? (broker as EmbeddedBroker).url;
@@ -51,7 +55,14 @@ export async function startBridge(
       },
       onError: (error) => log(`bridge: ${error.message}`),
     });
-    http = await serveHealth(store, config.BRIDGE_PORT);
+    http = await serveHttp(store, config.BRIDGE_PORT);
+    // The "every T seconds" half of checkpointing (the "every N records" half is in the append).
+    checkpointTimer = setInterval(() => {
+      checkpointAll(store).catch((error: Error) =>
+        log(`bridge: checkpoint failed: ${error.message}`),
+      );
+    }, config.CHECKPOINT_INTERVAL_MS);
+    checkpointTimer.unref();
     const httpUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     return {
       store,
@@ -59,41 +70,20 @@ export async function startBridge(
       httpUrl,
       tally,
       async stop() {
+        clearInterval(checkpointTimer);
         await source?.stop();
+        await checkpointAll(store);
         await new Promise<void>((resolve) => http?.close(() => resolve()));
         await broker?.close();
         if (ownsStore) await store.close();
       },
     };
   } catch (error) {
+    clearInterval(checkpointTimer);
     await source?.stop().catch(() => undefined);
     http?.close();
     await broker?.close();
     if (ownsStore) await store.close();
     throw new Error("couldn't start the capture bridge", { cause: error });
   }
-}
-
-function serveHealth(store: Store, port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.method === "GET" && request.url === "/healthz") {
-      pingStore(store).then(
-        () => {
-          response.writeHead(200, { "content-type": "application/json" });
-          response.end(JSON.stringify({ status: "ok", store: store.kind }));
-        },
-        (error: Error) => {
-          response.writeHead(503, { "content-type": "application/json" });
-          response.end(JSON.stringify({ status: "unavailable", error: error.message }));
-        },
-      );
-      return;
-    }
-    response.writeHead(404, { "content-type": "text/plain" });
-    response.end("not found\n");
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve(server));
-  });
 }

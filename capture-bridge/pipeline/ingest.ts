@@ -70,7 +70,10 @@ export async function ingestMessage(
     }
     let result: IngestResult;
     try {
-      result = await ingestGraph(store, graph, graph.host ?? message.host);
+      result = await ingestGraph(store, graph, graph.host ?? message.host, {
+        raw,
+        receivedAt: new Date(),
+      });
     } catch (error) {
       // A data exception (SQLSTATE class 22: U+0000 in text or jsonb, ...) is this document's
       // fault, not the store's; quarantine it, or a source retrying it would never get past it.

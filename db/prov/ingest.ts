@@ -6,10 +6,18 @@
  * App-level annotations are read here, on the way in: a node with `gdpr:subject` and
  * `gdpr:category` becomes a personal-data source of that subject; a node with `gdpr:service`
  * (and optionally `gdpr:organisation`) belongs to that service. Everything for one graph is
- * written in one transaction.
+ * written in one transaction, together with its ledger record (db/ledger/log.ts): a document
+ * is stored and recorded, or neither.
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
+import {
+  beginAppend,
+  type DigestedNode,
+  type DigestedRelation,
+  elementsDigest,
+  finishAppend,
+} from "../ledger/log";
 import {
   dataCategories,
   hosts,
@@ -23,6 +31,12 @@ import {
   subjects,
 } from "../schema";
 import { type ProvGraph, type ProvNode, plainString } from "./model";
+
+/** What the ledger keeps of a stored document: its raw bytes as received, and when. */
+export interface Evidence {
+  raw: Uint8Array;
+  receivedAt: Date;
+}
 
 export interface IngestResult {
   nodes: number;
@@ -39,12 +53,17 @@ export async function ingestGraph(
   store: Store,
   graph: ProvGraph,
   hostName: string,
+  evidence: Evidence,
 ): Promise<IngestResult> {
   const nodes = dedupeById(graph.nodes);
   const relations = dedupeById(graph.relations);
   return store.db.transaction(async (tx) => {
     const hostId = await upsertHost(store, tx, hostName);
     const serviceIds = await upsertServices(store, tx, nodes);
+    // The ledger record comes first: the elements it brings in point at it.
+    const pending = await beginAppend(store, tx, { hostId, hostName, raw: evidence.raw });
+    const ledgerLogId = pending?.log.id ?? null;
+    const ledgerSeq = pending?.seq ?? null;
     // Rows travel as one jsonb parameter and are expanded by jsonb_to_recordset: one statement
     // per table whatever the document's size, no per-value work in the query builder, and no
     // 65,535-parameter limit to chunk around.
@@ -56,17 +75,16 @@ export async function ingestGraph(
       attributes: node.attributes,
       service_id: serviceIds.get(plainString(node.attributes["gdpr:service"]) ?? "") ?? null,
     }));
-    const [nodeCount] = await store.rows<{ new_nodes: number }>(
-      sql`with inserted as (
-            insert into ${provNodes} (ext_id, kind, prov_type, label, attributes, service_id)
-            select ext_id, kind, prov_type, label, attributes, service_id
-            from jsonb_to_recordset(${JSON.stringify(nodeRows)}::jsonb) as t(
-              ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
-              service_id integer)
-            on conflict (ext_id) do nothing
-            returning 1
-          )
-          select count(*)::integer as new_nodes from inserted`,
+    const newNodes = await store.rows<DigestedNode>(
+      sql`insert into ${provNodes}
+            (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
+          select ext_id, kind, prov_type, label, attributes, service_id,
+                 ${ledgerLogId}::integer, ${ledgerSeq}::bigint
+          from jsonb_to_recordset(${JSON.stringify(nodeRows)}::jsonb) as t(
+            ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
+            service_id integer)
+          on conflict (ext_id) do nothing
+          returning ext_id, kind, prov_type, label, attributes`,
       tx,
     );
     // A statement of its own: its snapshot sees nodes that a concurrent ingest committed while
@@ -87,27 +105,30 @@ export async function ingestGraph(
       time: relation.time,
       attributes: relation.attributes,
     }));
-    const [relationCount] = await store.rows<{ new_relations: number }>(
-      sql`with inserted as (
-            insert into ${provRelations}
-              (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id)
-            select ext_id, kind, from_ext_id, to_ext_id, time, attributes, ${hostId}::integer
-            from jsonb_to_recordset(${JSON.stringify(relationRows)}::jsonb) as t(
-              ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
-              attributes jsonb)
-            on conflict (ext_id) do nothing
-            returning 1
-          )
-          select count(*)::integer as new_relations from inserted`,
+    const newRelations = await store.rows<DigestedRelation>(
+      sql`insert into ${provRelations}
+            (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+             ledger_log_id, ledger_seq)
+          select ext_id, kind, from_ext_id, to_ext_id, time, attributes, ${hostId}::integer,
+                 ${ledgerLogId}::integer, ${ledgerSeq}::bigint
+          from jsonb_to_recordset(${JSON.stringify(relationRows)}::jsonb) as t(
+            ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
+            attributes jsonb)
+          on conflict (ext_id) do nothing
+          returning ext_id, kind, from_ext_id, to_ext_id, time, attributes`,
       tx,
     );
 
     await recordPersonalDataSources(tx, nodes);
+    if (pending) {
+      const digest = elementsDigest(newNodes, newRelations);
+      await finishAppend(store, tx, pending, digest, evidence.receivedAt);
+    }
     return {
       nodes: nodes.length,
       relations: relations.length,
-      newNodes: nodeCount?.new_nodes ?? 0,
-      newRelations: relationCount?.new_relations ?? 0,
+      newNodes: newNodes.length,
+      newRelations: newRelations.length,
     };
   });
 }

@@ -1,4 +1,5 @@
 // The one barrel: drizzle needs the whole schema in one object.
 export * from "./auth";
 export * from "./gdpr";
+export * from "./ledger";
 export * from "./prov";

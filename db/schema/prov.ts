@@ -26,6 +26,17 @@ import { NODE_KINDS, RELATION_KINDS } from "../prov/model";
 import { bytea } from "./columns";
 import { services } from "./gdpr";
 
+/**
+ * The ledger record (log, sequence) of the document that first brought an element in. Not a
+ * foreign key on purpose: the verifier must see an element whose record was deleted.
+ */
+function ledgerReference() {
+  return {
+    ledgerLogId: integer("ledger_log_id"),
+    ledgerSeq: bigint("ledger_seq", { mode: "number" }),
+  };
+}
+
 export const nodeKind = pgEnum("node_kind", NODE_KINDS);
 export const relationKind = pgEnum("relation_kind", RELATION_KINDS);
 
@@ -47,10 +58,12 @@ export const provNodes = pgTable(
     attributes: jsonb("attributes").notNull().default(sql`'{}'::jsonb`),
     /** The service this node belongs to, when app-level provenance says so (`gdpr:service`). */
     serviceId: integer("service_id").references(() => services.id, { onDelete: "set null" }),
+    ...ledgerReference(),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("prov_nodes_ext_id_key").on(t.extId),
+    index("prov_nodes_ledger_idx").on(t.ledgerLogId, t.ledgerSeq),
     index("prov_nodes_service_id_idx").on(t.serviceId),
   ],
 );
@@ -85,10 +98,12 @@ export const provRelations = pgTable(
     time: text("time"),
     attributes: jsonb("attributes").notNull().default(sql`'{}'::jsonb`),
     hostId: integer("host_id").references(() => hosts.id, { onDelete: "set null" }),
+    ...ledgerReference(),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("prov_relations_ext_id_key").on(t.extId),
+    index("prov_relations_ledger_idx").on(t.ledgerLogId, t.ledgerSeq),
     index("prov_relations_from_ext_id_idx").on(t.fromExtId),
     index("prov_relations_to_ext_id_idx").on(t.toExtId),
     index("prov_relations_host_id_idx").on(t.hostId),

@@ -1,0 +1,97 @@
+/**
+ * The bridge's HTTP face: GET /healthz, and the ledger's read-only auditor API (logs, the latest
+ * signed checkpoint, inclusion and consistency proofs). Later: POST /ingest for applications.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { pingStore, type Store } from "../db/client";
+import {
+  consistencyProofFor,
+  inclusionProofFor,
+  latestCheckpoint,
+  listLogs,
+  ProofRequestError,
+} from "../db/ledger/proofs";
+
+type Handler = (url: URL) => Promise<{ status: number; type: string; body: string }>;
+
+const json = (value: unknown, status = 200) => ({
+  status,
+  type: "application/json",
+  body: JSON.stringify(value),
+});
+
+function integerParam(url: URL, name: string): number | undefined {
+  const value = url.searchParams.get(name);
+  if (value === null) return undefined;
+  if (!/^\d+$/.test(value))
+    throw new ProofRequestError(
+      `${name} must be a non-negative integer, got ${JSON.stringify(value)}`,
+    );
+  return Number(value);
+}
+
+function requiredParam(url: URL, name: string): string {
+  const value = url.searchParams.get(name);
+  if (!value) throw new ProofRequestError(`${name} is required`);
+  return value;
+}
+
+function routes(store: Store): Record<string, Handler> {
+  return {
+    "/healthz": async () => {
+      try {
+        await pingStore(store);
+        return json({ status: "ok", store: store.kind });
+      } catch (error) {
+        return json({ status: "unavailable", error: (error as Error).message }, 503);
+      }
+    },
+    "/ledger/logs": async () => json(await listLogs(store)),
+    "/ledger/checkpoint": async (url) => {
+      const note = await latestCheckpoint(store, requiredParam(url, "log"));
+      return note === null
+        ? { status: 404, type: "text/plain", body: "no checkpoint yet\n" }
+        : { status: 200, type: "text/plain; charset=utf-8", body: note };
+    },
+    "/ledger/proof/inclusion": async (url) =>
+      json(
+        await inclusionProofFor(store, requiredParam(url, "log"), {
+          index: integerParam(url, "index"),
+          object: url.searchParams.get("object") ?? undefined,
+          treeSize: integerParam(url, "size"),
+        }),
+      ),
+    "/ledger/proof/consistency": async (url) =>
+      json(
+        await consistencyProofFor(
+          store,
+          requiredParam(url, "log"),
+          integerParam(url, "from") ?? 0,
+          integerParam(url, "to") ?? 0,
+        ),
+      ),
+  };
+}
+
+export function serveHttp(store: Store, port: number): Promise<Server> {
+  const table = routes(store);
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? "/", "http://bridge.invalid");
+    const handler = table[url.pathname];
+    if (request.method !== "GET" || !handler) {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      return;
+    }
+    handler(url).then(
+      ({ status, type, body }) => response.writeHead(status, { "content-type": type }).end(body),
+      (error: Error) => {
+        const status = error instanceof ProofRequestError ? 400 : 500;
+        response.writeHead(status, { "content-type": "text/plain" }).end(`${error.message}\n`);
+      },
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}

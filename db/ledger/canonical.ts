@@ -1,0 +1,109 @@
+/**
+ * RFC 8785 JSON Canonicalization Scheme (JCS): one byte string per JSON value, so a leaf's
+ * hash commits to its content and not to how some serialiser happened to lay it out.
+ *
+ * Invariants: object members sorted by their names' UTF-16 code units, arrays in order, no
+ * whitespace; strings and numbers exactly as ECMAScript's JSON.stringify writes them (which is
+ * what RFC 8785 §3.2.2 specifies: shortest round-trip numbers, -0 as 0, minimal escapes).
+ * Trade-off: only plain JSON data is accepted. Values JSON.stringify would silently drop,
+ * coerce or call `toJSON` on (undefined, functions, symbols, bigint, NaN, Infinity, Date and
+ * other class instances, array holes, symbol keys, cycles) and strings with lone surrogates
+ * (not I-JSON, RFC 7493) throw CanonicalJsonError naming where they are, so that two parties
+ * can never hash different bytes for what each believes is the same record.
+ */
+
+/** Thrown for a value that has no RFC 8785 form; `path` is where, e.g. `$.nodes[3].label`. */
+export class CanonicalJsonError extends TypeError {
+  readonly code = "LEDGER_NOT_CANONICAL_JSON";
+  constructor(
+    readonly path: string,
+    got: string,
+  ) {
+    super(
+      `canonical JSON at ${path}: got ${got}, want null, boolean, finite number, well-formed string, array or plain object`,
+    );
+    this.name = "CanonicalJsonError";
+  }
+}
+
+/** The RFC 8785 text of `value`. Throws CanonicalJsonError for anything that is not plain JSON. */
+export function canonicalJson(value: unknown): string {
+  const out: string[] = [];
+  write(value, "$", out, new Set());
+  return out.join("");
+}
+
+/** The UTF-8 bytes of `canonicalJson(value)`: what a ledger leaf holds. Throws as it does. */
+export function canonicalBytes(value: unknown): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(value));
+}
+
+// A lone surrogate is the only thing a JS string can hold that is not Unicode; with the `u`
+// flag a well-formed pair is one code point outside this range, so only lone halves match.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const PLAIN_NAME = /^[A-Za-z_$][\w$]*$/;
+
+function write(value: unknown, path: string, out: string[], ancestors: Set<object>): void {
+  switch (typeof value) {
+    case "boolean":
+      out.push(value ? "true" : "false");
+      return;
+    case "number":
+      if (!Number.isFinite(value)) throw new CanonicalJsonError(path, String(value));
+      out.push(JSON.stringify(value));
+      return;
+    case "string":
+      out.push(quote(value, path, "a string"));
+      return;
+    case "object":
+      if (value === null) {
+        out.push("null");
+        return;
+      }
+      break;
+    default:
+      throw new CanonicalJsonError(path, typeof value);
+  }
+  if (ancestors.has(value)) throw new CanonicalJsonError(path, "a cycle");
+  ancestors.add(value);
+  if (Array.isArray(value)) {
+    out.push("[");
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(",");
+      const itemPath = `${path}[${i}]`;
+      if (!(i in value)) throw new CanonicalJsonError(itemPath, "an array hole");
+      write(value[i], itemPath, out, ancestors);
+    }
+    out.push("]");
+  } else {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+      throw new CanonicalJsonError(path, `an instance of ${String(name ?? "a class")}`);
+    }
+    if (Object.getOwnPropertySymbols(value).length > 0) {
+      throw new CanonicalJsonError(path, "an object with symbol keys");
+    }
+    const record = value as Record<string, unknown>;
+    // Array.prototype.sort without a comparator orders strings by UTF-16 code units (§3.2.3).
+    const keys = Object.keys(record).sort();
+    out.push("{");
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const memberPath = PLAIN_NAME.test(key)
+        ? `${path}.${key}`
+        : `${path}[${JSON.stringify(key)}]`;
+      if (i > 0) out.push(",");
+      out.push(quote(key, memberPath, "a member name"), ":");
+      write(record[key], memberPath, out, ancestors);
+    }
+    out.push("}");
+  }
+  ancestors.delete(value);
+}
+
+function quote(text: string, path: string, what: string): string {
+  if (LONE_SURROGATE.test(text))
+    throw new CanonicalJsonError(path, `${what} with a lone surrogate`);
+  return JSON.stringify(text);
+}
