@@ -11,7 +11,6 @@
  *   proof inclusion|consistency ...         inclusion and consistency proofs as JSON
  *   migrate                                 apply migrations and exit
  */
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -24,7 +23,12 @@ import {
   latestCheckpoint,
   ProofRequestError,
 } from "../db/ledger/proofs";
-import { readVerifierState, runVerification, writeVerifierState } from "../db/ledger/verification";
+import {
+  defaultVerifierStatePath,
+  readVerifierState,
+  runVerification,
+  writeVerifierState,
+} from "../db/ledger/verification";
 import { storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
@@ -149,7 +153,10 @@ async function verify(config: BridgeConfig, args: string[]): Promise<number> {
     options: {
       json: { type: "boolean" },
       log: { type: "string" },
-      state: { type: "string", default: defaultStatePath(config) },
+      state: {
+        type: "string",
+        default: defaultVerifierStatePath(config.DATABASE_URL ?? path.resolve(config.PGLITE_DIR)),
+      },
     },
   });
   const statePath = values.state as string;
@@ -237,13 +244,6 @@ async function proof(config: BridgeConfig, args: string[]): Promise<number> {
       throw error;
     }
   });
-}
-
-/** One state file per store, so two databases never vouch for each other's logs. */
-function defaultStatePath(config: BridgeConfig): string {
-  const store = config.DATABASE_URL ?? path.resolve(config.PGLITE_DIR);
-  const key = createHash("sha256").update(store).digest("hex").slice(0, 12);
-  return path.join(".data", `verifier-state-${key}.json`);
 }
 
 async function runBridge(config: BridgeConfig): Promise<number> {

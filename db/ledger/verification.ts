@@ -2,11 +2,22 @@
  * Running the verifier as an operation: keeps its state outside the database (a file), and
  * records each run in `ledger_verifications` for the DPO's integrity page.
  */
+import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Store } from "../client";
 import { ledgerVerifications } from "../schema";
 import { type VerifierState, type VerifyReport, verifyLedger } from "./verify";
+
+/**
+ * `.data/verifier-state-<hash of the store's address>.json`: one state file per store, so two
+ * databases never vouch for each other's logs. `storeAddress` is the DATABASE_URL or the
+ * absolute PGlite directory.
+ */
+export function defaultVerifierStatePath(storeAddress: string): string {
+  const key = createHash("sha256").update(storeAddress).digest("hex").slice(0, 12);
+  return path.join(".data", `verifier-state-${key}.json`);
+}
 
 /** The state file's content, or an empty state when there is none yet. */
 export async function readVerifierState(file: string): Promise<VerifierState> {
