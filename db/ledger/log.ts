@@ -55,19 +55,19 @@ export function sha256Hex(bytes: Uint8Array | string): string {
   return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
-/** The log of `hostId`, created (with a fresh Ed25519 key) on first use; locked until commit. */
-async function lockHostLog(
+/** The log named `origin` (of `hostId`, or the legal log when null), created with a fresh Ed25519
+ * key on first use; locked until the transaction ends. */
+async function lockLog(
   store: Store,
   tx: Executor,
-  hostId: number,
-  hostName: string,
+  origin: string,
+  hostId: number | null,
 ): Promise<LogRow> {
-  const origin = hostOrigin(hostName);
   const locked = async () =>
     (
       await store.rows<LogRow>(
         sql`select id, origin, public_key as "publicKey", private_key as "privateKey"
-            from ${ledgerLogs} where host_id = ${hostId} for update`,
+            from ${ledgerLogs} where origin = ${origin} for update`,
         tx,
       )
     )[0];
@@ -111,7 +111,7 @@ export async function beginAppend(
   tx: Executor,
   input: { hostId: number; hostName: string; raw: Uint8Array },
 ): Promise<PendingAppend | null> {
-  const log = await lockHostLog(store, tx, input.hostId, input.hostName);
+  const log = await lockLog(store, tx, hostOrigin(input.hostName), input.hostId);
   const object = sha256Hex(input.raw);
   const [seen] = await store.rows(
     sql`select 1 from ${ledgerRecords} where log_id = ${log.id} and digest = ${object} limit 1`,
@@ -157,6 +157,42 @@ export async function finishAppend(
   await tx.insert(ledgerArchiveTail).values({ logId: log.id, seq, leaf, raw: pending.raw });
   if ((seq + 1) % BUNDLE_SIZE === 0) await sealBundle(store, tx, log.id, seq + 1 - BUNDLE_SIZE);
   if ((seq + 1) % CHECKPOINT_EVERY === 0) await writeCheckpoint(store, tx, log);
+}
+
+/** An event of the portal's own that has legal weight: consent, a rule, a DPO action. */
+export interface LegalEvent {
+  type: string;
+  /** Who did it: a user's email, or "system". */
+  actor: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Appends a legal event to the legal log, in its own transaction; returns its sequence number.
+ * The event's canonical JSON is the archived raw message, and the leaf's digest is its hash.
+ */
+export async function appendLegalEvent(
+  store: Store,
+  event: LegalEvent,
+  at: Date = new Date(),
+): Promise<number> {
+  const raw = canonicalBytes({ ...event, at: at.toISOString() });
+  return store.db.transaction(async (tx) => {
+    const log = await lockLog(store, tx, LEGAL_ORIGIN, null);
+    const [next] = await store.rows<{ seq: number }>(
+      sql`select coalesce(max(seq) + 1, 0)::bigint as seq from ${ledgerRecords} where log_id = ${log.id}`,
+      tx,
+    );
+    const pending: PendingAppend = {
+      log,
+      seq: Number(next?.seq ?? 0),
+      hostName: "portal",
+      raw,
+      object: sha256Hex(raw),
+    };
+    await finishAppend(store, tx, pending, sha256Hex(raw), at);
+    return pending.seq;
+  });
 }
 
 /** Stored elements as the ledger digests them: one shape for ingest and for the verifier. */

@@ -30,9 +30,13 @@ type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: "buffer
 // to link.
 const oneShotHash = (crypto as { hash?: OneShotHash }).hash;
 
+// Returns a plain Uint8Array over the digest's own 32 bytes: a Buffer's `slice` would share
+// memory, a trap for callers that copy a hash before changing it.
 function sha256(data: Uint8Array): Uint8Array {
-  if (oneShotHash) return oneShotHash("sha256", data, "buffer");
-  return crypto.createHash("sha256").update(data).digest();
+  const digest = oneShotHash
+    ? oneShotHash("sha256", data, "buffer")
+    : crypto.createHash("sha256").update(data).digest();
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
 
 /** SHA-256 of the empty string: the root of the empty tree (RFC 9162 §2.1.1). Do not mutate. */
