@@ -9,6 +9,7 @@
  *   verify [--log ORIGIN] [--json] [--state FILE]   check the ledger; exit 1 on any finding
  *   checkpoint [--log ORIGIN]               sign checkpoints / print a log's latest one
  *   proof inclusion|consistency ...         inclusion and consistency proofs as JSON
+ *   witness check|import ...                checkpoints cosigned by an outside witness
  *   migrate                                 apply migrations and exit
  */
 import { readFile } from "node:fs/promises";
@@ -17,6 +18,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeAllStores, openStore, type Store } from "../db/client";
 import { checkpointAll } from "../db/ledger/log";
+import { NoteError } from "../db/ledger/note";
 import {
   consistencyProofFor,
   inclusionProofFor,
@@ -29,6 +31,11 @@ import {
   runVerification,
   writeVerifierState,
 } from "../db/ledger/verification";
+import {
+  checkWitnessedCheckpoint,
+  importWitnessedCheckpoint,
+  WitnessError,
+} from "../db/ledger/witness";
 import { storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
@@ -47,6 +54,8 @@ const USAGE = `usage: provtopia <command>
                                           recompute and check the ledger (exit 1 on findings)
   checkpoint [--log ORIGIN]               sign a checkpoint of every log that grew; with
                                           --log, print that log's latest signed checkpoint
+  witness check|import --log ORIGIN --witness VKEY FILE
+                                          check (and keep) a checkpoint a witness cosigned
   proof inclusion --log ORIGIN --index N [--size S]
   proof consistency --log ORIGIN --from A --to B
                                           proofs for auditors, as JSON
@@ -80,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
       return checkpoint(config, rest);
     case "proof":
       return proof(config, rest);
+    case "witness":
+      return witness(config, rest);
     case "start":
       return runDemo(config);
     case undefined:
@@ -197,6 +208,40 @@ async function checkpoint(config: BridgeConfig, args: string[]): Promise<number>
     if (note === null) throw new UsageError(`${values.log} has no checkpoint yet`);
     process.stdout.write(note);
     return 0;
+  });
+}
+
+async function witness(config: BridgeConfig, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { log: { type: "string" }, witness: { type: "string" } },
+  });
+  const [action, file] = positionals;
+  if ((action !== "check" && action !== "import") || !file || !values.log || !values.witness) {
+    throw new UsageError("witness check|import --log ORIGIN --witness VKEY FILE");
+  }
+  const note = await readFile(file, "utf8");
+  const origin = values.log;
+  const vkey = values.witness;
+  return withStore(config, async (store) => {
+    try {
+      const checked =
+        action === "import"
+          ? await importWitnessedCheckpoint(store, origin, note, vkey)
+          : await checkWitnessedCheckpoint(store, origin, note, vkey);
+      const at = new Date(checked.timestamp * 1000).toISOString();
+      console.log(
+        `ok: ${origin} at size ${checked.size}, cosigned ${at}${action === "import" ? ", kept" : ""}`,
+      );
+      return 0;
+    } catch (error) {
+      if (error instanceof WitnessError || error instanceof NoteError) {
+        console.error(`provtopia: ${error.message}`);
+        return 1;
+      }
+      throw error;
+    }
   });
 }
 

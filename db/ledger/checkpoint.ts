@@ -12,6 +12,11 @@
  * standard padded base64 of the 32-byte RFC 6962 / RFC 9162 SHA-256 root; extension lines
  * optional and non-empty. Nothing may follow the last "\n".
  *
+ * Texts followed (as stored copies): C2SP/C2SP tlog-checkpoint.md @2793893 and tlog-cosignature.md
+ * @01194db ("Ed25519 signed message": the whole body, extension lines included, is cosigned).
+ * The spec's own example checkpoint turns out to be a real sum.golang.org checkpoint with its
+ * origin edited; tests/vectors/ledger/c2sp-example-checkpoint.json restores and verifies it.
+ *
  * Trade-offs: sizes are JavaScript numbers, so a checkpoint above 2^53 - 1 leaves is refused
  * (INVALID_TREE_SIZE) rather than read as a BigInt; no log here or anywhere comes near. Origins
  * may hold spaces (Go's checksum database uses "go.sum database tree"): the spec only

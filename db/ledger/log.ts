@@ -20,7 +20,7 @@ import {
 import { BUNDLE_SIZE, encodeBundle } from "./archive";
 import { canonicalBytes } from "./canonical";
 import { hashLeaf, rootFromLeafHashes } from "./merkle";
-import { signCheckpoint } from "./signing";
+import { signLogCheckpoint } from "./signing";
 
 /** The organisation part of every log origin. */
 export const LEDGER_ORGANISATION = "provtopia.example";
@@ -285,7 +285,7 @@ export async function writeCheckpoint(store: Store, tx: Executor, log: LogRow): 
   if (latest?.size !== null && latest?.size !== undefined && Number(latest.size) >= size)
     return false;
   const rootHash = rootFromLeafHashes(hashes);
-  const note = signCheckpoint(log, size, rootHash);
+  const note = signLogCheckpoint(log, size, rootHash);
   await tx.insert(ledgerCheckpoints).values({ logId: log.id, size, rootHash, note });
   return true;
 }

@@ -19,10 +19,16 @@
  *   "cosignature/v1\ntime <decimal timestamp>\n" || note text (c2sp.org/tlog-cosignature,
  *   "Ed25519 signed message"; transparency-dev/formats note/note_cosigv1.go).
  *
+ * Texts followed (as stored copies): C2SP/C2SP signed-note.md @0552876, tlog-cosignature.md
+ * @01194db; golang/mod sumdb/note/note.go @605edab and note_test.go @02c9913 (whose PeterNeumann
+ * vectors tests/vectors/ledger/ pins); transparency-dev/formats note/note_cosigv1.go @0326460.
+ *
  * Where this module is stricter than sumdb/note, on purpose (a ledger verifier must not shrug):
  * a second signature line by the same known key is DUPLICATE_SIGNATURE (sumdb drops it unchecked);
- * base64 must be canonical and padded; two different verifier keys with the same name and key ID
- * are refused when the list is given, not when a signature happens to use them.
+ * base64 must be canonical and padded (Go's decoder also takes stray bits and embedded CR/LF);
+ * key names also refuse control characters and U+FEFF; two different verifier keys with the same
+ * name and key ID are refused when the list is given, not when a signature happens to use them;
+ * a cosignature dated past 2^53 - 1 seconds is refused (the spec allows refusing future dates).
  * Signatures by unknown keys are ignored as the spec requires (MUST), and listed as unverified.
  */
 
@@ -244,7 +250,7 @@ export function parseVerifierKey(vkey: string): VerifierKey {
   }
   // As sumdb/note: the key ID covers the type byte and key as written, checked before either.
   const gotId = idHex.toLowerCase();
-  const wantId = hex(noteKeyId(name, material.subarray(1), material[0]));
+  const wantId = hex(noteKeyId(name, material.subarray(1), material[0] ?? 0));
   if (gotId !== wantId) {
     throw new NoteError(
       "KEY_ID_MISMATCH",

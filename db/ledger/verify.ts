@@ -238,7 +238,8 @@ async function verifyLog(
   if (log.host !== null) await verifyRecordedElements(store, log, leavesBySeq, found);
   else {
     for (const [seq, leaf] of leavesBySeq) {
-      if (leaf.digest !== leaf.object) found(seq, "changed", "a legal event's digest must be its object's");
+      if (leaf.digest !== leaf.object)
+        found(seq, "changed", "a legal event's digest must be its object's");
     }
   }
   return { origin: log.origin, size: hashes.length, checkpointSize, rootHash };

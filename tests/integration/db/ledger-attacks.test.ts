@@ -19,7 +19,7 @@ import { openStore, type Store } from "../../../db/client";
 import { decodeBundle, encodeBundle } from "../../../db/ledger/archive";
 import { checkpointAll } from "../../../db/ledger/log";
 import { verifyConsistency, verifyInclusion } from "../../../db/ledger/merkle";
-import { signCheckpoint } from "../../../db/ledger/signing";
+import { signLogCheckpoint } from "../../../db/ledger/signing";
 import type { Finding, VerifyReport } from "../../../db/ledger/verify";
 import { REAL_DATABASE_URL } from "../../setup/databases";
 
@@ -283,7 +283,7 @@ describe.skipIf(!REAL_DATABASE_URL)("ledger attacks on PostgreSQL", () => {
         sql`select origin, private_key from ledger_logs where id = ${a}`,
       );
       const otherRoot = new Uint8Array(32).fill(7);
-      const note = signCheckpoint(
+      const note = signLogCheckpoint(
         { origin: log?.origin ?? "", privateKey: new Uint8Array(log?.private_key ?? []) },
         300,
         otherRoot,

@@ -9,11 +9,17 @@ import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveHttp } from "../../../capture-bridge/http";
-import { openCheckpoint } from "../../../db/ledger/checkpoint";
+import { cosignCheckpoint, openCheckpoint } from "../../../db/ledger/checkpoint";
 import { appendLegalEvent, checkpointAll, LEGAL_ORIGIN } from "../../../db/ledger/log";
 import { hashLeaf, verifyInclusion } from "../../../db/ledger/merkle";
+import {
+  encodeVerifierKey,
+  generateSigner,
+  KEY_TYPE_COSIGNATURE_V1,
+} from "../../../db/ledger/note";
 import { logVerifierKey } from "../../../db/ledger/signing";
 import { verifyLedger } from "../../../db/ledger/verify";
+import { checkWitnessedCheckpoint, importWitnessedCheckpoint } from "../../../db/ledger/witness";
 import { ingestDemoDocuments } from "../../factories/demo";
 import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
 
@@ -111,6 +117,33 @@ describe.each(STORE_KINDS)("ledger on %s", (kind) => {
     const { report } = await verifyLedger(t.store);
     expect(report.findings).toContainEqual(
       expect.objectContaining({ log: LEGAL_ORIGIN, index: 0, kind: "archive" }),
+    );
+  });
+
+  it("checks and keeps a checkpoint cosigned by an outside witness, and refuses a rewritten one", async () => {
+    const origin = "provtopia.example/prov/crm-1";
+    const note = await (
+      await fetch(`${base}/ledger/checkpoint?log=${encodeURIComponent(origin)}`)
+    ).text();
+    const witness = generateSigner("witness.example", KEY_TYPE_COSIGNATURE_V1);
+    const vkey = encodeVerifierKey(witness.name, witness.publicKey, KEY_TYPE_COSIGNATURE_V1);
+    const body = note.slice(0, note.indexOf("\n\n") + 1);
+    const cosigned = note + cosignCheckpoint(body, witness, 1_790_000_000);
+
+    const kept = await importWitnessedCheckpoint(t.store, origin, cosigned, vkey);
+    expect(kept).toMatchObject({ size: 2, timestamp: 1_790_000_000 });
+    const other = generateSigner("witness.example", KEY_TYPE_COSIGNATURE_V1);
+    const otherVkey = encodeVerifierKey(other.name, other.publicKey, KEY_TYPE_COSIGNATURE_V1);
+    await expect(checkWitnessedCheckpoint(t.store, origin, cosigned, otherVkey)).rejects.toThrow(
+      /cosignature/,
+    );
+
+    // The log rewrites a record the witness has seen: the witnessed tree no longer matches.
+    await t.store.rows(sql`
+      update ledger_records set leaf_hash = sha256(leaf) where seq = 0
+        and log_id = (select id from ledger_logs where origin = ${origin})`);
+    await expect(checkWitnessedCheckpoint(t.store, origin, cosigned, vkey)).rejects.toThrow(
+      /different tree of size 2/,
     );
   });
 });
