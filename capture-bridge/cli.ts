@@ -10,6 +10,7 @@
  *   checkpoint [--log ORIGIN]               sign checkpoints / print a log's latest one
  *   proof inclusion|consistency ...         inclusion and consistency proofs as JSON
  *   witness check|import ...                checkpoints cosigned by an outside witness
+ *   host keygen|register|sign ...           capture hosts that sign their messages
  *   migrate                                 apply migrations and exit
  */
 import { readFile } from "node:fs/promises";
@@ -17,8 +18,16 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeAllStores, openStore, type Store } from "../db/client";
+import { registerHostKey } from "../db/ledger/host-signatures";
 import { checkpointAll } from "../db/ledger/log";
-import { NoteError } from "../db/ledger/note";
+import {
+  encodeSignerKey,
+  encodeVerifierKey,
+  generateSigner,
+  NoteError,
+  parseSignerKey,
+  signNote,
+} from "../db/ledger/note";
 import {
   consistencyProofFor,
   inclusionProofFor,
@@ -54,6 +63,9 @@ const USAGE = `usage: provtopia <command>
                                           recompute and check the ledger (exit 1 on findings)
   checkpoint [--log ORIGIN]               sign a checkpoint of every log that grew; with
                                           --log, print that log's latest signed checkpoint
+  host keygen NAME                        a signing key for a capture host (prints skey, vkey)
+  host register NAME VKEY                 the host signs from now on; unsigned messages are refused
+  host sign SKEY FILE                     sign one document as the host would (a signed note)
   witness check|import --log ORIGIN --witness VKEY FILE
                                           check (and keep) a checkpoint a witness cosigned
   proof inclusion --log ORIGIN --index N [--size S]
@@ -91,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
       return proof(config, rest);
     case "witness":
       return witness(config, rest);
+    case "host":
+      return host(config, rest);
     case "start":
       return runDemo(config);
     case undefined:
@@ -209,6 +223,29 @@ async function checkpoint(config: BridgeConfig, args: string[]): Promise<number>
     process.stdout.write(note);
     return 0;
   });
+}
+
+async function host(config: BridgeConfig, args: string[]): Promise<number> {
+  const [action, first, second] = args;
+  if (action === "keygen" && first) {
+    const signer = generateSigner(first);
+    console.log(`skey ${encodeSignerKey(signer)}`);
+    console.log(`vkey ${encodeVerifierKey(signer.name, signer.publicKey)}`);
+    return 0;
+  }
+  if (action === "sign" && first && second) {
+    const document = (await readFile(second, "utf8")).trimEnd();
+    process.stdout.write(signNote(`${document}\n`, [parseSignerKey(first)]));
+    return 0;
+  }
+  if (action === "register" && first && second) {
+    return withStore(config, async (store) => {
+      await registerHostKey(store, first, second);
+      console.log(`host ${first} now signs its messages; unsigned ones are quarantined`);
+      return 0;
+    });
+  }
+  throw new UsageError("host keygen NAME | host register NAME VKEY | host sign SKEY FILE");
 }
 
 async function witness(config: BridgeConfig, args: string[]): Promise<number> {

@@ -6,6 +6,12 @@
  */
 import { createHash } from "node:crypto";
 import type { Store } from "../../db/client";
+import {
+  hostVerifierKey,
+  looksLikeSignedNote,
+  openHostSignedMessage,
+} from "../../db/ledger/host-signatures";
+import { NoteError } from "../../db/ledger/note";
 import { type IngestResult, ingestGraph, quarantineMessage } from "../../db/prov/ingest";
 import { parseProvJson } from "../formats/prov-json";
 import { decodePayload, readDocuments } from "./decode";
@@ -50,10 +56,37 @@ export async function ingestMessage(
     tally.quarantined += 1;
     return tally;
   }
-  const documents = readDocuments(text);
+  // A host that signs sends one document as a signed note; check it before reading anything.
+  let signedBy: string | null = null;
+  let body = text;
+  if (looksLikeSignedNote(text)) {
+    const opened = await openSigned(store, message.host, text);
+    if ("reason" in opened) {
+      await quarantineMessage(store, {
+        source: message.source,
+        reason: opened.reason,
+        raw: message.payload,
+      });
+      tally.quarantined += 1;
+      return tally;
+    }
+    ({ body, signedBy } = opened);
+  }
+  const documents = readDocuments(body);
+  if (signedBy && documents.length !== 1) {
+    const reason = `a signed message must hold exactly one document, got ${documents.length}`;
+    await quarantineMessage(store, { source: message.source, reason, raw: message.payload });
+    tally.quarantined += 1;
+    return tally;
+  }
   for (const document of documents) {
-    // A message that is one unreadable document is kept byte for byte as it came.
-    const raw = documents.length === 1 ? message.payload : Buffer.from(document.text, "utf8");
+    // A signed message is archived whole (note and signature); a message that is one document
+    // is kept byte for byte as it came; a log line by line.
+    const raw = signedBy
+      ? Buffer.from(text, "utf8")
+      : documents.length === 1
+        ? message.payload
+        : Buffer.from(document.text, "utf8");
     if (!document.ok) {
       await quarantineMessage(store, { source: message.source, reason: document.reason, raw });
       tally.quarantined += 1;
@@ -68,11 +101,25 @@ export async function ingestMessage(
       tally.quarantined += 1;
       continue;
     }
+    const host = signedBy ? message.host : (graph.host ?? message.host);
+    const refusal = signedBy
+      ? graph.host !== null && graph.host !== message.host
+        ? `the document names host ${graph.host} but was signed by ${message.host}`
+        : null
+      : (await hostVerifierKey(store, host)) !== null
+        ? `host ${host} signs its messages; this one is unsigned`
+        : null;
+    if (refusal) {
+      await quarantineMessage(store, { source: message.source, reason: refusal, raw });
+      tally.quarantined += 1;
+      continue;
+    }
     let result: IngestResult;
     try {
-      result = await ingestGraph(store, graph, graph.host ?? message.host, {
+      result = await ingestGraph(store, graph, host, {
         raw,
         receivedAt: new Date(),
+        ...(signedBy ? { signedBy } : {}),
       });
     } catch (error) {
       // A data exception (SQLSTATE class 22: U+0000 in text or jsonb, ...) is this document's
@@ -89,6 +136,22 @@ export async function ingestMessage(
     tally.documents += 1;
   }
   return tally;
+}
+
+/** The signed note opened with the key `host` registered, or why it cannot be accepted. */
+async function openSigned(
+  store: Store,
+  host: string,
+  text: string,
+): Promise<{ body: string; signedBy: string } | { reason: string }> {
+  const vkey = await hostVerifierKey(store, host);
+  if (!vkey) return { reason: `a signed message from host ${host}, which has no registered key` };
+  try {
+    return openHostSignedMessage(vkey, text);
+  } catch (error) {
+    if (!(error instanceof NoteError)) throw error;
+    return { reason: `host signature: ${error.message}` };
+  }
 }
 
 async function quarantine(

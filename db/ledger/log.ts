@@ -42,6 +42,8 @@ export interface LeafRecord {
   /** `sha256:<hex>` of the canonical JSON of the graph parsed from it (what the store holds). */
   digest: string;
   receivedAt: string;
+  /** Present when the host signed the message: `<host>+<key id hex>` of its key. */
+  signedBy?: string;
 }
 
 export interface LogRow {
@@ -99,6 +101,7 @@ export interface PendingAppend {
   raw: Uint8Array;
   /** `sha256:<hex>` of the raw document. */
   object: string;
+  signedBy?: string;
 }
 
 /**
@@ -109,7 +112,7 @@ export interface PendingAppend {
 export async function beginAppend(
   store: Store,
   tx: Executor,
-  input: { hostId: number; hostName: string; raw: Uint8Array },
+  input: { hostId: number; hostName: string; raw: Uint8Array; signedBy?: string },
 ): Promise<PendingAppend | null> {
   const log = await lockLog(store, tx, hostOrigin(input.hostName), input.hostId);
   const object = sha256Hex(input.raw);
@@ -122,7 +125,14 @@ export async function beginAppend(
     sql`select coalesce(max(seq) + 1, 0)::bigint as seq from ${ledgerRecords} where log_id = ${log.id}`,
     tx,
   );
-  return { log, seq: Number(next?.seq ?? 0), hostName: input.hostName, raw: input.raw, object };
+  return {
+    log,
+    seq: Number(next?.seq ?? 0),
+    hostName: input.hostName,
+    raw: input.raw,
+    object,
+    ...(input.signedBy ? { signedBy: input.signedBy } : {}),
+  };
 }
 
 /**
@@ -145,6 +155,7 @@ export async function finishAppend(
     object: pending.object,
     digest,
     receivedAt: receivedAt.toISOString(),
+    ...(pending.signedBy ? { signedBy: pending.signedBy } : {}),
   };
   const leaf = canonicalBytes(record);
   await tx.insert(ledgerRecords).values({

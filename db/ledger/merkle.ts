@@ -30,12 +30,17 @@ type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: "buffer
 // to link.
 const oneShotHash = (crypto as { hash?: OneShotHash }).hash;
 
-// Returns a plain Uint8Array over the digest's own 32 bytes: a Buffer's `slice` would share
-// memory, a trap for callers that copy a hash before changing it.
-function sha256(data: Uint8Array): Uint8Array {
-  const digest = oneShotHash
+// The digest as node:crypto returns it: a Buffer, whose `slice` shares memory.
+function rawSha256(data: Uint8Array): Uint8Array {
+  return oneShotHash
     ? oneShotHash("sha256", data, "buffer")
     : crypto.createHash("sha256").update(data).digest();
+}
+
+// What callers get: a plain Uint8Array over the digest's own 32 bytes, so that `slice` copies,
+// as callers that copy a hash before changing it expect.
+function sha256(data: Uint8Array): Uint8Array {
+  const digest = rawSha256(data);
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
 
@@ -73,7 +78,7 @@ export type SubtreeRoot = (start: number, end: number) => Uint8Array;
  */
 export function rootFromLeafHashes(leafHashes: readonly Uint8Array[]): Uint8Array {
   requireLeafHashes(leafHashes);
-  if (leafHashes.length === 0) return EMPTY_ROOT.slice();
+  if (leafHashes.length === 0) return new Uint8Array(EMPTY_ROOT);
   return rootOfRange(leafHashes, 0, leafHashes.length);
 }
 
@@ -267,24 +272,33 @@ export function verifyConsistency(
   return sn === 0n && bytesEqual(fr, root1) && bytesEqual(sr, root2);
 }
 
-// MTH(D[start:end]) for end > start, keeping the roots of the perfect subtrees completed so far
-// (sizes strictly decreasing powers of two, the binary digits of the count) and folding them
-// right to left at the end, which is exactly the split at the largest power of two.
+// MTH(D[start:end]) for end > start, as a fresh plain array. Keeps the roots of the perfect
+// subtrees completed so far (sizes strictly decreasing powers of two, the binary digits of the
+// count) and folds them right to left at the end, which is exactly the split at the largest
+// power of two. The hot loop reuses one input buffer and keeps node:crypto's digests as they
+// come (about a third faster than `hashChildren` per node); only the root is copied out.
 function rootOfRange(leafHashes: readonly Uint8Array[], start: number, end: number): Uint8Array {
+  const input = new Uint8Array(1 + 2 * HASH_SIZE);
+  input[0] = NODE_PREFIX;
+  const node = (left: Uint8Array, right: Uint8Array): Uint8Array => {
+    input.set(left, 1);
+    input.set(right, 1 + HASH_SIZE);
+    return rawSha256(input);
+  };
   const stack: Uint8Array[] = [];
   for (let i = start; i < end; i++) {
-    let node = leafHashes[i] as Uint8Array;
+    let top = leafHashes[i] as Uint8Array;
     // Leaf number c = i - start completes one perfect subtree per trailing one bit of c.
     for (let c = i - start; c % 2 === 1; c = (c - 1) / 2) {
-      node = hashChildren(stack.pop() as Uint8Array, node);
+      top = node(stack.pop() as Uint8Array, top);
     }
-    stack.push(node);
+    stack.push(top);
   }
   let root = stack.pop() as Uint8Array;
   for (let left = stack.pop(); left !== undefined; left = stack.pop()) {
-    root = hashChildren(left, root);
+    root = node(left, root);
   }
-  return root;
+  return new Uint8Array(root);
 }
 
 /** The largest power of two strictly below n, for 2 <= n <= 2^53 (no 32-bit operators). */

@@ -14,8 +14,10 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { type ArchivedEntry, ArchiveError, decodeBundle } from "./archive";
 import { canonicalBytes } from "./canonical";
+import { openHostSignedMessage } from "./host-signatures";
 import { type DigestedNode, type DigestedRelation, elementsDigest, type LeafRecord } from "./log";
 import { hashLeaf, rootFromLeafHashes } from "./merkle";
+import { NoteError } from "./note";
 import { openLogCheckpoint } from "./signing";
 
 export type FindingKind =
@@ -65,6 +67,7 @@ interface LogRow {
   id: number;
   origin: string;
   host: string | null;
+  verifier_key: string | null;
   public_key: Uint8Array;
 }
 interface RecordRow {
@@ -84,7 +87,7 @@ export async function verifyLedger(
   const now = options.now ?? new Date();
   const previous = options.state ?? { logs: {} };
   const logs = await store.rows<LogRow>(sql`
-    select l.id, l.origin, h.name as host, l.public_key
+    select l.id, l.origin, h.name as host, h.verifier_key, l.public_key
     from ledger_logs l left join hosts h on h.id = l.host_id order by l.origin`);
   const findings: Finding[] = [];
   const summaries: LogSummary[] = [];
@@ -166,6 +169,10 @@ async function verifyLog(
     }
     if (copy && `sha256:${createHash("sha256").update(copy.raw).digest("hex")}` !== leaf.object) {
       found(seq, "archive", "the archived raw message does not hash to the record's object digest");
+    }
+    if (copy && leaf.signedBy !== undefined) {
+      const problem = hostSignatureProblem(log.verifier_key, copy.raw, leaf.signedBy);
+      if (problem) found(seq, "bad-signature", `host signature: ${problem}`);
     }
   }
   classifyPositions(leavesBySeq, log.origin, found);
@@ -316,6 +323,24 @@ function classifyPositions(
   }
 }
 
+/** Why the archived message is not signed by the host key the leaf names, or null if it is. */
+function hostSignatureProblem(
+  vkey: string | null,
+  raw: Uint8Array,
+  signedBy: string,
+): string | null {
+  if (!vkey) return `the record names ${signedBy}, but the host has no registered key`;
+  try {
+    const opened = openHostSignedMessage(vkey, Buffer.from(raw).toString("utf8"));
+    return opened.signedBy === signedBy
+      ? null
+      : `signed by ${opened.signedBy}, the record names ${signedBy}`;
+  } catch (error) {
+    if (error instanceof NoteError) return error.message;
+    throw error;
+  }
+}
+
 function readLeaf(bytes: Uint8Array): LeafRecord | null {
   let value: unknown;
   try {
@@ -332,7 +357,8 @@ function readLeaf(bytes: Uint8Array): LeafRecord | null {
     typeof leaf.host === "string" &&
     typeof leaf.object === "string" &&
     typeof leaf.digest === "string" &&
-    typeof leaf.receivedAt === "string";
+    typeof leaf.receivedAt === "string" &&
+    (leaf.signedBy === undefined || typeof leaf.signedBy === "string");
   if (!valid || !equalBytes(canonicalBytes(value), bytes)) return null;
   return leaf as LeafRecord;
 }

@@ -36,6 +36,8 @@ import { type ProvGraph, type ProvNode, plainString } from "./model";
 export interface Evidence {
   raw: Uint8Array;
   receivedAt: Date;
+  /** `<host>+<key id hex>` when the host signed the message (db/ledger/host-signatures.ts). */
+  signedBy?: string;
 }
 
 export interface IngestResult {
@@ -63,7 +65,12 @@ export async function ingestGraph(
     const serviceIds = await upsertServices(store, tx, nodes);
     // The ledger record comes first: the elements it brings in point at it.
     const pending = evidence
-      ? await beginAppend(store, tx, { hostId, hostName, raw: evidence.raw })
+      ? await beginAppend(store, tx, {
+          hostId,
+          hostName,
+          raw: evidence.raw,
+          signedBy: evidence.signedBy,
+        })
       : null;
     const ledgerLogId = pending?.log.id ?? null;
     const ledgerSeq = pending?.seq ?? null;

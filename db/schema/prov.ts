@@ -44,6 +44,11 @@ export const relationKind = pgEnum("relation_kind", RELATION_KINDS);
 export const hosts = pgTable("hosts", {
   id: serial("id").primaryKey(),
   name: text("name").notNull().unique(),
+  /**
+   * The host's Ed25519 key as a signed-note vkey, when it signs its messages. A host with a key
+   * must sign every message (non-repudiation); its signature is kept in the ledger's archive.
+   */
+  verifierKey: text("verifier_key"),
   firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
