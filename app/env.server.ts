@@ -4,6 +4,12 @@ import { z } from "zod";
 const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+  /**
+   * Where the ledger verifier keeps what it verified last (outside the database, so a rolled-back
+   * store is noticed). Unset = the CLI's default for this store (db/ledger/verification.ts), so
+   * `provtopia verify` and the DPO's integrity page share one state.
+   */
+  VERIFIER_STATE_FILE: z.string().min(1).optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 

@@ -5,6 +5,7 @@ import {
   Link,
   Links,
   Meta,
+  NavLink,
   Outlet,
   Scripts,
   ScrollRestoration,
@@ -73,7 +74,10 @@ function Header() {
       <nav aria-label="main">
         {data?.user ? (
           <>
-            {data.user.role === "subject" ? <Link to="/me">{t("nav.myData")}</Link> : null}
+            {data.user.role === "subject" ? <NavLink to="/me">{t("nav.myData")}</NavLink> : null}
+            {data.user.role === "dpo" ? (
+              <NavLink to="/dpo/integrity">{t("nav.integrity")}</NavLink>
+            ) : null}
             <Form method="post" action="/logout">
               <button type="submit" className="link-button">
                 {t("nav.logOut")}

@@ -79,6 +79,15 @@ export async function requireSubject(
   return { ...auth, subjectId: auth.user.subjectId };
 }
 
+/** A signed-in data protection officer; everyone else signed in gets 403. */
+export async function requireDpo(request: Request): Promise<AuthenticatedRequest> {
+  const auth = await requireUser(request);
+  if (auth.user.role !== "dpo") {
+    throw new Response("This page is for the data protection officer.", { status: 403 });
+  }
+  return auth;
+}
+
 /** Starts a session and returns the Set-Cookie header value. */
 export async function logIn(request: Request, userId: number): Promise<string> {
   const { session, token } = await createSession(await getStore(), userId);

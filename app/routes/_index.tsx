@@ -21,6 +21,10 @@ export default function Home() {
         <Link className="button" to="/me">
           {t("nav.myData")}
         </Link>
+      ) : root?.user?.role === "dpo" ? (
+        <Link className="button" to="/dpo/integrity">
+          {t("dpo.homeCta")}
+        </Link>
       ) : root?.user ? null : (
         <Link className="button" to="/login">
           {t("home.cta")}

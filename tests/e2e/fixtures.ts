@@ -11,6 +11,12 @@ export { expect };
 
 export const ALICE = { email: "alice@example.org", password: "alice-demo-pass" } as const;
 export const BOB = { email: "bob@example.org", password: "bob-demo-pass" } as const;
+/** The demo organisation's data protection officer: no subject page, lands on the start page. */
+export const DPO = {
+  email: "dpo@lumen-books.example",
+  password: "dpo-demo-pass",
+  landsOn: /\/$/,
+} as const;
 
 export type Language = "en" | "de" | "fr";
 
@@ -72,14 +78,40 @@ export const test = base.extend<{ browserErrors: BrowserErrors & { allowed: Set<
   },
 });
 
-/** Logs in through the form and waits for the page it redirects to. */
+/**
+ * Logs in through the form and waits for the page it redirects to: the account's `landsOn`,
+ * or a subject's own page.
+ */
 export async function logIn(
   page: Page,
-  account: { email: string; password: string },
+  account: { email: string; password: string; landsOn?: RegExp },
 ): Promise<void> {
   await page.goto("/login");
   await page.getByLabel("Email address").fill(account.email);
   await page.getByLabel("Password", { exact: true }).fill(account.password);
   await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/me$/);
+  await expect(page).toHaveURL(account.landsOn ?? /\/me$/);
+}
+
+/** The demo's capture hosts; each has a ledger log `provtopia.example/prov/<host>`. */
+export const DEMO_HOSTS = ["web-1", "crm-1", "mail-1", "ci-runner"] as const;
+
+/** Log origin of a demo host. */
+export const demoLogOrigin = (host: string) => `provtopia.example/prov/${host}`;
+
+/**
+ * Reloads the integrity page until every demo host's log shows a signed checkpoint: right after
+ * the demo starts, the bridge may not have signed one yet (it does every CHECKPOINT_INTERVAL_MS,
+ * one second in the e2e run).
+ */
+export async function reloadUntilCheckpointed(page: Page): Promise<void> {
+  await expect(async () => {
+    await page.reload();
+    for (const host of DEMO_HOSTS) {
+      const note = page.locator(
+        `[data-origin="${demoLogOrigin(host)}"] [data-testid="checkpoint"] pre`,
+      );
+      expect(await note.count(), `a checkpoint of ${host}`).toBe(1);
+    }
+  }).toPass({ timeout: 20_000, intervals: [250, 500, 1_000] });
 }

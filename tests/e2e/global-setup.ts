@@ -6,6 +6,8 @@
  *
  * - DATABASE_URL set (CI): a fresh database on that server, dropped afterwards.
  * - otherwise: the embedded PGlite store in a fresh temporary directory, removed afterwards.
+ * - the ledger: checkpoints every second (CHECKPOINT_INTERVAL_MS), and the verifier's state file
+ *   in a temporary directory of its own (VERIFIER_STATE_FILE), removed afterwards.
  * - MQTT_URL set: kept, so the seed goes through the real broker; otherwise the embedded broker
  *   on any free port. Either way a unique topic prefix keeps this run's messages apart from a
  *   demo that is running on the same broker.
@@ -49,7 +51,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       BRIDGE_PORT: String(E2E_BRIDGE_PORT),
       MQTT_PORT: "0",
       MQTT_TOPIC_PREFIX: `provtopia-e2e/${randomBytes(6).toString("hex")}/camflow/provenance`,
+      // The seeded logs are signed within a second, not ten: the integrity page shows them.
+      CHECKPOINT_INTERVAL_MS: "1000",
     };
+    // The verifier's state for this run's store, thrown away with it (not left in .data/).
+    const stateDir = await mkdtemp(path.join(tmpdir(), "provtopia-e2e-verifier-"));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    env.VERIFIER_STATE_FILE = path.join(stateDir, "verifier-state.json");
     let storeDescription: string;
     if (REAL_DATABASE_URL) {
       const database: TestDatabase = await createTestDatabase();

@@ -6,7 +6,16 @@
  */
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { ALICE, expect, type Language, logIn, test, translation } from "./fixtures";
+import {
+  ALICE,
+  DPO,
+  expect,
+  type Language,
+  logIn,
+  reloadUntilCheckpointed,
+  test,
+  translation,
+} from "./fixtures";
 
 const SCREENSHOTS_DIR = path.resolve(import.meta.dirname, "../../public/screenshots");
 const LANGUAGE_BUTTONS: Record<Language, string> = {
@@ -31,6 +40,35 @@ test.describe("README screenshots", () => {
       await expect(page.getByTestId("flow-map")).toHaveAttribute("data-ready", "true");
       await settle(page);
       await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `subject-page-${lng}.png`) });
+    });
+  }
+
+  for (const lng of ["en", "de"] as const) {
+    test(`dpo-integrity-${lng}.png`, async ({ page }) => {
+      await logIn(page, DPO);
+      if (lng !== "en") {
+        await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
+      }
+      await page
+        .getByRole("link", { name: translation(lng, "nav.integrity"), exact: true })
+        .click();
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+        translation(lng, "dpo.title"),
+      );
+      await reloadUntilCheckpointed(page);
+      const run = page.getByRole("button", { name: translation(lng, "dpo.verification.run") });
+      const verified = page.waitForResponse(
+        (r) => r.request().method() === "POST" && new URL(r.url()).pathname.startsWith("/dpo/"),
+      );
+      await run.click();
+      await verified;
+      await expect(run).toBeEnabled();
+      await expect(page.getByTestId("verification-result")).toHaveClass(/\bok\b/);
+      await settle(page);
+      await page.screenshot({
+        path: path.join(SCREENSHOTS_DIR, `dpo-integrity-${lng}.png`),
+        fullPage: true,
+      });
     });
   }
 
