@@ -14,6 +14,7 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { type ArchivedEntry, ArchiveError, decodeBundle } from "./archive";
 import { canonicalBytes } from "./canonical";
+import { rootsAtSizes } from "./compact-range";
 import { openHostSignedMessage } from "./host-signatures";
 import { type DigestedNode, type DigestedRelation, elementsDigest, type LeafRecord } from "./log";
 import { hashLeaf, rootFromLeafHashes } from "./merkle";
@@ -180,6 +181,14 @@ async function verifyLog(
   const checkpoints = await store.rows<{ size: number; root_hash: Uint8Array; note: string }>(sql`
     select size, root_hash, note from ledger_checkpoints where log_id = ${log.id} order by size, id`);
   const rootsBySize = new Map<number, string>();
+  // Every size the checkpoints and the remembered state name, computed in one pass.
+  const recomputed = rootsAtSizes(hashes, [
+    ...checkpoints.map((c) => Number(c.size)),
+    previous?.size ?? 0,
+    hashes.length,
+  ]);
+  const rootAt = (size: number) =>
+    b64(recomputed.get(size) ?? rootFromLeafHashes(hashes.slice(0, size)));
   let checkpointSize: number | null = null;
   const firstRecordFinding = () =>
     findings.find((f) => f.log === log.origin && f.index !== null)?.index ?? null;
@@ -215,7 +224,7 @@ async function verifyLog(
         "missing",
         `a signed checkpoint covers ${signed.size} records; the log has ${hashes.length}`,
       );
-    } else if (b64(rootFromLeafHashes(hashes.slice(0, signed.size))) !== root) {
+    } else if (rootAt(signed.size) !== root) {
       found(
         firstRecordFinding(),
         "checkpoint-mismatch",
@@ -225,7 +234,7 @@ async function verifyLog(
     checkpointSize = Math.max(checkpointSize ?? 0, signed.size);
   }
 
-  const rootHash = b64(rootFromLeafHashes(hashes));
+  const rootHash = rootAt(hashes.length);
   if (previous) {
     if (hashes.length < previous.size || (checkpointSize ?? 0) < previous.size) {
       found(
@@ -233,7 +242,7 @@ async function verifyLog(
         "rolled-back",
         `the log had ${previous.size} records at the last verification (${previous.verifiedAt}); now ${hashes.length}, checkpointed ${checkpointSize ?? 0}`,
       );
-    } else if (b64(rootFromLeafHashes(hashes.slice(0, previous.size))) !== previous.rootHash) {
+    } else if (rootAt(previous.size) !== previous.rootHash) {
       found(
         firstRecordFinding(),
         "split-view",

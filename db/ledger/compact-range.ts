@@ -1,0 +1,55 @@
+/**
+ * A compact range: the roots of the perfect subtrees that make up a tree of n leaves (one per
+ * set bit of n, largest first). Appending is amortised O(1) hashes and the root of the tree so
+ * far costs O(log n), so the verifier can check a checkpoint at every size in one pass over the
+ * leaves instead of rebuilding the tree per checkpoint.
+ */
+import { EMPTY_ROOT, hashChildren } from "./merkle";
+
+export class CompactRange {
+  /** Subtree roots, largest (leftmost) first, with their leaf counts. */
+  private readonly roots: { hash: Uint8Array; size: number }[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  append(leafHash: Uint8Array): void {
+    let node = { hash: leafHash, size: 1 };
+    for (let last = this.roots.at(-1); last && last.size === node.size; last = this.roots.at(-1)) {
+      this.roots.pop();
+      node = { hash: hashChildren(last.hash, node.hash), size: last.size * 2 };
+    }
+    this.roots.push(node);
+    this.count += 1;
+  }
+
+  /** RFC 9162 MTH of the leaves appended so far. */
+  root(): Uint8Array {
+    const last = this.roots.at(-1);
+    if (!last) return EMPTY_ROOT;
+    let hash = last.hash;
+    for (let i = this.roots.length - 2; i >= 0; i -= 1) {
+      hash = hashChildren((this.roots[i] as { hash: Uint8Array }).hash, hash);
+    }
+    return hash;
+  }
+}
+
+/** The root at each of `sizes` (each at most leafHashes.length), in one pass. */
+export function rootsAtSizes(
+  leafHashes: readonly Uint8Array[],
+  sizes: Iterable<number>,
+): Map<number, Uint8Array> {
+  const wanted = [...new Set(sizes)].sort((a, b) => a - b);
+  const roots = new Map<number, Uint8Array>();
+  const range = new CompactRange();
+  let next = 0;
+  for (const size of wanted) {
+    if (size > leafHashes.length) break;
+    while (range.size < size) range.append(leafHashes[next++] as Uint8Array);
+    roots.set(size, range.root());
+  }
+  return roots;
+}
