@@ -180,7 +180,9 @@ async function verify(config: BridgeConfig, args: string[]): Promise<number> {
       log: { type: "string" },
       state: {
         type: "string",
-        default: defaultVerifierStatePath(config.DATABASE_URL ?? path.resolve(config.PGLITE_DIR)),
+        default:
+          config.VERIFIER_STATE_FILE ??
+          defaultVerifierStatePath(config.DATABASE_URL ?? path.resolve(config.PGLITE_DIR)),
       },
     },
   });

@@ -21,6 +21,11 @@ const schema = z.object({
   BRIDGE_PORT: port.default(3001),
   /** Sign a checkpoint of every log that grew at least this often (and every 256 records). */
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Where the ledger verifier keeps what it verified last, outside the database; unset = one
+   * file per store under .data/ (shared by `provtopia verify` and the DPO's integrity page).
+   */
+  VERIFIER_STATE_FILE: z.string().min(1).optional(),
   /** HTTP port of the portal when `provtopia start` serves it. */
   PORT: port.default(3000),
 });

@@ -231,6 +231,7 @@ export function verifyConsistency(
 ): boolean {
   const first = toTreeSize(size1);
   const second = toTreeSize(size2);
+  // size1 >= 1 also keeps fn = size1 - 1 non-negative: with -1 the shifts below never end.
   if (first === undefined || second === undefined || first === 0n || first > second) return false;
   if (!Array.isArray(proof)) return false;
   if (first === second) {

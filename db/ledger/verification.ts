@@ -1,12 +1,13 @@
 /**
- * Running the verifier as an operation: keeps its state outside the database (a file), and
- * records each run in `ledger_verifications` for the DPO's integrity page.
+ * Running the verifier as an operation: keeps its state outside the database (a file), records
+ * each run in `ledger_verifications` for the DPO's integrity page and in the legal log.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Store } from "../client";
 import { ledgerVerifications } from "../schema";
+import { appendLegalEvent } from "./log";
 import { type VerifierState, type VerifyReport, verifyLedger } from "./verify";
 
 /**
@@ -28,7 +29,14 @@ export async function readVerifierState(file: string): Promise<VerifierState> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { logs: {} };
     throw new Error(`couldn't read the verifier state ${file}`, { cause: error });
   }
-  const value = JSON.parse(text) as VerifierState;
+  let value: VerifierState;
+  try {
+    value = JSON.parse(text) as VerifierState;
+  } catch (error) {
+    throw new Error(`${file} is not a verifier state: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   if (typeof value !== "object" || value === null || typeof value.logs !== "object") {
     throw new Error(`${file} is not a verifier state (expected {"logs": {...}})`);
   }
@@ -43,23 +51,47 @@ export async function writeVerifierState(file: string, state: VerifierState): Pr
   await rename(temporary, file);
 }
 
-/** Verifies and records the run; returns the report and the state to keep if it passed. */
+/**
+ * Verifies on one consistent snapshot (a read-only, repeatable-read transaction, so records the
+ * bridge appends meanwhile cannot look like tampering), records the run in ledger_verifications
+ * and, as a DPO action with legal weight, in the legal log. Returns the report and the state to
+ * keep if it passed.
+ */
 export async function runVerification(
   store: Store,
-  options: { only?: string; state: VerifierState },
+  options: { only?: string; state: VerifierState; runBy?: string },
 ): Promise<{ report: VerifyReport; state: VerifierState }> {
   const startedAt = new Date();
-  const result = await verifyLedger(store, {
-    only: options.only,
-    state: options.state,
-    now: startedAt,
-  });
+  const result = await store.db.transaction(
+    (tx) =>
+      verifyLedger(
+        {
+          ...store,
+          db: tx as unknown as Store["db"],
+          rows: (query, executor) => store.rows(query, executor ?? tx),
+        },
+        { only: options.only, state: options.state, now: startedAt },
+      ),
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
+  const runBy = options.runBy ?? "cli";
   await store.db.insert(ledgerVerifications).values({
     startedAt,
     finishedAt: new Date(),
     ok: result.report.ok,
+    runBy,
     leaves: result.report.leaves,
     findings: result.report.findings,
+  });
+  await appendLegalEvent(store, {
+    type: "ledger-verified",
+    actor: runBy,
+    details: {
+      ok: result.report.ok,
+      leaves: result.report.leaves,
+      findings: result.report.findings.length,
+      ...(options.only ? { log: options.only } : {}),
+    },
   });
   return result;
 }

@@ -118,6 +118,8 @@ export const ledgerVerifications = pgTable(
     startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
     finishedAt: timestamp("finished_at", { withTimezone: true }).notNull(),
     ok: boolean("ok").notNull(),
+    /** Who asked for it: a portal user's email, or "cli". */
+    runBy: text("run_by").notNull().default("cli"),
     leaves: bigint("leaves", { mode: "number" }).notNull(),
     findings: jsonb("findings").notNull(),
   },

@@ -4,8 +4,8 @@
  * The state moves forward only when the run passed; a failed run leaves it where it was, so the
  * next run still compares with the last good one.
  *
- * Audit: runVerification records each run in ledger_verifications, which has no column for who
- * ran it; until it has, the DPO's account is written to the server log with the result.
+ * Audit: runVerification records each run, with the DPO's email, in ledger_verifications and in
+ * the ledger's legal log; the server log gets a line too.
  */
 import path from "node:path";
 import type { SessionUser } from "../../../db/auth/sessions";
@@ -29,7 +29,10 @@ export function verifierStateFile(): string {
 export async function verifyLedgerNow(runBy: SessionUser): Promise<VerificationSummary> {
   const file = verifierStateFile();
   const previous = await readVerifierState(file);
-  const { report, state } = await runVerification(await getStore(), { state: previous });
+  const { report, state } = await runVerification(await getStore(), {
+    state: previous,
+    runBy: runBy.email,
+  });
   const finishedAt = new Date();
   if (report.ok) await writeVerifierState(file, state);
   console.info(

@@ -1,0 +1,1 @@
+ALTER TABLE "ledger_verifications" ADD COLUMN "run_by" text DEFAULT 'cli' NOT NULL;
