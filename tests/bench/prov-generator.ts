@@ -38,6 +38,8 @@ export interface GeneratorOptions {
   appShare: number;
   /** Keeps ids of runs with different tags apart. */
   runTag: string;
+  /** CamFlow machines (capture hosts) the CamFlow-shaped documents come from; default 4. */
+  machines?: number;
 }
 
 /** mulberry32: tiny, fast, and good enough to shape test data. */
@@ -122,7 +124,7 @@ interface MachineState {
 export function generateDocuments(options: GeneratorOptions): GeneratedDocument[] {
   const random = createRandom(options.seed);
   const bootId = hashTag(options.runTag);
-  const machines: MachineState[] = Array.from({ length: MACHINES }, () => ({
+  const machines: MachineState[] = Array.from({ length: options.machines ?? MACHINES }, () => ({
     machineId: random.int(1, 0xffff_ffff),
     bootId,
     nextObjectId: 100_000,
