@@ -65,9 +65,9 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
 }
 
 /**
- * Returns the root of the subtree over leaves [start, end) of a tree: MTH(D[start:end]). The
- * proof builders call it only with ranges RFC 9162 proofs name (each a node of the tree, or the
- * right edge of one), so a store can answer from stored subtree hashes.
+ * Returns MTH(D[start:end]), the root over leaves [start, end) of the tree being proved. The
+ * proof builders ask only for a perfect subtree (end - start = 2^j, start a multiple of 2^j)
+ * or a range that ends at the tree's size, so a store can answer from stored subtree hashes.
  */
 export type SubtreeRoot = (start: number, end: number) => Uint8Array;
 
@@ -182,7 +182,9 @@ export function consistencyProofFrom(
  * RFC 9162 §2.1.3.2: does `proof` show that `leafHash` is leaf `index` of the tree of `treeSize`
  * leaves whose root is `root`? Never throws: false for any malformed input (hashes that are not
  * HASH_SIZE bytes, sizes that are negative, fractional, unsafe numbers or above 2^64 - 1,
- * index >= treeSize, a proof too long or too short).
+ * index >= treeSize, a proof too long or too short). The proof binds the index, not the tree
+ * size: a neighbouring size whose path takes the same turns verifies too, so take treeSize and
+ * root together from a signed checkpoint.
  */
 export function verifyInclusion(
   leafHash: Uint8Array,
@@ -221,7 +223,8 @@ export function verifyInclusion(
  * the tree of `size1` leaves with root `root1`? Never throws: false for any malformed input,
  * including size1 == 0 (nothing to prove; the vectors treat it as an error) and size1 > size2.
  * Equal sizes need an empty proof and equal roots; that case is decided before hash lengths are
- * checked, as the transparency-dev vectors require.
+ * checked, as the transparency-dev vectors require. As with inclusion, size2 is bound only by
+ * the checkpoint that signs it with root2.
  */
 export function verifyConsistency(
   size1: number | bigint,
