@@ -25,6 +25,43 @@ export class CompactRange {
     this.count += 1;
   }
 
+  /** Size (u64 big-endian) then the subtree roots, largest first: 8 + 32 x popcount(size) bytes. */
+  serialize(): Uint8Array {
+    const out = Buffer.alloc(8 + 32 * this.roots.length);
+    out.writeBigUInt64BE(BigInt(this.count));
+    this.roots.forEach((r, i) => {
+      out.set(r.hash, 8 + 32 * i);
+    });
+    return new Uint8Array(out);
+  }
+
+  /** The range `serialize` wrote; throws RangeError if the bytes cannot be one. */
+  static deserialize(bytes: Uint8Array): CompactRange {
+    const buffer = Buffer.from(bytes);
+    if (buffer.length < 8)
+      throw new RangeError(`compact range: want at least 8 bytes, got ${buffer.length}`);
+    const size = Number(buffer.readBigUInt64BE(0));
+    const sizes: number[] = [];
+    for (let bit = 2 ** Math.floor(Math.log2(Math.max(size, 1))); bit >= 1; bit /= 2) {
+      if (Math.floor(size / bit) % 2 === 1) sizes.push(bit);
+    }
+    if (size === 0) sizes.length = 0;
+    if (buffer.length !== 8 + 32 * sizes.length) {
+      throw new RangeError(
+        `compact range of size ${size}: want ${8 + 32 * sizes.length} bytes, got ${buffer.length}`,
+      );
+    }
+    const range = new CompactRange();
+    range.count = size;
+    sizes.forEach((subtree, i) => {
+      range.roots.push({
+        hash: new Uint8Array(buffer.subarray(8 + 32 * i, 40 + 32 * i)),
+        size: subtree,
+      });
+    });
+    return range;
+  }
+
   /** RFC 9162 MTH of the leaves appended so far. */
   root(): Uint8Array {
     const last = this.roots.at(-1);

@@ -19,7 +19,8 @@ import {
 } from "../schema";
 import { BUNDLE_SIZE, encodeBundle } from "./archive";
 import { canonicalBytes } from "./canonical";
-import { hashLeaf, rootFromLeafHashes } from "./merkle";
+import { CompactRange } from "./compact-range";
+import { hashLeaf } from "./merkle";
 import { signLogCheckpoint } from "./signing";
 
 /** The organisation part of every log origin. */
@@ -158,13 +159,20 @@ export async function finishAppend(
     ...(pending.signedBy ? { signedBy: pending.signedBy } : {}),
   };
   const leaf = canonicalBytes(record);
+  const leafHash = hashLeaf(leaf);
   await tx.insert(ledgerRecords).values({
     logId: log.id,
     seq,
     leaf,
-    leafHash: hashLeaf(leaf),
+    leafHash,
     digest: pending.object,
   });
+  const range = await compactRangeOf(store, tx, log.id, seq);
+  range.append(leafHash);
+  await tx
+    .update(ledgerLogs)
+    .set({ compactRange: range.serialize() })
+    .where(sql`${ledgerLogs.id} = ${log.id}`);
   await tx.insert(ledgerArchiveTail).values({ logId: log.id, seq, leaf, raw: pending.raw });
   if ((seq + 1) % BUNDLE_SIZE === 0) await sealBundle(store, tx, log.id, seq + 1 - BUNDLE_SIZE);
   if ((seq + 1) % CHECKPOINT_EVERY === 0) await writeCheckpoint(store, tx, log);
@@ -285,9 +293,35 @@ export async function leafHashes(
 }
 
 /** Signs and stores a checkpoint of the log's whole tree, unless its size is checkpointed. */
+/**
+ * The log's compact range over its first `size` records: the stored one when it is that size,
+ * else rebuilt from the leaf hashes (logs written before ranges were kept).
+ */
+async function compactRangeOf(
+  store: Store,
+  tx: Executor,
+  logId: number,
+  size: number,
+): Promise<CompactRange> {
+  const [row] = await store.rows<{ compact_range: Uint8Array | null }>(
+    sql`select compact_range from ${ledgerLogs} where id = ${logId}`,
+    tx,
+  );
+  if (row?.compact_range) {
+    const stored = CompactRange.deserialize(new Uint8Array(row.compact_range));
+    if (stored.size === size) return stored;
+  }
+  const rebuilt = new CompactRange();
+  for (const hash of (await leafHashes(store, logId, tx)).slice(0, size)) rebuilt.append(hash);
+  return rebuilt;
+}
+
 export async function writeCheckpoint(store: Store, tx: Executor, log: LogRow): Promise<boolean> {
-  const hashes = await leafHashes(store, log.id, tx);
-  const size = hashes.length;
+  const [count] = await store.rows<{ n: number }>(
+    sql`select coalesce(max(seq) + 1, 0)::bigint as n from ${ledgerRecords} where log_id = ${log.id}`,
+    tx,
+  );
+  const size = Number(count?.n ?? 0);
   if (size === 0) return false;
   const [latest] = await store.rows<{ size: number }>(
     sql`select max(size)::bigint as size from ${ledgerCheckpoints} where log_id = ${log.id}`,
@@ -295,7 +329,7 @@ export async function writeCheckpoint(store: Store, tx: Executor, log: LogRow): 
   );
   if (latest?.size !== null && latest?.size !== undefined && Number(latest.size) >= size)
     return false;
-  const rootHash = rootFromLeafHashes(hashes);
+  const rootHash = (await compactRangeOf(store, tx, log.id, size)).root();
   const note = signLogCheckpoint(log, size, rootHash);
   await tx.insert(ledgerCheckpoints).values({ logId: log.id, size, rootHash, note });
   return true;

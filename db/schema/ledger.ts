@@ -35,6 +35,11 @@ export const ledgerLogs = pgTable(
     publicKey: bytea("public_key").notNull(),
     /** Ed25519 private key, PKCS#8 DER. Demo trade-off: production keeps it in a KMS/HSM. */
     privateKey: bytea("private_key").notNull(),
+    /**
+     * The tree's compact range (db/ledger/compact-range.ts), kept up to date by each append so a
+     * checkpoint costs O(log n). Never trusted: the verifier recomputes every root from leaves.
+     */
+    compactRange: bytea("compact_range"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("ledger_logs_host_id_key").on(t.hostId)],

@@ -23,4 +23,17 @@ describe("CompactRange", () => {
     for (const [size, root] of roots)
       expect(hex(root)).toBe(hex(rootFromLeafHashes(leaves.slice(0, size))));
   });
+
+  it("survives serialisation at every size, and refuses bytes of the wrong length", () => {
+    const range = new CompactRange();
+    for (let n = 0; n <= 70; n += 1) {
+      const copy = CompactRange.deserialize(range.serialize());
+      expect(copy.size).toBe(n);
+      expect(hex(copy.root())).toBe(hex(range.root()));
+      if (n < 70) range.append(leaves[n] as Uint8Array);
+    }
+    const bytes = range.serialize();
+    expect(() => CompactRange.deserialize(bytes.subarray(0, bytes.length - 1))).toThrow(RangeError);
+    expect(() => CompactRange.deserialize(new Uint8Array(4))).toThrow(RangeError);
+  });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "ledger_logs" ADD COLUMN "compact_range" "bytea";
