@@ -80,15 +80,17 @@ export async function ingestMessage(
     return tally;
   }
   for (const document of documents) {
-    // A signed message is archived whole (note and signature); a message that is one document
-    // is kept byte for byte as it came; a log line by line.
-    const raw = signedBy
-      ? Buffer.from(text, "utf8")
-      : documents.length === 1
-        ? message.payload
-        : Buffer.from(document.text, "utf8");
+    // The ledger archives the message as decoded (camflowd's base64+zlib undone, so the sealed
+    // bundle compresses it well): a signed message whole, note and signature; a message of one
+    // document as is; a log line by line. Quarantine keeps what came, byte for byte.
+    const raw = Buffer.from(signedBy || documents.length === 1 ? text : document.text, "utf8");
+    const received = documents.length === 1 ? message.payload : raw;
     if (!document.ok) {
-      await quarantineMessage(store, { source: message.source, reason: document.reason, raw });
+      await quarantineMessage(store, {
+        source: message.source,
+        reason: document.reason,
+        raw: received,
+      });
       tally.quarantined += 1;
       continue;
     }

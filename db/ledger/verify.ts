@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { type ArchivedEntry, ArchiveError, decodeBundle } from "./archive";
-import { canonicalBytes } from "./canonical";
+import { canonicalJson } from "./canonical";
 import { rootsAtSizes } from "./compact-range";
 import { openHostSignedMessage } from "./host-signatures";
 import { type DigestedNode, type DigestedRelation, elementsDigest, type LeafRecord } from "./log";
@@ -350,10 +350,14 @@ function hostSignatureProblem(
   }
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 function readLeaf(bytes: Uint8Array): LeafRecord | null {
+  let text: string;
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
+    text = strictUtf8.decode(bytes);
+    value = JSON.parse(text);
   } catch {
     return null;
   }
@@ -368,7 +372,7 @@ function readLeaf(bytes: Uint8Array): LeafRecord | null {
     typeof leaf.digest === "string" &&
     typeof leaf.receivedAt === "string" &&
     (leaf.signedBy === undefined || typeof leaf.signedBy === "string");
-  if (!valid || !equalBytes(canonicalBytes(value), bytes)) return null;
+  if (!valid || canonicalJson(value) !== text) return null;
   return leaf as LeafRecord;
 }
 
@@ -396,10 +400,12 @@ async function verifyRecordedElements(
   };
   for (const node of nodes) group(Number(node.ledger_seq)).nodes.push(node);
   for (const relation of relations) group(Number(relation.ledger_seq)).relations.push(relation);
+  const emptyDigest = elementsDigest([], []);
   for (const [seq, leaf] of leaves) {
-    const g = bySeq.get(seq) ?? { nodes: [], relations: [] };
-    if (elementsDigest(g.nodes, g.relations) !== leaf.digest) {
-      const ids = [...g.nodes, ...g.relations].map((e) => e.ext_id).slice(0, 5);
+    const g = bySeq.get(seq);
+    const digest = g ? elementsDigest(g.nodes, g.relations) : emptyDigest;
+    if (digest !== leaf.digest) {
+      const ids = [...(g?.nodes ?? []), ...(g?.relations ?? [])].map((e) => e.ext_id).slice(0, 5);
       found(
         seq,
         "object-changed",
