@@ -1,4 +1,6 @@
-/** Small statistics and timing helpers shared by the ledger benchmark's modules. */
+/** Small statistics, timing and store helpers shared by the benchmarks. */
+import { sql } from "drizzle-orm";
+import type { Store } from "../../db/client";
 
 export function perSecond(count: number, elapsedMs: number): number {
   return elapsedMs > 0 ? (count * 1000) / elapsedMs : 0;
@@ -32,4 +34,18 @@ export function timedSync<T>(work: () => T): { value: T; ms: number } {
 /** Percent saved, 0..100, when `raw` bytes are stored as `stored` bytes. */
 export function savedPercent(raw: number, stored: number): number {
   return raw > 0 ? (1 - stored / raw) * 100 : 0;
+}
+
+/** The store's server version ("15.20"; PGlite reports its PostgreSQL version). */
+export async function serverVersion(store: Store): Promise<string> {
+  const [row] = await store.rows<{ server_version: string }>(sql`show server_version`);
+  return row?.server_version.split(" ")[0] ?? "unknown";
+}
+
+/** Rows in one of the store's tables. */
+export async function countRows(store: Store, table: string): Promise<number> {
+  const [row] = await store.rows<{ count: number }>(
+    sql`select count(*)::int as count from ${sql.identifier(table)}`,
+  );
+  return row?.count ?? 0;
 }

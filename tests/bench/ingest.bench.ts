@@ -16,7 +16,6 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { sql } from "drizzle-orm";
 import { parseProvJson } from "../../capture-bridge/formats/prov-json";
 import { decodePayload, readDocuments } from "../../capture-bridge/pipeline/decode";
 import { IngestTally, ingestMessage, type Message } from "../../capture-bridge/pipeline/ingest";
@@ -31,6 +30,7 @@ import {
   type Figure,
   type StoreDescription,
 } from "./bench-result";
+import { countRows, percentile, serverVersion } from "./bench-stats";
 import { type DocumentFlavour, type GeneratedDocument, generateDocuments } from "./prov-generator";
 
 const FIXTURE_PATH = "/work/shared/fixtures/camflow/w3c/camtool-v0.2.2-badlog.log";
@@ -297,23 +297,6 @@ function perSecond(count: number, elapsedMs: number): number {
 }
 
 /** Nearest-rank percentile; null for no samples. Requires 0 < p <= 1. */
-function percentile(samples: number[], p: number): number | null {
-  if (samples.length === 0) return null;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length, Math.ceil(p * sorted.length)) - 1] ?? null;
-}
-
-async function serverVersion(store: Store): Promise<string> {
-  const [row] = await store.rows<{ server_version: string }>(sql`show server_version`);
-  return row?.server_version.split(" ")[0] ?? "unknown";
-}
-
-async function countRows(store: Store, table: "personal_data_sources"): Promise<number> {
-  const [row] = await store.rows<{ count: number }>(
-    sql`select count(*)::int as count from ${sql.identifier(table)}`,
-  );
-  return row?.count ?? 0;
-}
 
 function rssMb(): number {
   return Math.round(process.memoryUsage.rss() / 2 ** 20);

@@ -54,7 +54,16 @@ import {
   type Figure,
   type StoreDescription,
 } from "./bench-result";
-import { percentile, perSecond, savedPercent, sum, timed, timedSync } from "./bench-stats";
+import {
+  countRows,
+  percentile,
+  perSecond,
+  savedPercent,
+  serverVersion,
+  sum,
+  timed,
+  timedSync,
+} from "./bench-stats";
 import {
   type ArchiveFigures,
   type ArchiveMessage,
@@ -803,16 +812,4 @@ function spadeLines(): { lines: number; elements: number } {
     }
   }
   return { lines, elements };
-}
-
-async function serverVersion(store: Store): Promise<string> {
-  const [row] = await store.rows<{ server_version: string }>(sql`show server_version`);
-  return row?.server_version.split(" ")[0] ?? "unknown";
-}
-
-async function countRows(store: Store, table: "ledger_records"): Promise<number> {
-  const [row] = await store.rows<{ count: number }>(
-    sql`select count(*)::int as count from ${sql.identifier(table)}`,
-  );
-  return row?.count ?? 0;
 }
