@@ -14,7 +14,8 @@ import {
 import { NoteError } from "../../db/ledger/note";
 import { type IngestResult, ingestGraph, quarantineMessage } from "../../db/prov/ingest";
 import { parseProvJson } from "../formats/prov-json";
-import { decodePayload, readDocuments } from "./decode";
+import { isSpadeRecord, parseSpadeRecords } from "../formats/spade-json";
+import { type DocumentText, decodePayload, readDocuments } from "./decode";
 
 export interface Message {
   /** Where it came from, for quarantine and logs: `mqtt:<topic>`, `file:<path>`. */
@@ -79,25 +80,18 @@ export async function ingestMessage(
     tally.quarantined += 1;
     return tally;
   }
-  for (const document of documents) {
+  for (const unit of await readUnits(store, message, documents, tally)) {
     // The ledger archives the message as decoded (camflowd's base64+zlib undone, so the sealed
-    // bundle compresses it well): a signed message whole, note and signature; a message of one
-    // document as is; a log line by line. Quarantine keeps what came, byte for byte.
-    const raw = Buffer.from(signedBy || documents.length === 1 ? text : document.text, "utf8");
-    const received = documents.length === 1 ? message.payload : raw;
-    if (!document.ok) {
-      await quarantineMessage(store, {
-        source: message.source,
-        reason: document.reason,
-        raw: received,
-      });
-      tally.quarantined += 1;
-      continue;
-    }
+    // bundle compresses it well): a signed message whole, note and signature; a message that
+    // is one unit as is; otherwise unit by unit. Quarantine keeps what came, byte for byte.
+    const whole = signedBy || documents.length === 1 || unit.texts.length === documents.length;
+    const raw = Buffer.from(whole ? text : unit.texts.join("\n"), "utf8");
     let graph: ReturnType<typeof parseProvJson>;
     try {
       const documentKey = createHash("sha256").update(raw).digest("hex");
-      graph = parseProvJson(document.value, { documentKey });
+      graph = unit.spade
+        ? parseSpadeRecords(unit.values)
+        : parseProvJson(unit.values[0], { documentKey });
     } catch (error) {
       await quarantine(store, message, raw, error);
       tally.quarantined += 1;
@@ -154,6 +148,53 @@ async function openSigned(
     if (!(error instanceof NoteError)) throw error;
     return { reason: `host signature: ${error.message}` };
   }
+}
+
+/** What is stored as one graph: one PROV-JSON document, or a run of SPADE JSON records. */
+interface Unit {
+  spade: boolean;
+  texts: string[];
+  values: unknown[];
+}
+
+/**
+ * Groups a message's documents into units, quarantining what cannot be read: unparseable
+ * lines, and SPADE records of the wrong shape (one by one, so the records around them stay).
+ */
+async function readUnits(
+  store: Store,
+  message: Message,
+  documents: DocumentText[],
+  tally: IngestTally,
+): Promise<Unit[]> {
+  const units: Unit[] = [];
+  for (const document of documents) {
+    if (!document.ok) {
+      const raw = documents.length === 1 ? message.payload : Buffer.from(document.text, "utf8");
+      await quarantineMessage(store, { source: message.source, reason: document.reason, raw });
+      tally.quarantined += 1;
+      continue;
+    }
+    if (!isSpadeRecord(document.value)) {
+      units.push({ spade: false, texts: [document.text], values: [document.value] });
+      continue;
+    }
+    try {
+      parseSpadeRecords([document.value]);
+    } catch (error) {
+      await quarantine(store, message, Buffer.from(document.text, "utf8"), error);
+      tally.quarantined += 1;
+      continue;
+    }
+    const last = units.at(-1);
+    if (last?.spade) {
+      last.texts.push(document.text);
+      last.values.push(document.value);
+    } else {
+      units.push({ spade: true, texts: [document.text], values: [document.value] });
+    }
+  }
+  return units;
 }
 
 async function quarantine(

@@ -140,4 +140,21 @@ describe.each(STORE_KINDS)("ingest into %s", (kind) => {
     );
     expect(row?.reason).toMatch(/^the store rejected the document: .*\(SQLSTATE 22/);
   });
+
+  it("reads camflowd's default spade_json logs, one graph per file, quarantining only bad lines", async () => {
+    const file = path.join(FIXTURES, "camflow/spade-json/android-v0.8.0-example-cp.log");
+    const first = (await ingestFiles(t, [file])).summary();
+    expect(first).toEqual({ nodes: 39, relations: 47, new: 86, quarantined: 0 });
+    expect((await ingestFiles(t, [file])).summary()).toEqual({ ...first, new: 0 });
+
+    const lines = readFileSync(file, "utf8").trim().split("\n");
+    const damaged = [lines[0], '{"type":"Used","from":"x"}', "{not json", lines[1]].join("\n");
+    const tally = new IngestTally();
+    await ingestMessage(
+      t.store,
+      { source: "test:spade", host: "test-host", payload: new TextEncoder().encode(damaged) },
+      tally,
+    );
+    expect(tally.summary()).toMatchObject({ nodes: 2, quarantined: 2 });
+  });
 });

@@ -1,0 +1,116 @@
+/**
+ * Reads camflowd's default output format, `format=spade_json` (libprovenance
+ * src/provenanceSPADEJSON.c; ../shared/CAMFLOW.md "SPADE JSON format"): one JSON object per line,
+ * a vertex `{"type":"Entity|Activity|Agent","id":"<base64>","annotations":{...}}` or an edge
+ * `{"type":"Used|WasGeneratedBy|...","from":<effect id>,"to":<cause id>,"annotations":{...}}`.
+ *
+ * Ids get the `cf:` prefix the W3C format writes, so the same vertex reported in either format
+ * is one element. SPADE's `from` is the effect and `to` the cause, which is PROV's dependent and
+ * dependency: they map straight onto ProvRelation's `from` and `to`. Annotations are kept as the
+ * element's attributes. Pure; a record of the wrong shape throws SpadeFormatError.
+ */
+import type {
+  Attributes,
+  NodeKind,
+  ProvGraph,
+  ProvNode,
+  ProvRelation,
+  RelationKind,
+} from "../../db/prov/model";
+import { plainString } from "../../db/prov/model";
+
+export class SpadeFormatError extends Error {
+  readonly code = "SPADE_FORMAT";
+}
+
+const VERTEX_KINDS: Readonly<Record<string, NodeKind>> = {
+  Entity: "entity",
+  Activity: "activity",
+  Agent: "agent",
+};
+
+const EDGE_KINDS: Readonly<Record<string, RelationKind>> = {
+  Used: "used",
+  WasGeneratedBy: "wasGeneratedBy",
+  WasInformedBy: "wasInformedBy",
+  WasDerivedFrom: "wasDerivedFrom",
+  WasAssociatedWith: "wasAssociatedWith",
+  WasInfluencedBy: "wasInfluencedBy",
+  WasAttributedTo: "wasAttributedTo",
+  ActedOnBehalfOf: "actedOnBehalfOf",
+};
+
+/** True when `value` looks like a SPADE JSON record (vertex or edge), not a PROV-JSON document. */
+export function isSpadeRecord(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  const type = record.type;
+  if (typeof type !== "string") return false;
+  return type in VERTEX_KINDS
+    ? "id" in record
+    : type in EDGE_KINDS && ("from" in record || "to" in record);
+}
+
+const cfId = (id: string) => (id.startsWith("cf:") ? id : `cf:${id}`);
+
+function requireString(value: unknown, what: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new SpadeFormatError(
+      `${what}: expected a non-empty string, got ${JSON.stringify(value) ?? "nothing"}`,
+    );
+  }
+  return value;
+}
+
+function annotationsOf(record: Record<string, unknown>, what: string): Attributes {
+  const annotations = record.annotations ?? {};
+  if (typeof annotations !== "object" || annotations === null || Array.isArray(annotations)) {
+    throw new SpadeFormatError(`${what}: expected "annotations" to be an object`);
+  }
+  return annotations as Attributes;
+}
+
+/**
+ * One graph from a run of SPADE JSON records (a camflowd batch or a log file's lines). Repeated
+ * vertices keep their first annotations. Throws SpadeFormatError naming the record (0-based).
+ */
+export function parseSpadeRecords(records: readonly unknown[]): ProvGraph {
+  const nodes = new Map<string, ProvNode>();
+  const relations: ProvRelation[] = [];
+  let host: string | null = null;
+  records.forEach((value, index) => {
+    if (!isSpadeRecord(value))
+      throw new SpadeFormatError(`record ${index}: not a SPADE vertex or edge`);
+    const record = value as Record<string, unknown>;
+    const type = record.type as string;
+    const what = `record ${index} (${type})`;
+    const attributes = annotationsOf(record, what);
+    host ??= plainString(attributes["cf:machine_id"]);
+    const vertexKind = VERTEX_KINDS[type];
+    if (vertexKind) {
+      const id = cfId(requireString(record.id, `${what} id`));
+      if (!nodes.has(id)) {
+        nodes.set(id, {
+          id,
+          kind: vertexKind,
+          type: plainString(attributes.object_type),
+          label: null,
+          attributes,
+        });
+      }
+      return;
+    }
+    const from = cfId(requireString(record.from, `${what} from`));
+    const to = cfId(requireString(record.to, `${what} to`));
+    const edgeId = plainString(attributes.id);
+    relations.push({
+      id: edgeId ? cfId(edgeId) : `spade:${type}:${from}:${to}`,
+      kind: EDGE_KINDS[type] as RelationKind,
+      from,
+      to,
+      time: null,
+      attributes,
+    });
+  });
+  return { nodes: [...nodes.values()], relations, host };
+}
