@@ -11,8 +11,9 @@
  * - relations never merge: each statement (and each member of a hadMember `prov:entity` array)
  *   becomes its own ProvRelation. The first one emitted under an id keeps `<id>`, the n-th gets
  *   `<id>#<n>` (n from 2, counted per document over emitted relations), so nothing is lost;
- * - a relation statement missing one of its two endpoints (PROV's optional terms: wasGeneratedBy
- *   without activity, wasStartedBy without trigger, ...) is dropped silently; it is not an error;
+ * - wasStartedBy / wasEndedBy without a trigger take their starter / ender as `to`; any other
+ *   statement missing one of its two endpoints (PROV's optional terms: wasGeneratedBy without
+ *   activity, ...) is dropped, as there is no edge to draw; it is not an error;
  * - edges may name nodes that are not in the document (CamFlow streams): they are kept as is;
  * - attribute values are kept as the JSON they are (typed literals `{"$","type","lang"}` and
  *   CamFlow's nested `cf:address` objects stay objects); only endpoints leave `attributes`.
@@ -91,6 +92,15 @@ const RELATION_ENDPOINTS: Readonly<Record<RelationKind, readonly [string, string
   alternateOf: ["prov:alternate1", "prov:alternate2"],
   hadMember: ["prov:collection", "prov:entity"],
   mentionOf: ["prov:specificEntity", "prov:generalEntity"],
+};
+
+/**
+ * When the optional trigger is absent, the activity that started (ended) the activity is what
+ * it depends on: kept as `to` rather than losing the statement. It also stays in `attributes`.
+ */
+const FALLBACK_TARGET: Partial<Record<RelationKind, string>> = {
+  wasStartedBy: "prov:starter",
+  wasEndedBy: "prov:ender",
 };
 
 /** Relation kinds whose `to` endpoint may be an array (one relation per member). */
@@ -254,9 +264,13 @@ function readRelationSection(
     for (const statement of statementsOf(element, context)) {
       noteHost(state, statement);
       const from = endpointName(statement, fromKey, context);
-      const to = MULTI_TARGET_KINDS.has(kind)
+      let to = MULTI_TARGET_KINDS.has(kind)
         ? endpointMembers(statement, toKey, context)
         : optionalList(endpointName(statement, toKey, context));
+      const fallbackKey = FALLBACK_TARGET[kind];
+      if (to.length === 0 && fallbackKey) {
+        to = optionalList(endpointName(statement, fallbackKey, context));
+      }
       const attributes = copyAttributes(statement, context, [fromKey, toKey]);
       const time = relationTime(attributes);
       // A missing endpoint (or an empty member list) drops the statement, by design.

@@ -18,7 +18,7 @@ const CYTOSCAPE = path.join(CAMFLOW_W3C_DIR, "cytoscape-v0.1.7-camflow-socket.js
  * Expected counts, taken from the fixtures by hand and cross-checked with an independent Python
  * count (nodes: distinct expanded ids in entity/activity/agent plus bundle ids; relations: one per
  * statement with both endpoints, one per hadMember member). start10 and end10 have no
- * `prov:trigger`, so their single statement is dropped.
+ * `prov:trigger`: their statement keeps its starter / ender as the dependency.
  */
 const PROV_JSON_EXPECTED: Record<string, { nodes: number; relations: number }> = {
   "activity8.json": { nodes: 1, relations: 0 },
@@ -30,7 +30,7 @@ const PROV_JSON_EXPECTED: Record<string, { nodes: number; relations: number }> =
   "communication6.json": { nodes: 0, relations: 1 },
   "delegation8.json": { nodes: 0, relations: 1 },
   "derivation8.json": { nodes: 0, relations: 1 },
-  "end10.json": { nodes: 0, relations: 0 },
+  "end10.json": { nodes: 0, relations: 1 },
   "entity10.json": { nodes: 1, relations: 0 },
   "generation5.json": { nodes: 0, relations: 1 },
   "influence7.json": { nodes: 0, relations: 1 },
@@ -41,7 +41,7 @@ const PROV_JSON_EXPECTED: Record<string, { nodes: number; relations: number }> =
   "scruffy-generation2-M.json": { nodes: 2, relations: 2 },
   "scruffy-usage2-M.json": { nodes: 2, relations: 2 },
   "specialization1.json": { nodes: 0, relations: 1 },
-  "start10.json": { nodes: 0, relations: 0 },
+  "start10.json": { nodes: 0, relations: 1 },
   "usage5.json": { nodes: 0, relations: 1 },
 };
 
@@ -421,8 +421,17 @@ describe("relations", () => {
     expect(use.attributes["prov:role"]).toEqual({ $: "somerole", type: "xsd:string" });
   });
 
+  it("keeps a start without trigger as depending on its starter", () => {
+    const [start] = parseProvFixture("start10.json").relations;
+    expect(start).toMatchObject({
+      kind: "wasStartedBy",
+      from: "http://example.org/a1",
+      to: "http://example.org/a2",
+    });
+    expect(start?.attributes["prov:starter"]).toBe("ex:a2");
+  });
+
   it("drops a statement with a missing endpoint without throwing", () => {
-    expect(parseProvFixture("start10.json").relations).toEqual([]);
     const graph = parseProvJson(
       {
         wasGeneratedBy: {
