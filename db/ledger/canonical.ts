@@ -29,7 +29,7 @@ export class CanonicalJsonError extends TypeError {
 /** The RFC 8785 text of `value`. Throws CanonicalJsonError for anything that is not plain JSON. */
 export function canonicalJson(value: unknown): string {
   const out: string[] = [];
-  write(value, "$", out, new Set());
+  write(value, null, out, new Set());
   return out.join("");
 }
 
@@ -43,13 +43,41 @@ export function canonicalBytes(value: unknown): Uint8Array {
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const PLAIN_NAME = /^[A-Za-z_$][\w$]*$/;
 
-function write(value: unknown, path: string, out: string[], ancestors: Set<object>): void {
+/**
+ * Where a value sits, kept as a chain and turned into `$.a[0]` text only when an error needs
+ * it: building path strings for every member was a third of the cost of canonicalising.
+ */
+interface Path {
+  readonly parent: Path | null;
+  readonly key: string | number;
+}
+
+function pathText(path: Path | null): string {
+  const segments: string[] = [];
+  for (let at = path; at; at = at.parent) {
+    const { key } = at;
+    segments.push(
+      typeof key === "number"
+        ? `[${key}]`
+        : PLAIN_NAME.test(key)
+          ? `.${key}`
+          : `[${JSON.stringify(key)}]`,
+    );
+  }
+  return `$${segments.reverse().join("")}`;
+}
+
+function fail(path: Path | null, got: string): never {
+  throw new CanonicalJsonError(pathText(path), got);
+}
+
+function write(value: unknown, path: Path | null, out: string[], ancestors: Set<object>): void {
   switch (typeof value) {
     case "boolean":
       out.push(value ? "true" : "false");
       return;
     case "number":
-      if (!Number.isFinite(value)) throw new CanonicalJsonError(path, String(value));
+      if (!Number.isFinite(value)) fail(path, String(value));
       out.push(JSON.stringify(value));
       return;
     case "string":
@@ -62,16 +90,16 @@ function write(value: unknown, path: string, out: string[], ancestors: Set<objec
       }
       break;
     default:
-      throw new CanonicalJsonError(path, typeof value);
+      fail(path, typeof value);
   }
-  if (ancestors.has(value)) throw new CanonicalJsonError(path, "a cycle");
+  if (ancestors.has(value)) fail(path, "a cycle");
   ancestors.add(value);
   if (Array.isArray(value)) {
     out.push("[");
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out.push(",");
-      const itemPath = `${path}[${i}]`;
-      if (!(i in value)) throw new CanonicalJsonError(itemPath, "an array hole");
+      const itemPath: Path = { parent: path, key: i };
+      if (!(i in value)) fail(itemPath, "an array hole");
       write(value[i], itemPath, out, ancestors);
     }
     out.push("]");
@@ -79,10 +107,10 @@ function write(value: unknown, path: string, out: string[], ancestors: Set<objec
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-      throw new CanonicalJsonError(path, `an instance of ${String(name ?? "a class")}`);
+      fail(path, `an instance of ${String(name ?? "a class")}`);
     }
     if (Object.getOwnPropertySymbols(value).length > 0) {
-      throw new CanonicalJsonError(path, "an object with symbol keys");
+      fail(path, "an object with symbol keys");
     }
     const record = value as Record<string, unknown>;
     // Array.prototype.sort without a comparator orders strings by UTF-16 code units (§3.2.3).
@@ -90,9 +118,7 @@ function write(value: unknown, path: string, out: string[], ancestors: Set<objec
     out.push("{");
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
-      const memberPath = PLAIN_NAME.test(key)
-        ? `${path}.${key}`
-        : `${path}[${JSON.stringify(key)}]`;
+      const memberPath: Path = { parent: path, key };
       if (i > 0) out.push(",");
       out.push(quote(key, memberPath, "a member name"), ":");
       write(record[key], memberPath, out, ancestors);
@@ -102,8 +128,7 @@ function write(value: unknown, path: string, out: string[], ancestors: Set<objec
   ancestors.delete(value);
 }
 
-function quote(text: string, path: string, what: string): string {
-  if (LONE_SURROGATE.test(text))
-    throw new CanonicalJsonError(path, `${what} with a lone surrogate`);
+function quote(text: string, path: Path | null, what: string): string {
+  if (LONE_SURROGATE.test(text)) fail(path, `${what} with a lone surrogate`);
   return JSON.stringify(text);
 }
