@@ -1,5 +1,6 @@
 /** The portal's configuration, parsed once from the environment and frozen. */
 import { z } from "zod";
+import { parseEnv } from "../db/env";
 
 const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
@@ -20,15 +21,7 @@ let parsed: PortalEnv | undefined;
 /** Throws a message naming each bad variable. */
 export function env(): PortalEnv {
   if (!parsed) {
-    const cleaned = Object.fromEntries(
-      Object.entries(process.env).filter(([, value]) => value !== undefined && value !== ""),
-    );
-    const result = schema.safeParse(cleaned);
-    if (!result.success) {
-      const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-      throw new Error(`invalid portal configuration: ${problems.join("; ")}`);
-    }
-    parsed = Object.freeze(result.data);
+    parsed = parseEnv(schema, process.env, "portal configuration");
   }
   return parsed;
 }

@@ -4,6 +4,7 @@
  * the embedded demo (PGlite store, in-process MQTT broker) with nothing installed.
  */
 import { z } from "zod";
+import { parseEnv } from "../db/env";
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
@@ -36,13 +37,5 @@ export type BridgeConfig = Readonly<z.infer<typeof schema>>;
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): BridgeConfig {
-  const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
-  );
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new Error(`invalid configuration: ${problems.join("; ")}`);
-  }
-  return Object.freeze(parsed.data);
+  return parseEnv(schema, env, "configuration");
 }

@@ -231,6 +231,25 @@ export interface DigestedRelation {
   attributes: unknown;
 }
 
+/** Stored elements grouped by the record (sequence number) that brought them in. */
+export function groupByRecord(
+  nodes: readonly (DigestedNode & { ledger_seq: number })[],
+  relations: readonly (DigestedRelation & { ledger_seq: number })[],
+): Map<number, { nodes: DigestedNode[]; relations: DigestedRelation[] }> {
+  const bySeq = new Map<number, { nodes: DigestedNode[]; relations: DigestedRelation[] }>();
+  const group = (seq: number) => {
+    let g = bySeq.get(seq);
+    if (!g) {
+      g = { nodes: [], relations: [] };
+      bySeq.set(seq, g);
+    }
+    return g;
+  };
+  for (const node of nodes) group(Number(node.ledger_seq)).nodes.push(node);
+  for (const relation of relations) group(Number(relation.ledger_seq)).relations.push(relation);
+  return bySeq;
+}
+
 /** `sha256:<hex>` of the canonical JSON of a record's elements, each list sorted by ext_id. */
 export function elementsDigest(nodes: DigestedNode[], relations: DigestedRelation[]): string {
   const byId = (a: { ext_id: string }, b: { ext_id: string }) =>

@@ -16,7 +16,13 @@ import { type ArchivedEntry, ArchiveError, decodeBundle } from "./archive";
 import { canonicalJson } from "./canonical";
 import { rootsAtSizes } from "./compact-range";
 import { openHostSignedMessage } from "./host-signatures";
-import { type DigestedNode, type DigestedRelation, elementsDigest, type LeafRecord } from "./log";
+import {
+  type DigestedNode,
+  type DigestedRelation,
+  elementsDigest,
+  groupByRecord,
+  type LeafRecord,
+} from "./log";
 import { hashLeaf, rootFromLeafHashes } from "./merkle";
 import { NoteError } from "./note";
 import { openLogCheckpoint } from "./signing";
@@ -408,17 +414,7 @@ async function verifyRecordedElements(
   const relations = await store.rows<DigestedRelation & { ledger_seq: number }>(sql`
     select ext_id, kind::text as kind, from_ext_id, to_ext_id, time, attributes, ledger_seq
     from prov_relations where ledger_log_id = ${log.id}`);
-  const bySeq = new Map<number, { nodes: DigestedNode[]; relations: DigestedRelation[] }>();
-  const group = (seq: number) => {
-    let g = bySeq.get(seq);
-    if (!g) {
-      g = { nodes: [], relations: [] };
-      bySeq.set(seq, g);
-    }
-    return g;
-  };
-  for (const node of nodes) group(Number(node.ledger_seq)).nodes.push(node);
-  for (const relation of relations) group(Number(relation.ledger_seq)).relations.push(relation);
+  const bySeq = groupByRecord(nodes, relations);
   const emptyDigest = elementsDigest([], []);
   for (const [seq, leaf] of leaves) {
     const g = bySeq.get(seq);

@@ -13,7 +13,12 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../../db/client";
 import { type ArchivedEntry, decodeBundle } from "../../db/ledger/archive";
 import { canonicalBytes } from "../../db/ledger/canonical";
-import { type DigestedNode, type DigestedRelation, elementsDigest } from "../../db/ledger/log";
+import {
+  type DigestedNode,
+  type DigestedRelation,
+  elementsDigest,
+  groupByRecord,
+} from "../../db/ledger/log";
 import { hashLeaf, rootFromLeafHashes } from "../../db/ledger/merkle";
 import { openLogCheckpoint } from "../../db/ledger/signing";
 import { timed, timedSync } from "./bench-stats";
@@ -182,19 +187,7 @@ export async function profileVerification(store: Store): Promise<VerificationPro
     }).ms;
 
     const digests = timedSync(() => {
-      const bySeq = new Map<number, { nodes: DigestedNode[]; relations: DigestedRelation[] }>();
-      const group = (seq: number) => {
-        let g = bySeq.get(seq);
-        if (!g) {
-          g = { nodes: [], relations: [] };
-          bySeq.set(seq, g);
-        }
-        return g;
-      };
-      for (const node of elements.value.nodes) group(Number(node.ledger_seq)).nodes.push(node);
-      for (const relation of elements.value.relations) {
-        group(Number(relation.ledger_seq)).relations.push(relation);
-      }
+      const bySeq = groupByRecord(elements.value.nodes, elements.value.relations);
       for (const [i, leaf] of parsed.value.entries()) {
         const g = bySeq.get(Number(records.value[i]?.seq)) ?? { nodes: [], relations: [] };
         if (elementsDigest(g.nodes, g.relations) !== leaf.digest) {
