@@ -55,6 +55,8 @@ export interface NatsSource {
 /** NATS JetStream API error codes (server/errors.json). */
 const STREAM_NOT_FOUND = 10059;
 const CONSUMER_NOT_FOUND = 10014;
+/** How long one pull request waits for messages; also the longest a stop waits for it. */
+const FETCH_EXPIRES_MS = 2_000;
 
 /** Redelivery delay after a store failure: 1 s, 2 s, 4 s, ... up to 30 s. */
 export function redeliveryDelayMs(deliveryCount: number): number {
@@ -84,7 +86,6 @@ export async function startNatsSource(options: NatsSourceOptions): Promise<NatsS
     await ensureStream(jsm, stream, filter);
     await ensureConsumer(jsm, options, filter);
     const consumer = await jetstream(nc).consumers.get(stream, options.consumer);
-    const messages = await consumer.consume({ max_messages: options.maxInFlight });
     const lag = async () => {
       const info = await consumer.info();
       return { pending: info.num_pending, ackPending: info.num_ack_pending };
@@ -116,22 +117,31 @@ export async function startNatsSource(options: NatsSourceOptions): Promise<NatsS
         m.nak(delay);
       }
     };
+    // One pull request at a time, for at most the free slots, waited out to its end: a pull
+    // request cannot be withdrawn, and what the server sends to an abandoned one would sit
+    // unacknowledged until NATS_ACK_WAIT_MS. So a stop lets the open request run out (at most
+    // FETCH_EXPIRES_MS) and naks what it still brings.
     const loop = (async () => {
-      for await (const m of messages) {
-        while (!stopping && inFlight.size >= options.maxInFlight) {
+      while (!stopping) {
+        const free = options.maxInFlight - inFlight.size;
+        if (free === 0) {
           await new Promise<void>((resolve) => {
             freeSlot = resolve;
           });
-        }
-        if (stopping) {
-          m.nak(); // pulled but not started: let another bridge have it now
           continue;
         }
-        const task: Promise<void> = handle(m).finally(() => {
-          inFlight.delete(task);
-          freeSlot?.();
-        });
-        inFlight.add(task);
+        const batch = await consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+        for await (const m of batch) {
+          if (stopping) {
+            m.nak(); // pulled but not started: let another bridge have it now
+            continue;
+          }
+          const task: Promise<void> = handle(m).finally(() => {
+            inFlight.delete(task);
+            freeSlot?.();
+          });
+          inFlight.add(task);
+        }
       }
     })().catch((error: unknown) => {
       logger.error({ err: error }, "nats: the consumer stopped");
@@ -146,7 +156,6 @@ export async function startNatsSource(options: NatsSourceOptions): Promise<NatsS
       async stop() {
         stopping = true;
         freeSlot?.();
-        messages.stop();
         await loop;
         await Promise.allSettled([...inFlight]);
         for (const remove of removeProbes) remove();
