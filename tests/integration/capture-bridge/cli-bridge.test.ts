@@ -69,6 +69,7 @@ describe("provtopia bridge / start / host token", () => {
   let database: TestDatabase | undefined;
   let dataDir: string | undefined;
   const children: Child[] = [];
+  let s: TestStream | undefined;
 
   beforeAll(async () => {
     const base = { ...process.env, LOG_LEVEL: "info", MQTT_PORT: "0", BRIDGE_PORT: "0" };
@@ -87,6 +88,8 @@ describe("provtopia bridge / start / host token", () => {
       if (child.process.exitCode === null) child.process.kill("SIGKILL");
       await child.exited;
     }
+    await s?.dispose();
+    s = undefined;
   });
   afterAll(async () => {
     await database?.drop();
@@ -128,19 +131,15 @@ describe("provtopia bridge / start / host token", () => {
   });
 
   describe.skipIf(!REAL_NATS_URL)("with NATS", () => {
-    let s: TestStream;
-    afterEach(async () => {
-      await s?.dispose();
-    });
-
     it("bridge: SIGTERM mid-stream stops, acknowledges what it stored, exits 0, loses nothing", async () => {
-      s = await createTestStream(REAL_NATS_URL as string);
-      await s.createStream();
+      const stream = await createTestStream(REAL_NATS_URL as string);
+      s = stream;
+      await stream.createStream();
       const total = 300;
       const names: string[] = [];
       for (let i = 0; i < total; i++) {
         names.push(`sigterm-${i}`);
-        await s.publish(
+        await stream.publish(
           `host-${i % 4}`,
           JSON.stringify({
             prefix: { ex: "http://example.org/sigterm/" },
@@ -151,9 +150,9 @@ describe("provtopia bridge / start / host token", () => {
       const bridgeEnv = {
         ...env,
         NATS_URL: REAL_NATS_URL,
-        NATS_STREAM: s.stream,
-        NATS_CONSUMER: s.consumer,
-        NATS_SUBJECT_PREFIX: s.prefix,
+        NATS_STREAM: stream.stream,
+        NATS_CONSUMER: stream.consumer,
+        NATS_SUBJECT_PREFIX: stream.prefix,
         NATS_MAX_IN_FLIGHT: "8",
       };
       const child = spawnCli(["bridge"], bridgeEnv);
@@ -183,14 +182,18 @@ describe("provtopia bridge / start / host token", () => {
       // Work-queue stream: what was acknowledged is deleted, so stored + left = published.
       // (What the stop nak'd stays "ack pending" at the server until the next pull.)
       const stored = await count();
-      const left = await s.streamMessages();
+      const left = await stream.streamMessages();
       expect(stored).toBeGreaterThan(0);
       expect(stored + left).toBe(total);
 
       // A bridge started again takes the rest, including what the first one handed back.
       const again = spawnCli(["bridge"], bridgeEnv);
       children.push(again);
-      await until(async () => (await s.streamMessages()) === 0, "the rest of the stream", 60_000);
+      await until(
+        async () => (await stream.streamMessages()) === 0,
+        "the rest of the stream",
+        60_000,
+      );
       again.process.kill("SIGTERM");
       expect((await again.exited).code, again.stdout()).toBe(0);
       expect(await count()).toBe(total);
