@@ -16,8 +16,8 @@
  * succeeds or the bridge stops; what is then still unstored is logged as lost, with its count.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { constants } from "node:fs";
-import { open, stat, unlink } from "node:fs/promises";
+import { constants, open as openFd } from "node:fs";
+import { stat, unlink } from "node:fs/promises";
 import { Socket } from "node:net";
 import { hostname } from "node:os";
 import type { Readable } from "node:stream";
@@ -185,8 +185,13 @@ export async function startCamflowdFifo(options: LocalSourceOptions): Promise<Lo
   };
   const attach = async () => {
     // Read-write: the open does not wait for a writer, and we never see end-of-file.
-    const handle = await open(path, constants.O_RDWR | constants.O_NONBLOCK);
-    socket = new Socket({ fd: handle.fd, readable: true, writable: false });
+    // A raw descriptor, not a FileHandle: the socket owns it (a FileHandle would close it on GC).
+    const fd = await new Promise<number>((resolve, reject) =>
+      openFd(path, constants.O_RDWR | constants.O_NONBLOCK, (error, opened) =>
+        error ? reject(error) : resolve(opened),
+      ),
+    );
+    socket = new Socket({ fd, readable: true, writable: false });
     pump = pumpDocuments(socket, source, options);
     logger.info({ path }, "fifo: reading camflowd's FIFO");
   };
