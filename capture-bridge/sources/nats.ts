@@ -171,7 +171,7 @@ export async function startNatsSource(options: NatsSourceOptions): Promise<NatsS
 async function ensureStream(jsm: JetStreamManager, name: string, filter: string): Promise<void> {
   try {
     const info = await jsm.streams.info(name);
-    if (!info.config.subjects?.some((subject) => covers(subject, filter))) {
+    if (!info.config.subjects?.some((subject) => subjectCovers(subject, filter))) {
       throw new Error(
         `NATS stream ${name} holds ${JSON.stringify(info.config.subjects)}, not ${filter}: set NATS_STREAM or NATS_SUBJECT_PREFIX`,
       );
@@ -226,7 +226,7 @@ function isApiError(error: unknown, code: number): boolean {
 }
 
 /** Whether stream subject `subject` (maybe with wildcards) matches everything `filter` does. */
-function covers(subject: string, filter: string): boolean {
+export function subjectCovers(subject: string, filter: string): boolean {
   const s = subject.split(".");
   const f = filter.split(".");
   for (let i = 0; i < s.length; i++) {
