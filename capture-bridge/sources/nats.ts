@@ -130,22 +130,28 @@ export async function startNatsSource(options: NatsSourceOptions): Promise<NatsS
           });
           continue;
         }
-        const batch = await consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
-        for await (const m of batch) {
-          if (stopping) {
-            m.nak(); // pulled but not started: let another bridge have it now
-            continue;
+        try {
+          const batch = await consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+          for await (const m of batch) {
+            if (stopping) {
+              m.nak(); // pulled but not started: let another bridge have it now
+              continue;
+            }
+            const task: Promise<void> = handle(m).finally(() => {
+              inFlight.delete(task);
+              freeSlot?.();
+            });
+            inFlight.add(task);
           }
-          const task: Promise<void> = handle(m).finally(() => {
-            inFlight.delete(task);
-            freeSlot?.();
-          });
-          inFlight.add(task);
+        } catch (error) {
+          // Server gone, consumer deleted, heartbeats missed: keep trying (the client
+          // reconnects by itself); what was delivered and not acked comes back after ack_wait.
+          if (stopping) break;
+          logger.error({ err: error }, "nats: pulling failed; retrying in 1 s");
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       }
-    })().catch((error: unknown) => {
-      logger.error({ err: error }, "nats: the consumer stopped");
-    });
+    })();
     logger.info(
       { url: options.url, stream, consumer: options.consumer, filter },
       "nats: consuming",

@@ -26,7 +26,8 @@ import {
   REAL_NATS_URL,
   type TestStore,
 } from "../setup/databases";
-import { createTestStream, until } from "../setup/nats";
+import { createTestStream } from "../setup/nats";
+import { until } from "../setup/until";
 import {
   type BenchOptions,
   type BenchResult,
