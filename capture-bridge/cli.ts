@@ -12,6 +12,7 @@
  *   witness check|import ...                checkpoints cosigned by an outside witness
  *   host keygen|register|sign ...           capture hosts that sign their messages
  *   migrate                                 apply migrations and exit
+ *   flows --subject REF [--json]            where a subject's personal data went, and status
  */
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -45,6 +46,7 @@ import {
   importWitnessedCheckpoint,
   WitnessError,
 } from "../db/ledger/witness";
+import { subjectFlowSummaries } from "../db/queries/flows";
 import { storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
@@ -72,6 +74,8 @@ const USAGE = `usage: provtopia <command>
   proof consistency --log ORIGIN --from A --to B
                                           proofs for auditors, as JSON
   migrate                                 apply the store's migrations
+  flows --subject REF [--json]            the services a subject's data reached: purpose,
+                                          first/last seen, count, allowed or a violation
 
 Environment: DATABASE_URL (default: embedded store in .data/pglite), MQTT_URL (default:
 embedded broker on MQTT_PORT=1883), BRIDGE_PORT=3001, PORT=3000.`;
@@ -107,6 +111,8 @@ async function main(argv: string[]): Promise<number> {
       return host(config, rest);
     case "start":
       return runDemo(config);
+    case "flows":
+      return flows(config, rest);
     case undefined:
     case "help":
     case "--help":
@@ -168,6 +174,51 @@ async function stats(config: BridgeConfig, args: string[]): Promise<number> {
           .map(([key, value]) => `${key.padEnd(12)}${value}`)
           .join("\n"),
       );
+    return 0;
+  });
+}
+
+async function flows(config: BridgeConfig, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean" }, subject: { type: "string" } },
+  });
+  const subject = values.subject;
+  if (!subject) throw new UsageError("flows needs --subject REF");
+  return withStore(config, async (store) => {
+    const summaries = await subjectFlowSummaries(store, subject);
+    if (summaries === null) {
+      console.error(`provtopia: no subject ${JSON.stringify(subject)} in the store`);
+      return 1;
+    }
+    const rows = summaries.map((flow) => ({
+      category: flow.category,
+      service: flow.service,
+      organisation: flow.organisation,
+      purpose: flow.purpose,
+      firstSeen: flow.firstSeen,
+      lastSeen: flow.lastSeen,
+      count: flow.count,
+      status: flow.status,
+    }));
+    if (values.json) {
+      console.log(JSON.stringify({ subject, flows: rows }));
+      return 0;
+    }
+    if (rows.length === 0) console.log(`${subject}: no recorded flows`);
+    for (const row of rows) {
+      console.log(
+        [
+          row.service.padEnd(20),
+          (row.organisation ?? "-").padEnd(16),
+          row.category.padEnd(10),
+          (row.purpose ?? "-").padEnd(12),
+          `${row.firstSeen ?? "?"} .. ${row.lastSeen ?? "?"}`,
+          `x${row.count}`,
+          row.status,
+        ].join("  "),
+      );
+    }
     return 0;
   });
 }

@@ -11,6 +11,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
+import { labelIngested } from "../labels/propagate";
 import {
   beginAppend,
   type DigestedNode,
@@ -57,6 +58,8 @@ export async function ingestGraph(
   hostName: string,
   /** null only for benchmarks that measure the ledger's cost: the document is not recorded. */
   evidence: Evidence | null,
+  /** `labels: false` only for benchmarks that measure labelling's cost (db/labels). */
+  options: { labels?: boolean } = {},
 ): Promise<IngestResult> {
   const nodes = dedupeById(graph.nodes);
   const relations = dedupeById(graph.relations);
@@ -130,6 +133,7 @@ export async function ingestGraph(
     );
 
     await recordPersonalDataSources(tx, nodes);
+    if (options.labels !== false) await labelIngested(store, tx, { ...graph, nodes, relations });
     if (pending && evidence) {
       const digest = elementsDigest(newNodes, newRelations);
       await finishAppend(store, tx, pending, digest, evidence.receivedAt);
