@@ -157,10 +157,10 @@ export async function quarantineMessage(
 
 async function upsertHost(store: Store, tx: Executor, name: string): Promise<number> {
   const [row] = await store.rows<{ id: number }>(
-    sql`with inserted as (
-          insert into ${hosts} (name) values (${name}) on conflict (name) do nothing returning id
-        )
-        select id from inserted union all select id from ${hosts} where name = ${name} limit 1`,
+    // `do update`, not `do nothing`: a row another transaction committed meanwhile is returned
+    // too (the select of a `do nothing` cannot see it, so concurrent first messages failed).
+    sql`insert into ${hosts} (name) values (${name})
+        on conflict (name) do update set name = excluded.name returning id`,
     tx,
   );
   if (!row) throw new Error(`couldn't record host ${JSON.stringify(name)}`);
