@@ -8,6 +8,8 @@
  *   a bare id gets it, so old and new captures of one machine join.
  * - Host: `cf:machine_id` is `"cf:<u32>"` since Aug 2017 and a plain number before; both
  *   become `cf:<u32>`.
+ * - Time: `cf:date` (`YYYY:MM:DDTHH:MM:SS`, UTC, the flush time, milliseconds in 2016) as ISO
+ *   8601, so CamFlow relations can be found by time window like PROV's `prov:time`.
  * - Types: the current name (`pipe`, `path`), whatever the version wrote (`fifo`,
  *   `file_name`, a qualified `cf:file` in 2016, or, when there is no usable `prov:type`, the
  *   `[type]` that opens `prov:label`). The attribute itself stays as written.
@@ -86,4 +88,23 @@ const AGENT_TYPES: ReadonlySet<string> = new Set(["machine", "disc_agent"]);
  */
 export function camflowVertexKind<K extends string>(type: string | null, declared: K): K | "agent" {
   return type !== null && AGENT_TYPES.has(type) ? "agent" : declared;
+}
+
+const CAMFLOW_DATE = /^(\d{4})[:-](\d{2})[:-](\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
+
+/**
+ * `cf:date` as an ISO 8601 UTC string (`2017:03:07T17:58:17` -> `2017-03-07T17:58:17Z`), or
+ * null when the value is not a CamFlow date.
+ */
+export function camflowTime(raw: JsonValue | undefined): string | null {
+  if (typeof raw !== "string") return null;
+  const m = CAMFLOW_DATE.exec(raw);
+  if (!m) return null;
+  const [, year, month, day, hour, minute, second, fraction = ""] = m;
+  return `${year}-${month}-${day}T${hour}:${minute}:${second}${fraction}Z`;
+}
+
+/** The machine's own id in a legacy document that names no `cf:machine_id`, as a host. */
+export function legacyMachineHost(id: string, type: string | null): string | null {
+  return type === "machine" && /^[0-9]+$/.test(id) ? camflowHost(id) : null;
 }

@@ -29,7 +29,9 @@
  * nodes `_:x` become `_:<first 16 chars of documentKey>:x`, stable per document.
  *
  * CamFlow documents (those binding `cf` to http://www.camflow.org) get camflow.ts's treatment:
- * pre-2017 bare base64 ids gain their `cf:`, and a node's `type` is today's name for it.
+ * pre-2017 bare base64 ids gain their `cf:`, a node's `type` is today's name for it, a relation
+ * without `prov:time` takes its `cf:date`, and a document with no `cf:machine_id` but a legacy
+ * machine vertex (keyed by its number) is that machine's.
  * Attribute keys in the gdpr namespace (model.ts GDPR_NAMESPACE), under whatever prefix or as a
  * full URI, are rewritten to `gdpr:<name>`; `gdpr:` annotations that do not make a node a
  * personal-data source are reported in `graph.skipped` (`gdpr-annotation`).
@@ -60,7 +62,14 @@ import {
   type RelationKind,
   type SkippedStatement,
 } from "../../db/prov/model";
-import { camflowHost, camflowId, camflowVertexType, isCamflowNamespace } from "./camflow";
+import {
+  camflowHost,
+  camflowId,
+  camflowTime,
+  camflowVertexType,
+  isCamflowNamespace,
+  legacyMachineHost,
+} from "./camflow";
 
 export class ProvFormatError extends Error {
   readonly code = "PROV_FORMAT";
@@ -186,6 +195,10 @@ export function parseProvJson(doc: unknown, options: ParseOptions): ProvGraph {
       attributes,
     });
     if (hasGdprAnnotations(attributes)) noteGdprProblems(state, kind, id, attributes);
+  }
+  // A 2016-17 document holding only its machine's vertex names the host by that vertex's id.
+  if (state.host === null && state.camflow) {
+    for (const node of nodes) state.host ??= legacyMachineHost(node.id, node.type);
   }
   const graph: ProvGraph = { nodes, relations: state.relations, host: state.host };
   if (state.skipped.length > 0) graph.skipped = state.skipped;
@@ -318,7 +331,8 @@ function readRelationSection(
         to = optionalList(endpointName(statement, fallbackKey, context));
       }
       const attributes = copyAttributes(statement, context, [fromKey, toKey], scope);
-      const time = relationTime(attributes);
+      const time =
+        relationTime(attributes) ?? (scope.camflow ? camflowTime(attributes["cf:date"]) : null);
       if (from === undefined || to.length === 0) {
         // PROV's optional terms: no edge to draw. Reported, not stored (model.ts SkipReason).
         const missing = [from === undefined ? fromKey : null, to.length === 0 ? toKey : null];

@@ -20,7 +20,7 @@ import type {
   RelationKind,
 } from "../../db/prov/model";
 import { plainString } from "../../db/prov/model";
-import { camflowHost, camflowVertexKind, camflowVertexType } from "./camflow";
+import { camflowHost, camflowTime, camflowVertexKind, camflowVertexType } from "./camflow";
 
 export class SpadeFormatError extends Error {
   readonly code = "SPADE_FORMAT";
@@ -117,7 +117,7 @@ export function parseSpadeRecords(records: readonly unknown[]): ProvGraph {
       kind: EDGE_KINDS[type] as RelationKind,
       from,
       to,
-      time: null,
+      time: camflowTime(attributes["cf:date"]),
       attributes,
     });
   });

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   camflowHost,
   camflowId,
+  camflowTime,
   camflowVertexType,
   isCamflowNamespace,
 } from "../../../../capture-bridge/formats/camflow";
@@ -60,6 +61,13 @@ describe("camflow helpers", () => {
     expect(camflowVertexType({ "prov:label": "no type here" })).toBeNull();
   });
 
+  it("reads cf:date of every version as ISO 8601 UTC", () => {
+    expect(camflowTime("2017:03:07T17:58:17")).toBe("2017-03-07T17:58:17Z");
+    expect(camflowTime("2016:10:07T10:49:59.747")).toBe("2016-10-07T10:49:59.747Z");
+    expect(camflowTime("yesterday")).toBeNull();
+    expect(camflowTime(20170307)).toBeNull();
+  });
+
   it("recognises CamFlow's namespace with or without a trailing separator", () => {
     expect(isCamflowNamespace("http://www.camflow.org")).toBe(true);
     expect(isCamflowNamespace("http://www.camflow.org/")).toBe(true);
@@ -80,7 +88,13 @@ describe("W3C output of every version", () => {
     expect(ids.filter((id) => !id.startsWith("cf:"))).toEqual(["635200317"]);
     const ends = graphs.flatMap((g) => g.relations.flatMap((r) => [r.from, r.to]));
     expect(ends.every((end) => end.startsWith("cf:"))).toBe(true);
-    expect(new Set(graphs.map((g) => g.host))).toEqual(new Set(["cf:635200317", null]));
+    // Even the document holding only the machine's vertex (no cf:machine_id) names it.
+    expect(new Set(graphs.map((g) => g.host))).toEqual(new Set(["cf:635200317"]));
+    // cf:date (2017:03:07T17:58:17) becomes each relation's ISO time.
+    const times = graphs.flatMap((g) => g.relations.map((r) => r.time));
+    expect(times.every((time) => time !== null && /^2017-03-07T\d\d:\d\d:\d\dZ$/.test(time))).toBe(
+      true,
+    );
     const types = new Set(graphs.flatMap((g) => g.nodes.map((n) => n.type)));
     expect(types).toContain("path"); // written file_name
     expect(types).toContain("pipe"); // written fifo

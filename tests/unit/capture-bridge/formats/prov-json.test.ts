@@ -211,7 +211,7 @@ describe("ids", () => {
       kind: "used",
       from: "cf:AQAAAAAAAEBW5AEAAAAAABwAAAAHfl4eEAAAAAAAAAA=",
       to: "cf:ABAAAAAAACBq5AEAAAAAABwAAAAHfl4eCwAAAAAAAAA=",
-      time: null,
+      time: "2017-09-25T21:11:46Z", // its cf:date, 2017:09:25T21:11:46
     });
 
     const cytoscape = parseFile(CYTOSCAPE);
