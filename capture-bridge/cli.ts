@@ -2,8 +2,8 @@
  * `provtopia <command>`: the operator's command line. Every command honours DATABASE_URL
  * (else the embedded PGlite store) and migrates a new store before it does anything.
  *
- *   ingest FILE... [--host NAME] [--json]   store provenance files; print what was read
- *   stats [--json]                          the store's totals
+ *   ingest FILE|DIR... [--host NAME] [--json]   store provenance files; print what was read
+ *   stats [--json] [--dangling N]           the store's totals (and the awaited nodes)
  *   bridge                                  run the capture bridge (MQTT, GET /healthz)
  *   start                                   the demo: bridge + seed + portal (npm start)
  *   verify [--log ORIGIN] [--json] [--state FILE]   check the ledger; exit 1 on any finding
@@ -49,19 +49,23 @@ import {
   WitnessError,
 } from "../db/ledger/witness";
 import { subjectFlowSummaries } from "../db/queries/flows";
-import { storeStats } from "../db/queries/stats";
+import { danglingNodes, storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
 import { seedDemo } from "./demo/seed";
 import { servePortal } from "./demo/serve-portal";
 import type { Logger } from "./logger";
 import { type RunningBridge, startBridge } from "./main";
-import { IngestTally, ingestMessage } from "./pipeline/ingest";
+import { IngestTally } from "./pipeline/ingest";
+import { FileSourceError, ingestFiles, listFiles, progressBar } from "./sources/files";
 
 const USAGE = `usage: provtopia <command>
 
-  ingest FILE... [--host NAME] [--json]   store PROV-JSON / CamFlow files
-  stats [--json]                          the store's totals
+  ingest FILE|DIR... [--host NAME] [--json]
+                                          store PROV-JSON / CamFlow / SPADE files
+                                          (directories recursed; progress on a terminal)
+  stats [--json] [--dangling N]           the store's totals; with --dangling, the N node
+                                          ids most awaited by relations
   bridge                                  run the capture bridge
   start                                   run the demo: bridge, seed, portal
   verify [--log ORIGIN] [--json] [--state FILE]
@@ -145,41 +149,84 @@ async function ingest(config: BridgeConfig, args: string[]): Promise<number> {
     allowPositionals: true,
     options: { json: { type: "boolean" }, host: { type: "string" } },
   });
-  if (positionals.length === 0) throw new UsageError("ingest needs at least one FILE");
+  if (positionals.length === 0) throw new UsageError("ingest needs at least one FILE or DIR");
   const host = values.host ?? hostname();
+  let listed: Awaited<ReturnType<typeof listFiles>>;
+  try {
+    listed = await listFiles(positionals);
+  } catch (error) {
+    if (error instanceof FileSourceError) throw new UsageError(error.message);
+    throw error;
+  }
+  const { files, ignored } = listed;
   return withStore(config, async (store) => {
     const tally = new IngestTally();
-    for (const file of positionals) {
-      let payload: Buffer;
-      try {
-        payload = await readFile(file);
-      } catch (error) {
-        throw new UsageError(`couldn't read ${file}: ${(error as Error).message}`);
-      }
-      await ingestMessage(store, { source: `file:${file}`, host, payload }, tally);
+    const progress = progressBar(
+      process.stderr,
+      files.reduce((sum, file) => sum + file.bytes, 0),
+    );
+    try {
+      await ingestFiles(store, files, { host, tally, onProgress: progress.update });
+    } catch (error) {
+      if (error instanceof FileSourceError) throw new UsageError(error.message);
+      throw error;
+    } finally {
+      progress.finish();
     }
     await checkpointAll(store); // leave what was just ingested under a signed checkpoint
     const summary = tally.summary();
-    if (values.json) console.log(JSON.stringify(summary));
-    else
+    if (values.json) {
       console.log(
-        `${positionals.length} file(s), ${tally.documents} document(s): ${summary.nodes} nodes, ${summary.relations} relations read, ${summary.new} new, ${summary.quarantined} quarantined`,
+        JSON.stringify({
+          ...summary,
+          files: files.length,
+          ignoredFiles: ignored.length,
+          documents: tally.documents,
+          skipped: tally.skipped,
+        }),
       );
+      return 0;
+    }
+    console.log(
+      `${files.length} file(s), ${tally.documents} document(s): ${summary.nodes} nodes, ${summary.relations} relations read, ${summary.new} new, ${summary.quarantined} quarantined`,
+    );
+    if (ignored.length > 0) {
+      console.log(
+        `${ignored.length} file(s) in directories left out (not .json/.jsonl/.ndjson/.log)`,
+      );
+    }
+    const skipped = tally.skipped;
+    if (Object.values(skipped).some((n) => n > 0)) {
+      console.log(
+        `not stored as elements: ${skipped.incomplete} relation(s) missing an optional end, ${skipped["unknown-section"]} statement(s) in unknown sections; ${skipped["gdpr-annotation"]} gdpr annotation problem(s)`,
+      );
+    }
     return 0;
   });
 }
 
 async function stats(config: BridgeConfig, args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean" } } });
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean" }, dangling: { type: "string" } },
+  });
+  const limit = values.dangling === undefined ? 0 : Number(values.dangling);
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new UsageError(`--dangling needs a non-negative integer, got ${values.dangling}`);
+  }
   return withStore(config, async (store) => {
     const totals = await storeStats(store);
-    if (values.json) console.log(JSON.stringify(totals));
-    else
-      console.log(
-        Object.entries(totals)
-          .map(([key, value]) => `${key.padEnd(12)}${value}`)
-          .join("\n"),
-      );
+    const awaited = limit > 0 ? await danglingNodes(store, limit) : null;
+    if (values.json) {
+      console.log(JSON.stringify(awaited ? { ...totals, dangling: awaited } : totals));
+      return 0;
+    }
+    console.log(
+      Object.entries(totals)
+        .map(([key, value]) => `${key.padEnd(14)}${value}`)
+        .join("\n"),
+    );
+    for (const node of awaited ?? []) console.log(`awaited  ${node.id}  (${node.relations})`);
     return 0;
   });
 }
