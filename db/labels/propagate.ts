@@ -58,6 +58,7 @@ export async function labelIngested(
   tx: Executor,
   graph: ProvGraph,
 ): Promise<LabellingResult> {
+  await withoutJit(tx);
   await recordRelationTimes(tx, graph);
   const sources = await recordSources(store, tx, graph.nodes);
   const nodeIds = graph.nodes.map((node) => node.id);
@@ -73,6 +74,16 @@ export async function labelIngested(
     relations: graph.relations.map((relation) => relation.id),
   });
   return { sources: sources.length, labelled: labelled.size, ...flows };
+}
+
+/**
+ * Turns PostgreSQL's JIT off for the rest of the transaction. Labelling runs a few statements
+ * whose estimated cost (recursive walks, tables without statistics yet) crosses jit_above_cost
+ * while they touch a few hundred rows: compiling them cost about a second each on the bench
+ * machine, a hundred times the work itself.
+ */
+export async function withoutJit(tx: Executor): Promise<void> {
+  await tx.execute(sql`set local jit = off`);
 }
 
 /** Where propagation starts: relations (from their `to` end) and nodes (all their outflows). */
