@@ -13,6 +13,7 @@ import {
 } from "../../db/ledger/host-signatures";
 import { NoteError } from "../../db/ledger/note";
 import { type IngestResult, ingestGraph, quarantineMessage } from "../../db/prov/ingest";
+import type { SkippedStatement, SkipReason } from "../../db/prov/model";
 import { parseProvJson } from "../formats/prov-json";
 import { isSpadeRecord, parseSpadeRecords } from "../formats/spade-json";
 import { type DocumentText, decodePayload, readDocuments } from "./decode";
@@ -32,6 +33,16 @@ export class IngestTally {
   newElements = 0;
   quarantined = 0;
   documents = 0;
+  /** Statements read from stored documents that did not become elements (model.ts SkipReason). */
+  readonly skipped: Record<SkipReason, number> = {
+    incomplete: 0,
+    "unknown-section": 0,
+    "gdpr-annotation": 0,
+  };
+
+  noteSkipped(statements: readonly SkippedStatement[] | undefined): void {
+    for (const statement of statements ?? []) this.skipped[statement.reason] += 1;
+  }
 
   summary() {
     return {
@@ -130,6 +141,7 @@ export async function ingestMessage(
     for (const relation of graph.relations) tally.relationIds.add(relation.id);
     tally.newElements += result.newNodes + result.newRelations;
     tally.documents += 1;
+    tally.noteSkipped(graph.skipped);
   }
   return tally;
 }

@@ -9,6 +9,10 @@
  * worst status of its uses. Re-counting an entry adds only labels it did not carry before, so
  * the summary does not depend on arrival order.
  *
+ * A source entry's time is the first use of the source, which can only move earlier as
+ * relations arrive: it counts for `first_seen` only, so that `last_seen` (the latest relation
+ * into the service) never keeps a stale value.
+ *
  * Judging one use (entry, label) at its time `at` (unknown time: judged against what is in
  * force when judged):
  * 1. a blocking rule of the subject for that category (or all), for the service or its
@@ -232,7 +236,8 @@ function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
     flow_rows as (
       select subject_id, category_id, source_purpose_id, service_id,
              max(purpose_id) as purpose_id, max(legal_basis) as legal_basis,
-             min(at) as first_seen, max(at) as last_seen,
+             min(at) as first_seen,
+             max(at) filter (where entry not like 'source:%') as last_seen,
              (count(*) filter (where fresh))::integer as added,
              bool_or(ordered) as ordered,
              coalesce(max(status) filter (where fresh), 'allowed') as status,

@@ -59,7 +59,7 @@ export async function labelIngested(
   graph: ProvGraph,
 ): Promise<LabellingResult> {
   await recordRelationTimes(tx, graph);
-  const sources = await recordSources(tx, graph.nodes);
+  const sources = await recordSources(store, tx, graph.nodes);
   const nodeIds = graph.nodes.map((node) => node.id);
   await mapNodesToServices(store, tx, nodeIds);
   const flowRelations = graph.relations
@@ -165,17 +165,31 @@ async function recordRelationTimes(tx: Executor, graph: ProvGraph): Promise<void
  * `gdpr:purpose`) from the start of time, and the consent a source states (`gdpr:consent`: a
  * date-time, or true/yes/given for "from the start"). Returns the source nodes' ids.
  */
-async function recordSources(tx: Executor, nodes: readonly ProvNode[]): Promise<string[]> {
+async function recordSources(
+  store: Store,
+  tx: Executor,
+  nodes: readonly ProvNode[],
+): Promise<string[]> {
   const sources = nodes.flatMap((node) => {
     const subject = plainString(node.attributes["gdpr:subject"]);
     const category = plainString(node.attributes["gdpr:category"]);
     if (!subject || !category) return [];
     const purpose = plainString(node.attributes["gdpr:purpose"]);
-    return [{ node: node.id, subject, category, purpose, consent: consentTime(node, purpose) }];
+    const stated = Object.fromEntries(
+      GDPR_SOURCE_KEYS.flatMap((key) =>
+        node.attributes[key] === undefined ? [] : [[key, node.attributes[key]]],
+      ),
+    );
+    const consent = consentTime(node, purpose);
+    return [{ node: node.id, subject, category, purpose, consent, stated }];
   });
   if (sources.length === 0) return [];
-  const input = sql`jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
-    as i(node text, subject text, category text, purpose text, consent timestamptz)`;
+  // Only what the stored node says: the first statement of an id wins, a later one that
+  // disagrees about the subject or purpose of a node labels nothing.
+  const input = sql`(select i.* from jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
+      as i(node text, subject text, category text, purpose text, consent timestamptz,
+           stated jsonb)
+    join prov_nodes n on n.ext_id = i.node and n.attributes @> i.stated) as i`;
   // Sorted inserts: concurrent ingests of the same new keys lock them in the same order.
   await tx.execute(sql`
     insert into subjects (ref) select distinct subject from ${input} order by 1
@@ -217,9 +231,11 @@ async function recordSources(tx: Executor, nodes: readonly ProvNode[]): Promise<
           and l.purpose_id is not distinct from p.id
     ),
     ${MERGE_INCOMING}`);
-  return sources.map((source) => source.node);
+  const stored = await store.rows<{ node: string }>(sql`select i.node from ${input}`, tx);
+  return stored.map((row) => row.node);
 }
 
+const GDPR_SOURCE_KEYS = ["gdpr:subject", "gdpr:category", "gdpr:purpose", "gdpr:consent"];
 const CONSENT_FROM_THE_START = new Set(["true", "yes", "given", "1"]);
 
 /** When the source says consent was given: its date-time, "-infinity" for a plain yes, or null. */
