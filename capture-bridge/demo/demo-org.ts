@@ -76,6 +76,7 @@ function signup(who: "alice" | "bob", at: string) {
           "gdpr:subject": `subj-${who}`,
           "gdpr:category": "email",
           "gdpr:purpose": "account",
+          "prov:generatedAtTime": at,
           ...svc("Sign-up"),
         },
         [`lumen:accounts-db/row/${who}`]: {
@@ -270,6 +271,7 @@ const continuousIntegration: DemoDocument = {
         "prov:label": "commit 4f2a9c1 by Alice",
         "gdpr:subject": "subj-alice",
         "gdpr:category": "commit",
+        "prov:generatedAtTime": "2026-11-10T14:01:30Z",
         ...svc("git", { "gdpr:organisation": "gitCo" }),
       },
       "ci:repository/provtopia@4f2a9c1": {
