@@ -92,6 +92,7 @@ describe("provtopia CLI", () => {
       files: 7,
       ignoredFiles: 1, // SOURCES.md
       documents: 198, // 4 SPADE logs (one graph each), 192 + 1 + 1 W3C documents
+      repaired: 0,
       skipped: { incomplete: 0, "unknown-section": 0, "gdpr-annotation": 0 },
     });
     const stats = JSON.parse(await provtopia("stats", "--json", "--dangling", "2"));
