@@ -11,12 +11,15 @@
  *   proof inclusion|consistency ...         inclusion and consistency proofs as JSON
  *   witness check|import ...                checkpoints cosigned by an outside witness
  *   host keygen|register|sign ...           capture hosts that sign their messages
+ *   host token issue|revoke NAME [ID]       bearer tokens for POST /ingest (only hashes stored)
  *   migrate                                 apply migrations and exit
+ *   flows --subject REF [--json]            where a subject's personal data went, and status
  */
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { issueHostToken, revokeHostTokens } from "../db/auth/host-tokens";
 import { closeAllStores, openStore, type Store } from "../db/client";
 import { registerHostKey } from "../db/ledger/host-signatures";
 import { checkpointAll } from "../db/ledger/log";
@@ -45,12 +48,14 @@ import {
   importWitnessedCheckpoint,
   WitnessError,
 } from "../db/ledger/witness";
+import { subjectFlowSummaries } from "../db/queries/flows";
 import { danglingNodes, storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
 import { seedDemo } from "./demo/seed";
 import { servePortal } from "./demo/serve-portal";
-import { startBridge } from "./main";
+import type { Logger } from "./logger";
+import { type RunningBridge, startBridge } from "./main";
 import { IngestTally } from "./pipeline/ingest";
 import { FileSourceError, ingestFiles, listFiles, progressBar } from "./sources/files";
 
@@ -70,15 +75,20 @@ const USAGE = `usage: provtopia <command>
   host keygen NAME                        a signing key for a capture host (prints skey, vkey)
   host register NAME VKEY                 the host signs from now on; unsigned messages are refused
   host sign SKEY FILE                     sign one document as the host would (a signed note)
+  host token issue NAME                   a bearer token for POST /ingest as host NAME (shown once)
+  host token revoke NAME [ID]             revoke NAME's tokens (or only token ID)
   witness check|import --log ORIGIN --witness VKEY FILE
                                           check (and keep) a checkpoint a witness cosigned
   proof inclusion --log ORIGIN --index N [--size S]
   proof consistency --log ORIGIN --from A --to B
                                           proofs for auditors, as JSON
   migrate                                 apply the store's migrations
+  flows --subject REF [--json]            the services a subject's data reached: purpose,
+                                          first/last seen, count, allowed or a violation
 
 Environment: DATABASE_URL (default: embedded store in .data/pglite), MQTT_URL (default:
-embedded broker on MQTT_PORT=1883), BRIDGE_PORT=3001, PORT=3000.`;
+embedded broker on MQTT_PORT=1883), NATS_URL (default: none), CAMFLOW_FIFO, CAMFLOW_SOCKET,
+BRIDGE_PORT=3001, PORT=3000, LOG_LEVEL=info (README lists them all).`;
 
 class UsageError extends Error {
   readonly code = "USAGE";
@@ -111,6 +121,8 @@ async function main(argv: string[]): Promise<number> {
       return host(config, rest);
     case "start":
       return runDemo(config);
+    case "flows":
+      return flows(config, rest);
     case undefined:
     case "help":
     case "--help":
@@ -223,6 +235,51 @@ async function stats(config: BridgeConfig, args: string[]): Promise<number> {
   });
 }
 
+async function flows(config: BridgeConfig, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean" }, subject: { type: "string" } },
+  });
+  const subject = values.subject;
+  if (!subject) throw new UsageError("flows needs --subject REF");
+  return withStore(config, async (store) => {
+    const summaries = await subjectFlowSummaries(store, subject);
+    if (summaries === null) {
+      console.error(`provtopia: no subject ${JSON.stringify(subject)} in the store`);
+      return 1;
+    }
+    const rows = summaries.map((flow) => ({
+      category: flow.category,
+      service: flow.service,
+      organisation: flow.organisation,
+      purpose: flow.purpose,
+      firstSeen: flow.firstSeen,
+      lastSeen: flow.lastSeen,
+      count: flow.count,
+      status: flow.status,
+    }));
+    if (values.json) {
+      console.log(JSON.stringify({ subject, flows: rows }));
+      return 0;
+    }
+    if (rows.length === 0) console.log(`${subject}: no recorded flows`);
+    for (const row of rows) {
+      console.log(
+        [
+          row.service.padEnd(20),
+          (row.organisation ?? "-").padEnd(16),
+          row.category.padEnd(10),
+          (row.purpose ?? "-").padEnd(12),
+          `${row.firstSeen ?? "?"} .. ${row.lastSeen ?? "?"}`,
+          `x${row.count}`,
+          row.status,
+        ].join("  "),
+      );
+    }
+    return 0;
+  });
+}
+
 async function verify(config: BridgeConfig, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -279,7 +336,8 @@ async function checkpoint(config: BridgeConfig, args: string[]): Promise<number>
 }
 
 async function host(config: BridgeConfig, args: string[]): Promise<number> {
-  const [action, first, second] = args;
+  const [action, first, second, third] = args;
+  if (action === "token") return hostToken(config, first, second, third);
   if (action === "keygen" && first) {
     const signer = generateSigner(first);
     console.log(`skey ${encodeSignerKey(signer)}`);
@@ -299,6 +357,37 @@ async function host(config: BridgeConfig, args: string[]): Promise<number> {
     });
   }
   throw new UsageError("host keygen NAME | host register NAME VKEY | host sign SKEY FILE");
+}
+
+async function hostToken(
+  config: BridgeConfig,
+  action: string | undefined,
+  name: string | undefined,
+  id: string | undefined,
+): Promise<number> {
+  if (action === "issue" && name && id === undefined) {
+    return withStore(config, async (store) => {
+      const issued = await issueHostToken(store, name);
+      // The token on stdout alone, so `TOKEN=$(provtopia host token issue web-1)` works.
+      console.log(issued.token);
+      process.stderr.write(
+        `host ${name}: token ${issued.id} issued; it is shown only now (the store keeps its hash)\n`,
+      );
+      return 0;
+    });
+  }
+  if (action === "revoke" && name) {
+    return withStore(config, async (store) => {
+      const revoked = await revokeHostTokens(store, name, id);
+      if (revoked === 0) {
+        console.error(`provtopia: host ${name} has no live token${id ? ` ${id}` : ""}`);
+        return 1;
+      }
+      console.log(`host ${name}: ${revoked} token(s) revoked`);
+      return 0;
+    });
+  }
+  throw new UsageError("host token issue NAME | host token revoke NAME [ID]");
 }
 
 async function witness(config: BridgeConfig, args: string[]): Promise<number> {
@@ -383,11 +472,8 @@ async function proof(config: BridgeConfig, args: string[]): Promise<number> {
 
 async function runBridge(config: BridgeConfig): Promise<number> {
   const bridge = await startBridge(config);
-  console.log(
-    `bridge: store ${bridge.store.kind}, MQTT ${bridge.mqttUrl}, health ${bridge.httpUrl}/healthz`,
-  );
-  await untilSignal();
-  await bridge.stop();
+  await untilSignal(bridge.logger);
+  await stopWithin(bridge, config.SHUTDOWN_TIMEOUT_MS);
   return 0;
 }
 
@@ -413,20 +499,32 @@ async function runDemo(config: BridgeConfig): Promise<number> {
         "Ctrl-C stops.",
       ].join("\n"),
     );
-    await untilSignal();
+    await untilSignal(bridge.logger);
+    portal.closeIdleConnections();
     await new Promise<void>((resolve) => portal.close(() => resolve()));
   } finally {
-    await bridge.stop();
+    await stopWithin(bridge, config.SHUTDOWN_TIMEOUT_MS);
     await closeAllStores(); // the portal's own store, opened inside its server bundle
   }
   return 0;
 }
 
+/** Stops the bridge gracefully; exits 1 if that takes longer than `timeoutMs`. */
+async function stopWithin(bridge: RunningBridge, timeoutMs: number): Promise<void> {
+  const timer = setTimeout(() => {
+    bridge.logger.error({ timeoutMs }, "shutdown: still not stopped; exiting anyway");
+    process.exit(1);
+  }, timeoutMs);
+  timer.unref();
+  await bridge.stop();
+  clearTimeout(timer);
+}
+
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
-function untilSignal(): Promise<void> {
+function untilSignal(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      console.log(`${signal}: stopping (again to force)`);
+      logger.info({ signal }, "shutdown: stop taking, flush, acknowledge (again to force)");
       process.once("SIGINT", () => process.exit(130));
       process.once("SIGTERM", () => process.exit(143));
       resolve();

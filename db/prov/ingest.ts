@@ -12,6 +12,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
+import { labelIngested } from "../labels/propagate";
 import {
   beginAppend,
   type DigestedNode,
@@ -59,6 +60,8 @@ export async function ingestGraph(
   hostName: string,
   /** null only for benchmarks that measure the ledger's cost: the document is not recorded. */
   evidence: Evidence | null,
+  /** `labels: false` only for benchmarks that measure labelling's cost (db/labels). */
+  options: { labels?: boolean } = {},
 ): Promise<IngestResult> {
   const nodes = dedupeById(graph.nodes);
   const relations = dedupeById(graph.relations);
@@ -132,6 +135,7 @@ export async function ingestGraph(
     );
 
     await recordPersonalDataSources(tx, nodes);
+    if (options.labels !== false) await labelIngested(store, tx, { ...graph, nodes, relations });
     if (pending && evidence) {
       const digest = elementsDigest(newNodes, newRelations);
       await finishAppend(store, tx, pending, digest, evidence.receivedAt);
@@ -155,10 +159,10 @@ export async function quarantineMessage(
 
 async function upsertHost(store: Store, tx: Executor, name: string): Promise<number> {
   const [row] = await store.rows<{ id: number }>(
-    sql`with inserted as (
-          insert into ${hosts} (name) values (${name}) on conflict (name) do nothing returning id
-        )
-        select id from inserted union all select id from ${hosts} where name = ${name} limit 1`,
+    // `do update`, not `do nothing`: a row another transaction committed meanwhile is returned
+    // too (the select of a `do nothing` cannot see it, so concurrent first messages failed).
+    sql`insert into ${hosts} (name) values (${name})
+        on conflict (name) do update set name = excluded.name returning id`,
     tx,
   );
   if (!row) throw new Error(`couldn't record host ${JSON.stringify(name)}`);

@@ -13,14 +13,24 @@ export interface StoreStats {
   hosts: number;
 }
 
+/** Relations that name a node the store has not received (yet): a full anti-join, so cache it. */
+const PENDING_RELATIONS = sql`select count(*) from prov_relations r
+        where not exists (select 1 from prov_nodes n where n.ext_id = r.from_ext_id)
+           or not exists (select 1 from prov_nodes n where n.ext_id = r.to_ext_id)`;
+
+export async function countPendingRelations(store: Store): Promise<number> {
+  const [row] = await store.rows<{ pending: number }>(
+    sql`select (${PENDING_RELATIONS})::int as pending`,
+  );
+  return row?.pending ?? 0;
+}
+
 export async function storeStats(store: Store): Promise<StoreStats> {
   const [row] = await store.rows<StoreStats>(sql`
     select
       (select count(*) from prov_nodes)::int as nodes,
       (select count(*) from prov_relations)::int as relations,
-      (select count(*) from prov_relations r
-        where not exists (select 1 from prov_nodes n where n.ext_id = r.from_ext_id)
-           or not exists (select 1 from prov_nodes n where n.ext_id = r.to_ext_id))::int as pending,
+      (${PENDING_RELATIONS})::int as pending,
       (select count(*) from (
           select from_ext_id as ext_id from prov_relations
           union select to_ext_id from prov_relations) e
