@@ -8,7 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countCamflowFile, danglingIds, emptyCounts } from "../../factories/fixture-counts";
+import {
+  CAMFLOW_FIXTURE_FILES,
+  countCamflowFile,
+  danglingIds,
+  emptyCounts,
+} from "../../factories/fixture-counts";
 import { createTestDatabase, REAL_DATABASE_URL, type TestDatabase } from "../../setup/databases";
 
 const run = promisify(execFile);
@@ -73,15 +78,7 @@ describe("provtopia CLI", () => {
     const before = JSON.parse(await provtopia("stats", "--json"));
     const report = JSON.parse(await provtopia("ingest", CAMFLOW_DIR, "--json", "--host", "ops"));
     const counts = emptyCounts();
-    for (const file of [
-      "spade-json/android-v0.8.0-example-cp-filter-applied.log",
-      "spade-json/android-v0.8.0-example-cp.log",
-      "spade-json/android-v0.8.0-example-write-file-noprop.log",
-      "spade-json/android-v0.8.0-example-write-file.log",
-      "w3c/camtool-v0.2.2-badlog.log",
-      "w3c/cytoscape-v0.1.7-camflow-socket.json",
-      "w3c/website-walkthrough-v0.3.x-wget.json",
-    ]) {
+    for (const file of CAMFLOW_FIXTURE_FILES) {
       countCamflowFile(path.join(CAMFLOW_DIR, file), counts);
     }
     expect(report).toEqual({

@@ -19,7 +19,10 @@ import { RELATION_KINDS, type RelationKind } from "../../../../db/prov/model";
 const KEY = "fedcba9876543210fedcba9876543210";
 const NODE_SECTIONS = ["entity", "activity", "agent"] as const;
 
-/** PROV-JSON endpoint keys [dependent, dependency] per kind (the PROV-JSON submission). */
+/**
+ * PROV-JSON endpoint keys [dependent, dependency] per kind, written out from the PROV-JSON
+ * submission on purpose rather than imported from the reader, so a wrong key there fails here.
+ */
 const ENDS: Record<RelationKind, [string, string]> = {
   used: ["prov:activity", "prov:entity"],
   wasGeneratedBy: ["prov:entity", "prov:activity"],
