@@ -49,12 +49,17 @@ export interface InclusionProofResponse {
   proof: string[];
 }
 
-/** Records in the log: one past its highest sequence number (an index lookup, not a count). */
-async function logSize(store: Store, id: number): Promise<number> {
-  const [row] = await store.rows<{ n: number }>(
-    sql`select coalesce(max(seq) + 1, 0)::bigint as n from ledger_records where log_id = ${id}`,
-  );
-  return Number(row?.n ?? 0);
+/**
+ * The log's id and size (one past its highest sequence number: an index lookup, not a count).
+ * Throws ProofRequestError when there is no such log.
+ */
+async function logAndSize(store: Store, origin: string): Promise<{ id: number; size: number }> {
+  const [row] = await store.rows<{ id: number; size: number }>(sql`
+    select l.id,
+      (select coalesce(max(seq) + 1, 0) from ledger_records r where r.log_id = l.id)::bigint as size
+    from ledger_logs l where l.origin = ${origin}`);
+  if (!row) throw new ProofRequestError(`no log ${JSON.stringify(origin)}`);
+  return { id: row.id, size: Number(row.size) };
 }
 
 /**
@@ -67,7 +72,7 @@ export async function inclusionProofFor(
   origin: string,
   at: { index?: number; object?: string; treeSize?: number },
 ): Promise<InclusionProofResponse> {
-  const id = await logId(store, origin);
+  const { id, size } = await logAndSize(store, origin);
   let index = at.index;
   if (index === undefined && at.object !== undefined) {
     const [row] = await store.rows<{ seq: number }>(
@@ -76,7 +81,6 @@ export async function inclusionProofFor(
     if (!row) throw new ProofRequestError(`no record of ${at.object} in ${origin}`);
     index = Number(row.seq);
   }
-  const size = await logSize(store, id);
   const treeSize = at.treeSize ?? size;
   if (index === undefined || !Number.isSafeInteger(index) || index < 0 || index >= treeSize) {
     throw new ProofRequestError(`index must be in [0, ${treeSize}), got ${index}`);
@@ -121,8 +125,7 @@ export async function consistencyProofFor(
   size1: number,
   size2: number,
 ): Promise<ConsistencyProofResponse> {
-  const id = await logId(store, origin);
-  const size = await logSize(store, id);
+  const { id, size } = await logAndSize(store, origin);
   if (
     !Number.isSafeInteger(size1) ||
     !Number.isSafeInteger(size2) ||

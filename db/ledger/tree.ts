@@ -13,7 +13,7 @@
 import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { BUNDLE_SIZE } from "./archive";
-import { hashChildren, type SubtreeRoot } from "./merkle";
+import { hashChildren, rootFromLeafHashes, type SubtreeRoot } from "./merkle";
 
 type Range = readonly [start: number, end: number];
 
@@ -41,6 +41,8 @@ export class StoredTree {
   private constructor(
     private readonly subtrees: Map<string, Uint8Array>,
     private readonly leaves: Map<number, Uint8Array>,
+    /** Runs of loaded leaf hashes, sorted and apart. */
+    private readonly leafRuns: Range[],
   ) {}
 
   /** Loads what `root` needs for each of `ranges` (each 0 <= start < end <= the log's size). */
@@ -60,34 +62,32 @@ export class StoredTree {
       }
     };
     for (const [start, end] of ranges) plan(start, end);
+    // Subtrees and the leaf runs known to be needed, together; then the leaves of any subtree
+    // that is not stored (a log older than ledger_subtrees).
+    const keys = [...wanted.values()].map(([start, size]) => ({ start, size }));
+    const [rows, leaves] = await Promise.all([
+      keys.length === 0
+        ? []
+        : store.rows<{ start: number; size: number; hash: Uint8Array }>(sql`
+            select s.start, s.size, s.hash from ledger_subtrees s
+            join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(start bigint, size bigint)
+              on k.start = s.start and k.size = s.size
+            where s.log_id = ${logId}`),
+      readLeafHashes(store, logId, mergeRanges(leafRanges)),
+    ]);
     const subtrees = new Map<string, Uint8Array>();
-    if (wanted.size > 0) {
-      const keys = [...wanted.values()].map(([start, size]) => ({ start, size }));
-      const rows = await store.rows<{ start: number; size: number; hash: Uint8Array }>(sql`
-        select s.start, s.size, s.hash from ledger_subtrees s
-        join jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as k(start bigint, size bigint)
-          on k.start = s.start and k.size = s.size
-        where s.log_id = ${logId}`);
-      for (const row of rows) {
-        subtrees.set(`${Number(row.start)}/${Number(row.size)}`, new Uint8Array(row.hash));
-      }
-      // Not stored (a log older than ledger_subtrees): from its leaves.
-      for (const [key, [start, size]] of wanted) {
-        if (!subtrees.has(key)) leafRanges.push([start, start + size]);
-      }
+    for (const row of rows) {
+      subtrees.set(`${Number(row.start)}/${Number(row.size)}`, new Uint8Array(row.hash));
     }
-    const leaves = new Map<number, Uint8Array>();
-    const merged = mergeRanges(leafRanges);
-    if (merged.length > 0) {
-      const where = sql.join(
-        merged.map(([start, end]) => sql`(seq >= ${start} and seq < ${end})`),
-        sql` or `,
-      );
-      const rows = await store.rows<{ seq: number; leaf_hash: Uint8Array }>(sql`
-        select seq, leaf_hash from ledger_records where log_id = ${logId} and (${where})`);
-      for (const row of rows) leaves.set(Number(row.seq), new Uint8Array(row.leaf_hash));
+    const missing: Range[] = [];
+    for (const [key, [start, size]] of wanted) {
+      if (!subtrees.has(key)) missing.push([start, start + size]);
     }
-    return new StoredTree(subtrees, leaves);
+    for (const [seq, hash] of await readLeafHashes(store, logId, mergeRanges(missing))) {
+      leaves.set(seq, hash);
+    }
+    const merged = mergeRanges([...leafRanges, ...missing]);
+    return new StoredTree(subtrees, leaves, merged);
   }
 
   /** MTH over leaves [start, end): a SubtreeRoot for the proof builders. Throws if not loaded. */
@@ -100,6 +100,11 @@ export class StoredTree {
       const leaf = this.leaves.get(start);
       if (!leaf) throw new RangeError(`the tree has no leaf hash at ${start}`);
       hash = leaf;
+    } else if (this.leafRuns.some(([from, to]) => from <= start && end <= to)) {
+      // All its leaves are here: one pass over them.
+      const run: Uint8Array[] = [];
+      for (let i = start; i < end; i++) run.push(this.leaves.get(i) ?? new Uint8Array(0));
+      hash = rootFromLeafHashes(run);
     } else {
       const k = largestPowerOfTwoBelow(end - start);
       hash = hashChildren(this.root(start, start + k), this.root(start + k, end));
@@ -107,6 +112,23 @@ export class StoredTree {
     this.memo.set(key, hash);
     return hash;
   };
+}
+
+async function readLeafHashes(
+  store: Store,
+  logId: number,
+  runs: readonly Range[],
+): Promise<Map<number, Uint8Array>> {
+  const leaves = new Map<number, Uint8Array>();
+  if (runs.length === 0) return leaves;
+  const where = sql.join(
+    runs.map(([start, end]) => sql`(seq >= ${start} and seq < ${end})`),
+    sql` or `,
+  );
+  const rows = await store.rows<{ seq: number; leaf_hash: Uint8Array }>(sql`
+    select seq, leaf_hash from ledger_records where log_id = ${logId} and (${where})`);
+  for (const row of rows) leaves.set(Number(row.seq), new Uint8Array(row.leaf_hash));
+  return leaves;
 }
 
 function mergeRanges(ranges: readonly Range[]): Range[] {
