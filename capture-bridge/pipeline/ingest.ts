@@ -12,7 +12,13 @@ import {
   openHostSignedMessage,
 } from "../../db/ledger/host-signatures";
 import { NoteError } from "../../db/ledger/note";
-import { type IngestResult, ingestGraph, quarantineMessage } from "../../db/prov/ingest";
+import {
+  type BatchOutcome,
+  ingestBatch,
+  type QuarantineEntry,
+  quarantineMessage,
+} from "../../db/prov/ingest";
+import type { ProvGraph } from "../../db/prov/model";
 import { parseProvJson } from "../formats/prov-json";
 import { isSpadeRecord, parseSpadeRecords } from "../formats/spade-json";
 import { type DocumentText, decodePayload, readDocuments } from "./decode";
@@ -43,19 +49,49 @@ export class IngestTally {
   }
 }
 
-/** Stores what `message` carries and adds it to `tally`. Throws only if the store fails. */
-export async function ingestMessage(
-  store: Store,
-  message: Message,
-  tally: IngestTally = new IngestTally(),
-): Promise<IngestTally> {
+/** One document ready to be written: parsed, with the bytes the ledger archives. */
+export interface PreparedDocument {
+  graph: ProvGraph;
+  host: string;
+  raw: Uint8Array;
+  signedBy?: string;
+  receivedAt: Date;
+}
+
+/** A message read and parsed, not yet written: its documents and what to quarantine. */
+export interface PreparedMessage {
+  message: Message;
+  documents: PreparedDocument[];
+  quarantine: QuarantineEntry[];
+  /** Distinct node and relation ids over the message's documents. */
+  elements: number;
+}
+
+/** What became of one message once its batch committed. */
+export interface MessageOutcome {
+  documents: number;
+  /** Documents the store already held (a re-delivery). */
+  duplicates: number;
+  quarantined: number;
+  elements: number;
+  newElements: number;
+}
+
+/**
+ * Reads a message without writing: decodes, splits, opens a signed note (the only step that
+ * reads the store: the host's key), parses. Unreadable parts become quarantine entries; a
+ * message is never lost here. Throws only if the store fails while looking up a host key.
+ */
+export async function prepareMessage(store: Store, message: Message): Promise<PreparedMessage> {
+  const prepared: PreparedMessage = { message, documents: [], quarantine: [], elements: 0 };
+  const reject = (reason: string, raw: Uint8Array) =>
+    prepared.quarantine.push({ source: message.source, reason, raw });
   let text: string;
   try {
     text = decodePayload(message.payload);
   } catch (error) {
-    await quarantine(store, message, message.payload, error);
-    tally.quarantined += 1;
-    return tally;
+    reject(reasonOf(error), message.payload);
+    return prepared;
   }
   // A host that signs sends one document as a signed note; check it before reading anything.
   let signedBy: string | null = null;
@@ -63,74 +99,181 @@ export async function ingestMessage(
   if (looksLikeSignedNote(text)) {
     const opened = await openSigned(store, message.host, text);
     if ("reason" in opened) {
-      await quarantineMessage(store, {
-        source: message.source,
-        reason: opened.reason,
-        raw: message.payload,
-      });
-      tally.quarantined += 1;
-      return tally;
+      reject(opened.reason, message.payload);
+      return prepared;
     }
     ({ body, signedBy } = opened);
   }
   const documents = readDocuments(body);
   if (signedBy && documents.length !== 1) {
-    const reason = `a signed message must hold exactly one document, got ${documents.length}`;
-    await quarantineMessage(store, { source: message.source, reason, raw: message.payload });
-    tally.quarantined += 1;
-    return tally;
+    reject(
+      `a signed message must hold exactly one document, got ${documents.length}`,
+      message.payload,
+    );
+    return prepared;
   }
-  for (const unit of await readUnits(store, message, documents, tally)) {
+  const receivedAt = new Date();
+  for (const unit of readUnits(message, documents, reject)) {
     // The ledger archives the message as decoded (camflowd's base64+zlib undone, so the sealed
     // bundle compresses it well): a signed message whole, note and signature; a message that
     // is one unit as is; otherwise unit by unit. Quarantine keeps what came, byte for byte.
     const whole = signedBy || documents.length === 1 || unit.texts.length === documents.length;
     const raw = Buffer.from(whole ? text : unit.texts.join("\n"), "utf8");
-    let graph: ReturnType<typeof parseProvJson>;
+    let graph: ProvGraph;
     try {
       const documentKey = createHash("sha256").update(raw).digest("hex");
       graph = unit.spade
         ? parseSpadeRecords(unit.values)
         : parseProvJson(unit.values[0], { documentKey });
     } catch (error) {
-      await quarantine(store, message, raw, error);
-      tally.quarantined += 1;
+      reject(reasonOf(error), raw);
+      continue;
+    }
+    if (signedBy && graph.host !== null && graph.host !== message.host) {
+      reject(`the document names host ${graph.host} but was signed by ${message.host}`, raw);
       continue;
     }
     const host = signedBy ? message.host : (graph.host ?? message.host);
-    const refusal = signedBy
-      ? graph.host !== null && graph.host !== message.host
-        ? `the document names host ${graph.host} but was signed by ${message.host}`
-        : null
-      : (await hostVerifierKey(store, host)) !== null
-        ? `host ${host} signs its messages; this one is unsigned`
-        : null;
-    if (refusal) {
-      await quarantineMessage(store, { source: message.source, reason: refusal, raw });
-      tally.quarantined += 1;
-      continue;
-    }
-    let result: IngestResult;
-    try {
-      result = await ingestGraph(store, graph, host, {
-        raw,
-        receivedAt: new Date(),
-        ...(signedBy ? { signedBy } : {}),
-      });
-    } catch (error) {
-      // A data exception (SQLSTATE class 22: U+0000 in text or jsonb, ...) is this document's
-      // fault, not the store's; quarantine it, or a source retrying it would never get past it.
-      const rejection = dataException(error);
-      if (!rejection) throw error;
-      await quarantineMessage(store, { source: message.source, reason: rejection, raw });
-      tally.quarantined += 1;
-      continue;
-    }
-    for (const node of graph.nodes) tally.nodeIds.add(node.id);
-    for (const relation of graph.relations) tally.relationIds.add(relation.id);
-    tally.newElements += result.newNodes + result.newRelations;
-    tally.documents += 1;
+    prepared.documents.push({
+      graph,
+      host,
+      raw,
+      receivedAt,
+      ...(signedBy ? { signedBy } : {}),
+    });
+    prepared.elements += graph.nodes.length + graph.relations.length;
   }
+  return prepared;
+}
+
+/**
+ * Writes prepared messages in one transaction and returns each one's outcome, in order.
+ * A document the store rejects as data (SQLSTATE class 22: U+0000 in text or jsonb, ...) is its
+ * own fault, not the store's: the batch is then written message by message and document by
+ * document, and only that document is quarantined, or a source redelivering it would never get
+ * past it. Throws if the store fails (nothing of the batch is stored then).
+ */
+export async function writeMessages(
+  store: Store,
+  batch: readonly PreparedMessage[],
+): Promise<MessageOutcome[]> {
+  try {
+    return await writeOnce(store, batch);
+  } catch (error) {
+    if (!dataException(error)) throw error;
+  }
+  const outcomes: MessageOutcome[] = [];
+  for (const prepared of batch) {
+    const outcome = emptyOutcome();
+    const parts = [
+      { ...prepared, documents: [] },
+      ...prepared.documents.map((document) => ({
+        ...prepared,
+        documents: [document],
+        quarantine: [],
+      })),
+    ];
+    for (const part of parts) {
+      try {
+        addOutcome(outcome, (await writeOnce(store, [part]))[0] as MessageOutcome);
+      } catch (error) {
+        const rejection = dataException(error);
+        const document = part.documents[0];
+        if (!rejection || !document) throw error;
+        await quarantineMessage(store, {
+          source: prepared.message.source,
+          reason: rejection,
+          raw: document.raw,
+        });
+        outcome.quarantined += 1;
+      }
+    }
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+async function writeOnce(
+  store: Store,
+  batch: readonly PreparedMessage[],
+): Promise<MessageOutcome[]> {
+  const documents = batch.flatMap((prepared) => prepared.documents);
+  const results = await ingestBatch(
+    store,
+    documents.map((document) => ({
+      graph: document.graph,
+      hostName: document.host,
+      evidence: {
+        raw: document.raw,
+        receivedAt: document.receivedAt,
+        ...(document.signedBy ? { signedBy: document.signedBy } : {}),
+      },
+    })),
+    {
+      quarantine: batch.flatMap((prepared) => prepared.quarantine),
+      quarantineSources: batch.flatMap((prepared) =>
+        prepared.documents.map(() => prepared.message.source),
+      ),
+    },
+  );
+  let next = 0;
+  return batch.map((prepared) => {
+    const outcome = emptyOutcome();
+    outcome.quarantined = prepared.quarantine.length;
+    for (const _ of prepared.documents) {
+      const result = results[next++] as BatchOutcome;
+      if (result.status === "refused") {
+        outcome.quarantined += 1;
+        continue;
+      }
+      if (result.status === "duplicate") outcome.duplicates += 1;
+      else outcome.documents += 1;
+      outcome.elements += result.nodes + result.relations;
+      outcome.newElements += result.newNodes + result.newRelations;
+    }
+    return outcome;
+  });
+}
+
+function emptyOutcome(): MessageOutcome {
+  return { documents: 0, duplicates: 0, quarantined: 0, elements: 0, newElements: 0 };
+}
+
+function addOutcome(into: MessageOutcome, more: MessageOutcome): void {
+  into.documents += more.documents;
+  into.duplicates += more.duplicates;
+  into.quarantined += more.quarantined;
+  into.elements += more.elements;
+  into.newElements += more.newElements;
+}
+
+/** Adds a committed message to the running totals. */
+export function countInto(
+  tally: IngestTally,
+  prepared: PreparedMessage,
+  outcome: MessageOutcome,
+): void {
+  for (const document of prepared.documents) {
+    for (const node of document.graph.nodes) tally.nodeIds.add(node.id);
+    for (const relation of document.graph.relations) tally.relationIds.add(relation.id);
+  }
+  tally.newElements += outcome.newElements;
+  tally.quarantined += outcome.quarantined;
+  tally.documents += outcome.documents + outcome.duplicates;
+}
+
+/**
+ * Stores what `message` carries, in one transaction, and adds it to `tally`. Throws only if
+ * the store fails. The bridge's sources go through the batching pipeline (pipeline.ts) instead.
+ */
+export async function ingestMessage(
+  store: Store,
+  message: Message,
+  tally: IngestTally = new IngestTally(),
+): Promise<IngestTally> {
+  const prepared = await prepareMessage(store, message);
+  const [outcome] = await writeMessages(store, [prepared]);
+  countInto(tally, prepared, outcome as MessageOutcome);
   return tally;
 }
 
@@ -158,21 +301,19 @@ interface Unit {
 }
 
 /**
- * Groups a message's documents into units, quarantining what cannot be read: unparseable
- * lines, and SPADE records of the wrong shape (one by one, so the records around them stay).
+ * Groups a message's documents into units, rejecting what cannot be read: unparseable lines,
+ * and SPADE records of the wrong shape (one by one, so the records around them stay).
  */
-async function readUnits(
-  store: Store,
+function readUnits(
   message: Message,
   documents: DocumentText[],
-  tally: IngestTally,
-): Promise<Unit[]> {
+  reject: (reason: string, raw: Uint8Array) => void,
+): Unit[] {
   const units: Unit[] = [];
   for (const document of documents) {
     if (!document.ok) {
       const raw = documents.length === 1 ? message.payload : Buffer.from(document.text, "utf8");
-      await quarantineMessage(store, { source: message.source, reason: document.reason, raw });
-      tally.quarantined += 1;
+      reject(document.reason, raw);
       continue;
     }
     if (!isSpadeRecord(document.value)) {
@@ -182,8 +323,7 @@ async function readUnits(
     try {
       parseSpadeRecords([document.value]);
     } catch (error) {
-      await quarantine(store, message, Buffer.from(document.text, "utf8"), error);
-      tally.quarantined += 1;
+      reject(reasonOf(error), Buffer.from(document.text, "utf8"));
       continue;
     }
     const last = units.at(-1);
@@ -197,14 +337,8 @@ async function readUnits(
   return units;
 }
 
-async function quarantine(
-  store: Store,
-  message: Message,
-  raw: Uint8Array,
-  error: unknown,
-): Promise<void> {
-  const reason = error instanceof Error ? error.message : String(error);
-  await quarantineMessage(store, { source: message.source, reason, raw });
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**

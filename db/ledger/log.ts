@@ -60,7 +60,7 @@ export function sha256Hex(bytes: Uint8Array | string): string {
 
 /** The log named `origin` (of `hostId`, or the legal log when null), created with a fresh Ed25519
  * key on first use; locked until the transaction ends. */
-async function lockLog(
+export async function lockLog(
   store: Store,
   tx: Executor,
   origin: string,
@@ -148,17 +148,7 @@ export async function finishAppend(
   receivedAt: Date,
 ): Promise<void> {
   const { log, seq } = pending;
-  const record: LeafRecord = {
-    v: 1,
-    origin: log.origin,
-    seq,
-    host: pending.hostName,
-    object: pending.object,
-    digest,
-    receivedAt: receivedAt.toISOString(),
-    ...(pending.signedBy ? { signedBy: pending.signedBy } : {}),
-  };
-  const leaf = canonicalBytes(record);
+  const leaf = canonicalBytes(leafRecord(pending, digest, receivedAt));
   const leafHash = hashLeaf(leaf);
   await tx.insert(ledgerRecords).values({
     logId: log.id,
@@ -176,6 +166,20 @@ export async function finishAppend(
   await tx.insert(ledgerArchiveTail).values({ logId: log.id, seq, leaf, raw: pending.raw });
   if ((seq + 1) % BUNDLE_SIZE === 0) await sealBundle(store, tx, log.id, seq + 1 - BUNDLE_SIZE);
   if ((seq + 1) % CHECKPOINT_EVERY === 0) await writeCheckpoint(store, tx, log);
+}
+
+/** The record a reserved append commits to; its RFC 8785 JSON is the leaf. */
+export function leafRecord(pending: PendingAppend, digest: string, receivedAt: Date): LeafRecord {
+  return {
+    v: 1,
+    origin: pending.log.origin,
+    seq: pending.seq,
+    host: pending.hostName,
+    object: pending.object,
+    digest,
+    receivedAt: receivedAt.toISOString(),
+    ...(pending.signedBy ? { signedBy: pending.signedBy } : {}),
+  };
 }
 
 /** An event of the portal's own that has legal weight: consent, a rule, a DPO action. */
@@ -268,7 +272,7 @@ export function elementsDigest(nodes: DigestedNode[], relations: DigestedRelatio
   );
 }
 
-async function sealBundle(
+export async function sealBundle(
   store: Store,
   tx: Executor,
   logId: number,
@@ -316,7 +320,7 @@ export async function leafHashes(
  * The log's compact range over its first `size` records: the stored one when it is that size,
  * else rebuilt from the leaf hashes (logs written before ranges were kept).
  */
-async function compactRangeOf(
+export async function compactRangeOf(
   store: Store,
   tx: Executor,
   logId: number,

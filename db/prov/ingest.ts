@@ -11,12 +11,12 @@
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
+import { type FinishedAppend, finishAppends, reserveAppends } from "../ledger/batch-append";
 import {
-  beginAppend,
   type DigestedNode,
   type DigestedRelation,
   elementsDigest,
-  finishAppend,
+  type PendingAppend,
 } from "../ledger/log";
 import {
   dataCategories,
@@ -30,7 +30,7 @@ import {
   services,
   subjects,
 } from "../schema";
-import { type ProvGraph, type ProvNode, plainString } from "./model";
+import { type ProvGraph, type ProvNode, type ProvRelation, plainString } from "./model";
 
 /** What the ledger keeps of a stored document: its raw bytes as received, and when. */
 export interface Evidence {
@@ -58,89 +58,267 @@ export async function ingestGraph(
   /** null only for benchmarks that measure the ledger's cost: the document is not recorded. */
   evidence: Evidence | null,
 ): Promise<IngestResult> {
-  const nodes = dedupeById(graph.nodes);
-  const relations = dedupeById(graph.relations);
-  return store.db.transaction(async (tx) => {
-    const hostId = await upsertHost(store, tx, hostName);
-    const serviceIds = await upsertServices(store, tx, nodes);
-    // The ledger record comes first: the elements it brings in point at it.
-    const pending = evidence
-      ? await beginAppend(store, tx, {
-          hostId,
-          hostName,
-          raw: evidence.raw,
-          signedBy: evidence.signedBy,
-        })
-      : null;
-    const ledgerLogId = pending?.log.id ?? null;
-    const ledgerSeq = pending?.seq ?? null;
-    // Rows travel as one jsonb parameter and are expanded by jsonb_to_recordset: one statement
-    // per table whatever the document's size, no per-value work in the query builder, and no
-    // 65,535-parameter limit to chunk around.
-    const nodeRows = nodes.map((node) => ({
-      ext_id: node.id,
-      kind: node.kind,
-      prov_type: node.type,
-      label: node.label,
-      attributes: node.attributes,
-      service_id: serviceIds.get(plainString(node.attributes["gdpr:service"]) ?? "") ?? null,
-    }));
-    const newNodes = await store.rows<DigestedNode>(
-      sql`insert into ${provNodes}
-            (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
-          select ext_id, kind, prov_type, label, attributes, service_id,
-                 ${ledgerLogId}::integer, ${ledgerSeq}::bigint
-          from jsonb_to_recordset(${JSON.stringify(nodeRows)}::jsonb) as t(
-            ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
-            service_id integer)
-          on conflict (ext_id) do nothing
-          returning ext_id, kind, prov_type, label, attributes`,
-      tx,
+  const [outcome] = await ingestBatch(store, [{ graph, hostName, evidence }], {
+    refuseUnsigned: false,
+  });
+  if (!outcome || outcome.status === "refused") {
+    throw new Error(
+      `couldn't store the graph of host ${hostName}: ${outcome?.reason ?? "no outcome"}`,
     );
+  }
+  return outcome;
+}
+
+/** One document of a batch. */
+export interface BatchDocument {
+  graph: ProvGraph;
+  hostName: string;
+  /** null only for benchmarks that measure the ledger's cost: the document is not recorded. */
+  evidence: Evidence | null;
+}
+
+/** A message (or part of one) that cannot be stored, kept whole with the reason. */
+export interface QuarantineEntry {
+  source: string;
+  reason: string;
+  raw: Uint8Array;
+}
+
+export type BatchOutcome =
+  /** Written; `new*` count the elements the store did not have. */
+  | ({ status: "stored" } & IngestResult)
+  /** The host's log already holds these raw bytes (a re-delivery): nothing was written. */
+  | ({ status: "duplicate" } & IngestResult)
+  /** Not stored (a signing host's unsigned document); quarantined in the same transaction. */
+  | { status: "refused"; reason: string };
+
+export interface BatchOptions {
+  /** Rejected messages to keep, in the same transaction as the batch. */
+  quarantine?: readonly QuarantineEntry[];
+  /**
+   * Refuse (and quarantine, with `source`) an unsigned document from a host with a registered
+   * key. Default true; `quarantineSources[i]` names the source of document i.
+   */
+  refuseUnsigned?: boolean;
+  quarantineSources?: readonly string[];
+}
+
+const caches = new WeakMap<Store, { services: Map<string, number> }>();
+
+/**
+ * Stores many documents in one transaction with a fixed number of statements, whatever the
+ * batch's size: the same result as storing them one by one in order (the first document that
+ * brings an element in is the one its ledger reference names), and the same ledger records.
+ * Rows are written sorted by external id, so concurrent batches that share elements (CamFlow
+ * packets seen by two hosts, two bridges on one stream) lock them in the same order.
+ * Throws if the database rejects the write; nothing of the batch is stored then.
+ */
+export async function ingestBatch(
+  store: Store,
+  documents: readonly BatchDocument[],
+  options: BatchOptions = {},
+): Promise<BatchOutcome[]> {
+  const cache = caches.get(store) ?? { services: new Map<string, number>() };
+  caches.set(store, cache);
+  const learnedServices = new Map<string, number>();
+  const outcomes = await store.db.transaction(async (tx) => {
+    const hostRows = await upsertHosts(
+      store,
+      tx,
+      documents.map((d) => d.hostName),
+    );
+    const outcomes: (BatchOutcome | null)[] = documents.map(() => null);
+    const quarantined: QuarantineEntry[] = [...(options.quarantine ?? [])];
+    // A host with a registered key must sign: an unsigned document from it is refused.
+    documents.forEach((document, i) => {
+      const host = hostRows.get(document.hostName);
+      if (options.refuseUnsigned === false || !document.evidence || document.evidence.signedBy)
+        return;
+      if (!host?.verifierKey) return;
+      const reason = `host ${document.hostName} signs its messages; this one is unsigned`;
+      outcomes[i] = { status: "refused", reason };
+      quarantined.push({
+        source: options.quarantineSources?.[i] ?? `host:${document.hostName}`,
+        reason,
+        raw: document.evidence.raw,
+      });
+    });
+    // The ledger records come first: the elements they bring in point at them.
+    const pending = await reserveAppends(
+      store,
+      tx,
+      documents.flatMap((document, i) =>
+        outcomes[i] === null && document.evidence
+          ? [
+              {
+                hostId: (hostRows.get(document.hostName) as HostRow).id,
+                hostName: document.hostName,
+                raw: document.evidence.raw,
+                ...(document.evidence.signedBy ? { signedBy: document.evidence.signedBy } : {}),
+              },
+            ]
+          : [],
+      ),
+    );
+    // Which documents to write, and the ledger record (if any) each one gets.
+    const writes: { index: number; ledger: PendingAppend | null }[] = [];
+    let next = 0;
+    documents.forEach((document, i) => {
+      if (outcomes[i] !== null) return;
+      const ledger = document.evidence ? (pending[next++] ?? null) : null;
+      if (document.evidence && ledger === null) {
+        outcomes[i] = {
+          status: "duplicate",
+          nodes: countDistinct(document.graph.nodes),
+          relations: countDistinct(document.graph.relations),
+          newNodes: 0,
+          newRelations: 0,
+        };
+        return;
+      }
+      writes.push({ index: i, ledger });
+    });
+
+    const written = writes.map((w) => documents[w.index] as BatchDocument);
+    const serviceIds = await upsertServices(
+      store,
+      tx,
+      written.flatMap((d) => d.graph.nodes),
+      cache.services,
+      learnedServices,
+    );
+    // The first document (in batch order) that names an element owns it.
+    const nodeOwner = new Map<string, { node: ProvNode; write: number }>();
+    const relationOwner = new Map<string, { relation: ProvRelation; write: number }>();
+    const nodeHosts = new Set<string>();
+    written.forEach((document, w) => {
+      const hostId = (hostRows.get(document.hostName) as HostRow).id;
+      for (const node of document.graph.nodes) {
+        if (!nodeOwner.has(node.id)) nodeOwner.set(node.id, { node, write: w });
+        nodeHosts.add(JSON.stringify([node.id, hostId]));
+      }
+      for (const relation of document.graph.relations) {
+        if (!relationOwner.has(relation.id)) relationOwner.set(relation.id, { relation, write: w });
+      }
+    });
+    const ledgerOf = (w: number) => (writes[w] as (typeof writes)[number]).ledger;
+    // Rows travel as one jsonb parameter and are expanded by jsonb_to_recordset: one statement
+    // per table whatever the batch's size, no per-value work in the query builder, and no
+    // 65,535-parameter limit to chunk around.
+    const nodeRows = [...nodeOwner.values()]
+      .sort((a, b) => compareIds(a.node.id, b.node.id))
+      .map(({ node, write }) => ({
+        ext_id: node.id,
+        kind: node.kind,
+        prov_type: node.type,
+        label: node.label,
+        attributes: node.attributes,
+        service_id: serviceIds.get(plainString(node.attributes["gdpr:service"]) ?? "") ?? null,
+        ledger_log_id: ledgerOf(write)?.log.id ?? null,
+        ledger_seq: ledgerOf(write)?.seq ?? null,
+      }));
+    const newNodes = nodeRows.length
+      ? await store.rows<DigestedNode>(
+          sql`insert into ${provNodes}
+                (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
+              select ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id,
+                     ledger_seq
+              from jsonb_to_recordset(${JSON.stringify(nodeRows)}::jsonb) as t(
+                ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
+                service_id integer, ledger_log_id integer, ledger_seq bigint)
+              on conflict (ext_id) do nothing
+              returning ext_id, kind, prov_type, label, attributes`,
+          tx,
+        )
+      : [];
     // A statement of its own: its snapshot sees nodes that a concurrent ingest committed while
     // the insert above waited on them (CamFlow packets share one id across hosts).
-    await tx.execute(
-      sql`insert into ${provNodeHosts} (node_id, host_id)
-          select n.id, ${hostId}::integer from ${provNodes} n
-          where n.ext_id in (
-            select jsonb_array_elements_text(${JSON.stringify(nodes.map((n) => n.id))}::jsonb))
-          on conflict do nothing`,
-    );
-
-    const relationRows = relations.map((relation) => ({
-      ext_id: relation.id,
-      kind: relation.kind,
-      from_ext_id: relation.from,
-      to_ext_id: relation.to,
-      time: relation.time,
-      attributes: relation.attributes,
-    }));
-    const newRelations = await store.rows<DigestedRelation>(
-      sql`insert into ${provRelations}
-            (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
-             ledger_log_id, ledger_seq)
-          select ext_id, kind, from_ext_id, to_ext_id, time, attributes, ${hostId}::integer,
-                 ${ledgerLogId}::integer, ${ledgerSeq}::bigint
-          from jsonb_to_recordset(${JSON.stringify(relationRows)}::jsonb) as t(
-            ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
-            attributes jsonb)
-          on conflict (ext_id) do nothing
-          returning ext_id, kind, from_ext_id, to_ext_id, time, attributes`,
-      tx,
-    );
-
-    await recordPersonalDataSources(tx, nodes);
-    if (pending && evidence) {
-      const digest = elementsDigest(newNodes, newRelations);
-      await finishAppend(store, tx, pending, digest, evidence.receivedAt);
+    if (nodeHosts.size > 0) {
+      const pairs = [...nodeHosts].sort().map((pair) => JSON.parse(pair) as [string, number]);
+      await tx.execute(
+        sql`insert into ${provNodeHosts} (node_id, host_id)
+            select n.id, p.host_id from jsonb_to_recordset(${JSON.stringify(
+              pairs.map(([ext_id, host_id]) => ({ ext_id, host_id })),
+            )}::jsonb) as p(ext_id text, host_id integer)
+            join ${provNodes} n on n.ext_id = p.ext_id
+            on conflict do nothing`,
+      );
     }
-    return {
-      nodes: nodes.length,
-      relations: relations.length,
-      newNodes: newNodes.length,
-      newRelations: newRelations.length,
-    };
+
+    const relationRows = [...relationOwner.values()]
+      .sort((a, b) => compareIds(a.relation.id, b.relation.id))
+      .map(({ relation, write }) => ({
+        ext_id: relation.id,
+        kind: relation.kind,
+        from_ext_id: relation.from,
+        to_ext_id: relation.to,
+        time: relation.time,
+        attributes: relation.attributes,
+        host_id: (hostRows.get((written[write] as BatchDocument).hostName) as HostRow).id,
+        ledger_log_id: ledgerOf(write)?.log.id ?? null,
+        ledger_seq: ledgerOf(write)?.seq ?? null,
+      }));
+    const newRelations = relationRows.length
+      ? await store.rows<DigestedRelation>(
+          sql`insert into ${provRelations}
+                (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+                 ledger_log_id, ledger_seq)
+              select ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+                     ledger_log_id, ledger_seq
+              from jsonb_to_recordset(${JSON.stringify(relationRows)}::jsonb) as t(
+                ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
+                attributes jsonb, host_id integer, ledger_log_id integer, ledger_seq bigint)
+              on conflict (ext_id) do nothing
+              returning ext_id, kind, from_ext_id, to_ext_id, time, attributes`,
+          tx,
+        )
+      : [];
+
+    // Per-batch hooks over every written document's elements go here (label propagation).
+    await recordPersonalDataSources(
+      tx,
+      [...nodeOwner.values()].map((o) => o.node),
+    );
+
+    // What each document added, for its outcome and its ledger record's digest.
+    const added = written.map(() => ({
+      nodes: [] as DigestedNode[],
+      relations: [] as DigestedRelation[],
+    }));
+    for (const row of newNodes) {
+      const owner = nodeOwner.get(row.ext_id);
+      if (owner) added[owner.write]?.nodes.push(row);
+    }
+    for (const row of newRelations) {
+      const owner = relationOwner.get(row.ext_id);
+      if (owner) added[owner.write]?.relations.push(row);
+    }
+    const finished: FinishedAppend[] = [];
+    written.forEach((document, w) => {
+      const mine = added[w] as (typeof added)[number];
+      const ledger = ledgerOf(w);
+      if (ledger && document.evidence) {
+        finished.push({
+          pending: ledger,
+          digest: elementsDigest(mine.nodes, mine.relations),
+          receivedAt: document.evidence.receivedAt,
+        });
+      }
+      outcomes[(writes[w] as (typeof writes)[number]).index] = {
+        status: "stored",
+        nodes: countDistinct(document.graph.nodes),
+        relations: countDistinct(document.graph.relations),
+        newNodes: mine.nodes.length,
+        newRelations: mine.relations.length,
+      };
+    });
+    await finishAppends(store, tx, finished);
+    if (quarantined.length > 0) await tx.insert(quarantine).values(quarantined);
+    return outcomes as BatchOutcome[];
   });
+  // Only what committed may be remembered.
+  for (const [name, id] of learnedServices) cache.services.set(name, id);
+  return outcomes;
 }
 
 /** Keeps a message the bridge could not read, whole, with the reason. */
@@ -151,56 +329,100 @@ export async function quarantineMessage(
   await store.db.insert(quarantine).values(message);
 }
 
-async function upsertHost(store: Store, tx: Executor, name: string): Promise<number> {
-  const [row] = await store.rows<{ id: number }>(
-    sql`with inserted as (
-          insert into ${hosts} (name) values (${name}) on conflict (name) do nothing returning id
-        )
-        select id from inserted union all select id from ${hosts} where name = ${name} limit 1`,
-    tx,
-  );
-  if (!row) throw new Error(`couldn't record host ${JSON.stringify(name)}`);
-  return row.id;
+interface HostRow {
+  id: number;
+  verifierKey: string | null;
 }
 
-/** Creates the services (and their organisations) that nodes name; returns name -> id. */
+/** Creates the hosts not seen before (in name order); returns name -> id and registered key. */
+async function upsertHosts(
+  store: Store,
+  tx: Executor,
+  names: readonly string[],
+): Promise<Map<string, HostRow>> {
+  const wanted = JSON.stringify([...new Set(names)].sort());
+  const rows = await store.rows<{ id: number; name: string; verifier_key: string | null }>(
+    sql`with inserted as (
+          insert into ${hosts} (name)
+          select name from jsonb_array_elements_text(${wanted}::jsonb) as w(name) order by 1
+          on conflict (name) do nothing
+          returning id, name, verifier_key
+        )
+        select id, name, verifier_key from inserted
+        union all
+        select id, name, verifier_key from ${hosts}
+        where name in (select jsonb_array_elements_text(${wanted}::jsonb))`,
+    tx,
+  );
+  const result = new Map(
+    rows.map((row) => [row.name, { id: Number(row.id), verifierKey: row.verifier_key }]),
+  );
+  for (const name of names) {
+    if (!result.has(name)) throw new Error(`couldn't record host ${JSON.stringify(name)}`);
+  }
+  return result;
+}
+
+/**
+ * Creates the services (and their organisations) that nodes name; returns name -> id. A
+ * service already handled with the same organisation in a committed batch (`known`, keyed by
+ * service and organisation) costs nothing; what this batch resolves goes to `learned`.
+ */
 async function upsertServices(
   store: Store,
   tx: Executor,
-  nodes: ProvNode[],
+  nodes: readonly ProvNode[],
+  known: ReadonlyMap<string, number>,
+  learned: Map<string, number>,
 ): Promise<Map<string, number>> {
   const wanted = new Map<string, string | null>();
   for (const node of nodes) {
     const service = plainString(node.attributes["gdpr:service"]);
-    if (service) wanted.set(service, plainString(node.attributes["gdpr:organisation"]));
+    const organisation = plainString(node.attributes["gdpr:organisation"]);
+    if (service && (!wanted.has(service) || organisation)) wanted.set(service, organisation);
   }
   const ids = new Map<string, number>();
-  for (const [name, organisation] of wanted) {
-    let organisationId: number | null = null;
-    if (organisation) {
-      await tx.insert(organisations).values({ name: organisation }).onConflictDoNothing();
-      const [org] = await tx
-        .select({ id: organisations.id })
-        .from(organisations)
-        .where(sql`${organisations.name} = ${organisation}`);
-      organisationId = org?.id ?? null;
-    }
-    await tx.insert(services).values({ name, organisationId }).onConflictDoNothing();
-    // A service first seen without its organisation learns it from a later statement. Only
-    // that case writes: an unconditional update would rewrite and lock the service's row in
-    // every document, serialising concurrent ingests of one service until they commit.
-    const [row] = await store.rows<{ id: number }>(
-      sql`with updated as (
-            update ${services} set organisation_id = ${organisationId}::integer
-            where name = ${name} and organisation_id is null and ${organisationId}::integer is not null
-            returning id
-          )
-          select id from updated union all select id from ${services} where name = ${name} limit 1`,
-      tx,
-    );
-    if (row) ids.set(name, row.id);
+  const missing: { name: string; organisation: string | null }[] = [];
+  for (const [name, organisation] of [...wanted].sort(([a], [b]) => compareIds(a, b))) {
+    const id = known.get(serviceKey(name, organisation));
+    if (id === undefined) missing.push({ name, organisation });
+    else ids.set(name, id);
+  }
+  if (missing.length === 0) return ids;
+  const input = sql`jsonb_to_recordset(${JSON.stringify(missing)}::jsonb)
+    as i(name text, organisation text)`;
+  await tx.execute(
+    sql`insert into ${organisations} (name)
+        select distinct organisation from ${input} where organisation is not null order by 1
+        on conflict do nothing`,
+  );
+  await tx.execute(
+    sql`insert into ${services} (name, organisation_id)
+        select i.name, o.id from ${input} left join ${organisations} o on o.name = i.organisation
+        order by i.name
+        on conflict do nothing`,
+  );
+  // A service first seen without its organisation learns it from a later statement. Only
+  // that case writes: an unconditional update would rewrite and lock the service's row in
+  // every batch, serialising concurrent ingests of one service until they commit.
+  await tx.execute(
+    sql`update ${services} s set organisation_id = o.id
+        from ${input} join ${organisations} o on o.name = i.organisation
+        where s.name = i.name and s.organisation_id is null`,
+  );
+  const rows = await store.rows<{ id: number; name: string }>(
+    sql`select s.id, s.name from ${services} s where s.name in (select name from ${input})`,
+    tx,
+  );
+  for (const row of rows) {
+    ids.set(row.name, Number(row.id));
+    learned.set(serviceKey(row.name, wanted.get(row.name) ?? null), Number(row.id));
   }
   return ids;
+}
+
+function serviceKey(name: string, organisation: string | null): string {
+  return JSON.stringify([name, organisation]);
 }
 
 /** Marks the nodes carrying `gdpr:subject` and `gdpr:category`: three statements per graph. */
@@ -231,8 +453,11 @@ async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promi
     on conflict do nothing`);
 }
 
-function dedupeById<T extends { id: string }>(items: T[]): T[] {
-  const seen = new Map<string, T>();
-  for (const item of items) if (!seen.has(item.id)) seen.set(item.id, item);
-  return [...seen.values()];
+function countDistinct(items: readonly { id: string }[]): number {
+  return new Set(items.map((item) => item.id)).size;
+}
+
+/** Code-unit order, the same in every process (localeCompare is not). */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
