@@ -10,7 +10,8 @@ import { openStore, type Store } from "../db/client";
 import { checkpointAll } from "../db/ledger/log";
 import type { BridgeConfig } from "./config";
 import { serveHttp } from "./http";
-import { IngestTally, ingestMessage } from "./pipeline/ingest";
+import type { IngestTally } from "./pipeline/ingest";
+import { createPipeline, type Pipeline } from "./pipeline/pipeline";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./sources/embedded-broker";
 import { type MqttSource, startMqttSource } from "./sources/mqtt";
 
@@ -39,7 +40,14 @@ export async function startBridge(
   const store =
     deps.store ?? (await openStore({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR }));
   const ownsStore = deps.store === undefined;
-  const tally = new IngestTally();
+  const pipeline: Pipeline = createPipeline(store, {
+    maxBatchMessages: config.BATCH_MAX_MESSAGES,
+    maxBatchDelayMs: config.BATCH_MAX_DELAY_MS,
+    maxInFlightMessages: config.MAX_IN_FLIGHT_MESSAGES,
+    onRetry: (error, attempt) =>
+      log(`bridge: the store failed (${error.message}); retry ${attempt}, sources paused`),
+  });
+  const tally = pipeline.tally;
   let broker: EmbeddedBroker | undefined;
   let source: MqttSource | undefined;
   let http: Server | undefined;
@@ -50,9 +58,9 @@ export async function startBridge(
     source = await startMqttSource({
       url: mqttUrl,
       topicPrefix: config.MQTT_TOPIC_PREFIX,
-      onMessage: async (message) => {
-        await ingestMessage(store, message, tally);
-      },
+      ...(config.MQTT_CLIENT_ID ? { clientId: config.MQTT_CLIENT_ID } : {}),
+      onMessage: (message) => pipeline.onMessage(message),
+      whenReady: () => pipeline.whenReady(),
       onError: (error) => log(`bridge: ${error.message}`),
     });
     http = await serveHttp(store, config.BRIDGE_PORT);
@@ -72,6 +80,7 @@ export async function startBridge(
       async stop() {
         clearInterval(checkpointTimer);
         await source?.stop();
+        await pipeline.stop();
         await checkpointAll(store);
         await new Promise<void>((resolve) => http?.close(() => resolve()));
         await broker?.close();
@@ -81,6 +90,7 @@ export async function startBridge(
   } catch (error) {
     clearInterval(checkpointTimer);
     await source?.stop().catch(() => undefined);
+    await pipeline.stop().catch(() => undefined);
     http?.close();
     await broker?.close();
     if (ownsStore) await store.close();
