@@ -12,6 +12,7 @@
  *   witness check|import ...                checkpoints cosigned by an outside witness
  *   host keygen|register|sign ...           capture hosts that sign their messages
  *   migrate                                 apply migrations and exit
+ *   simulate [--hosts N --rate R --duration S ...]   publish a simulated organisation's provenance
  */
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -52,6 +53,7 @@ import { seedDemo } from "./demo/seed";
 import { servePortal } from "./demo/serve-portal";
 import { startBridge } from "./main";
 import { IngestTally, ingestMessage } from "./pipeline/ingest";
+import { SIMULATE_USAGE, SimulateUsageError, simulate } from "./simulate/command";
 
 const USAGE = `usage: provtopia <command>
 
@@ -72,6 +74,7 @@ const USAGE = `usage: provtopia <command>
   proof consistency --log ORIGIN --from A --to B
                                           proofs for auditors, as JSON
   migrate                                 apply the store's migrations
+  ${SIMULATE_USAGE}
 
 Environment: DATABASE_URL (default: embedded store in .data/pglite), MQTT_URL (default:
 embedded broker on MQTT_PORT=1883), BRIDGE_PORT=3001, PORT=3000.`;
@@ -107,6 +110,8 @@ async function main(argv: string[]): Promise<number> {
       return host(config, rest);
     case "start":
       return runDemo(config);
+    case "simulate":
+      return simulate(config, rest);
     case undefined:
     case "help":
     case "--help":
@@ -390,7 +395,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof SimulateUsageError) {
       console.error(`provtopia: ${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
       return;

@@ -31,18 +31,36 @@ export interface Message {
   payload: Uint8Array;
 }
 
-/** Running totals over many messages; element counts are of distinct ids. */
+/**
+ * Running totals over many messages. With `distinct` (the CLI's summary) node and relation
+ * counts are of distinct ids over the whole run, which costs memory per id; without it (the
+ * bridge, which runs for months) they are summed per document, in constant memory.
+ */
 export class IngestTally {
   readonly nodeIds = new Set<string>();
   readonly relationIds = new Set<string>();
+  nodes = 0;
+  relations = 0;
   newElements = 0;
   quarantined = 0;
   documents = 0;
 
+  constructor(readonly distinct = true) {}
+
+  add(graph: ProvGraph): void {
+    if (!this.distinct) {
+      this.nodes += new Set(graph.nodes.map((n) => n.id)).size;
+      this.relations += new Set(graph.relations.map((r) => r.id)).size;
+      return;
+    }
+    for (const node of graph.nodes) this.nodeIds.add(node.id);
+    for (const relation of graph.relations) this.relationIds.add(relation.id);
+  }
+
   summary() {
     return {
-      nodes: this.nodeIds.size,
-      relations: this.relationIds.size,
+      nodes: this.distinct ? this.nodeIds.size : this.nodes,
+      relations: this.distinct ? this.relationIds.size : this.relations,
       new: this.newElements,
       quarantined: this.quarantined,
     };
@@ -253,10 +271,7 @@ export function countInto(
   prepared: PreparedMessage,
   outcome: MessageOutcome,
 ): void {
-  for (const document of prepared.documents) {
-    for (const node of document.graph.nodes) tally.nodeIds.add(node.id);
-    for (const relation of document.graph.relations) tally.relationIds.add(relation.id);
-  }
+  for (const document of prepared.documents) tally.add(document.graph);
   tally.newElements += outcome.newElements;
   tally.quarantined += outcome.quarantined;
   tally.documents += outcome.documents + outcome.duplicates;

@@ -7,7 +7,8 @@
  * taking the next message: that is the backpressure. The pipeline holds at most
  * MAX_IN_FLIGHT messages (or bytes) between receipt and commit; when it is full, `whenReady`
  * stays pending and the source stops reading (the broker keeps the rest), so a slow database
- * pauses the sources instead of growing memory.
+ * pauses the sources instead of growing memory. The bound is in messages, payload bytes and
+ * parsed elements (whichever is reached first): parsed documents are what takes the memory.
  *
  * Batching: messages are parsed as they arrive (CPU work that overlaps the previous batch's
  * database round trips) and written together, one transaction per batch, when the batch has
@@ -43,6 +44,11 @@ export interface PipelineOptions {
   maxInFlightMessages?: number;
   /** Payload bytes received but not committed; beyond this `whenReady` waits. */
   maxInFlightBytes?: number;
+  /**
+   * Parsed elements waiting to be committed; beyond this `whenReady` waits. Parsed documents
+   * are what costs memory (about 1 kB per element), so this is the bound that keeps RSS flat.
+   */
+  maxInFlightElements?: number;
   /** How long transient store failures are retried before the batch's messages reject. */
   retryForMs?: number;
   /** Told after each committed batch (metrics, benchmarks). */
@@ -71,16 +77,17 @@ export interface Pipeline {
   flush(): Promise<void>;
   /** Refuses new messages, then flushes. */
   stop(): Promise<void>;
-  readonly inFlight: { messages: number; bytes: number };
+  readonly inFlight: { messages: number; bytes: number; elements: number };
   readonly tally: IngestTally;
 }
 
 export const PIPELINE_DEFAULTS = {
   maxBatchMessages: 500,
-  maxBatchElements: 50_000,
+  maxBatchElements: 20_000,
   maxBatchDelayMs: 50,
   maxInFlightMessages: 2_000,
   maxInFlightBytes: 64 * 1024 * 1024,
+  maxInFlightElements: 60_000,
   retryForMs: 5 * 60_000,
 } as const;
 
@@ -101,8 +108,8 @@ interface Entry {
 
 export function createPipeline(store: Store, options: PipelineOptions = {}): Pipeline {
   const settings = { ...PIPELINE_DEFAULTS, ...options };
-  const tally = new IngestTally();
-  const inFlight = { messages: 0, bytes: 0 };
+  const tally = new IngestTally(false);
+  const inFlight = { messages: 0, bytes: 0, elements: 0 };
   const queue: Entry[] = [];
   let queuedElements = 0;
   let preparing: Promise<unknown> = Promise.resolve();
@@ -113,11 +120,13 @@ export function createPipeline(store: Store, options: PipelineOptions = {}): Pip
 
   const full = () =>
     inFlight.messages >= settings.maxInFlightMessages ||
-    inFlight.bytes >= settings.maxInFlightBytes;
+    inFlight.bytes >= settings.maxInFlightBytes ||
+    inFlight.elements >= settings.maxInFlightElements;
 
-  function release(bytes: number) {
+  function release(bytes: number, elements = 0) {
     inFlight.messages -= 1;
     inFlight.bytes -= bytes;
+    inFlight.elements -= elements;
     if (!full() && waiters.length > 0) {
       const ready = waiters;
       waiters = [];
@@ -184,7 +193,7 @@ export function createPipeline(store: Store, options: PipelineOptions = {}): Pip
       );
     } catch (error) {
       for (const entry of batch) {
-        release(entry.bytes);
+        release(entry.bytes, entry.prepared.elements);
         entry.reject(error as Error);
       }
       return;
@@ -205,7 +214,7 @@ export function createPipeline(store: Store, options: PipelineOptions = {}): Pip
       report.elements += outcome.elements;
       report.newElements += outcome.newElements;
       report.quarantined += outcome.quarantined;
-      release(entry.bytes);
+      release(entry.bytes, entry.prepared.elements);
       entry.resolve(outcome);
     });
     settings.onBatch?.(report);
@@ -249,6 +258,7 @@ export function createPipeline(store: Store, options: PipelineOptions = {}): Pip
           }
           queue.push({ prepared, bytes, arrivedMs, resolve, reject });
           queuedElements += prepared.elements;
+          inFlight.elements += prepared.elements;
           schedule();
         });
       });

@@ -218,16 +218,16 @@ export async function ingestBatch(
         ledger_seq: ledgerOf(write)?.seq ?? null,
       }));
     const newNodes = nodeRows.length
-      ? await store.rows<DigestedNode>(
+      ? await store.rows<{ ext_id: string }>(
           sql`insert into ${provNodes}
                 (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
               select ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id,
                      ledger_seq
-              from jsonb_to_recordset(${JSON.stringify(nodeRows)}::jsonb) as t(
+              from json_to_recordset(${JSON.stringify(nodeRows)}::json) as t(
                 ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
                 service_id integer, ledger_log_id integer, ledger_seq bigint)
               on conflict (ext_id) do nothing
-              returning ext_id, kind, prov_type, label, attributes`,
+              returning ext_id`,
           tx,
         )
       : [];
@@ -237,9 +237,9 @@ export async function ingestBatch(
       const pairs = [...nodeHosts].sort().map((pair) => JSON.parse(pair) as [string, number]);
       await tx.execute(
         sql`insert into ${provNodeHosts} (node_id, host_id)
-            select n.id, p.host_id from jsonb_to_recordset(${JSON.stringify(
+            select n.id, p.host_id from json_to_recordset(${JSON.stringify(
               pairs.map(([ext_id, host_id]) => ({ ext_id, host_id })),
-            )}::jsonb) as p(ext_id text, host_id integer)
+            )}::json) as p(ext_id text, host_id integer)
             join ${provNodes} n on n.ext_id = p.ext_id
             on conflict do nothing`,
       );
@@ -259,17 +259,17 @@ export async function ingestBatch(
         ledger_seq: ledgerOf(write)?.seq ?? null,
       }));
     const newRelations = relationRows.length
-      ? await store.rows<DigestedRelation>(
+      ? await store.rows<{ ext_id: string }>(
           sql`insert into ${provRelations}
                 (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
                  ledger_log_id, ledger_seq)
               select ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
                      ledger_log_id, ledger_seq
-              from jsonb_to_recordset(${JSON.stringify(relationRows)}::jsonb) as t(
+              from json_to_recordset(${JSON.stringify(relationRows)}::json) as t(
                 ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
                 attributes jsonb, host_id integer, ledger_log_id integer, ledger_seq bigint)
               on conflict (ext_id) do nothing
-              returning ext_id, kind, from_ext_id, to_ext_id, time, attributes`,
+              returning ext_id`,
           tx,
         )
       : [];
@@ -285,22 +285,28 @@ export async function ingestBatch(
       nodes: [] as DigestedNode[],
       relations: [] as DigestedRelation[],
     }));
-    for (const row of newNodes) {
-      const owner = nodeOwner.get(row.ext_id);
-      if (owner) added[owner.write]?.nodes.push(row);
+    // The digest is of the rows as sent (what jsonb keeps of them reads back the same), so the
+    // inserts return ids only.
+    const sentNodes = new Map(nodeRows.map((row) => [row.ext_id, row]));
+    const sentRelations = new Map(relationRows.map((row) => [row.ext_id, row]));
+    for (const { ext_id } of newNodes) {
+      const owner = nodeOwner.get(ext_id);
+      const row = sentNodes.get(ext_id);
+      if (owner && row) added[owner.write]?.nodes.push(row);
     }
-    for (const row of newRelations) {
-      const owner = relationOwner.get(row.ext_id);
-      if (owner) added[owner.write]?.relations.push(row);
+    for (const { ext_id } of newRelations) {
+      const owner = relationOwner.get(ext_id);
+      const row = sentRelations.get(ext_id);
+      if (owner && row) added[owner.write]?.relations.push(row);
     }
     const finished: FinishedAppend[] = [];
-    written.forEach((document, w) => {
+    for (const [w, document] of written.entries()) {
       const mine = added[w] as (typeof added)[number];
       const ledger = ledgerOf(w);
       if (ledger && document.evidence) {
         finished.push({
           pending: ledger,
-          digest: elementsDigest(mine.nodes, mine.relations),
+          digest: await digestAsStored(store, tx, mine.nodes, mine.relations),
           receivedAt: document.evidence.receivedAt,
         });
       }
@@ -311,7 +317,7 @@ export async function ingestBatch(
         newNodes: mine.nodes.length,
         newRelations: mine.relations.length,
       };
-    });
+    }
     await finishAppends(store, tx, finished);
     if (quarantined.length > 0) await tx.insert(quarantine).values(quarantined);
     return outcomes as BatchOutcome[];
@@ -319,6 +325,35 @@ export async function ingestBatch(
   // Only what committed may be remembered.
   for (const [name, id] of learnedServices) cache.services.set(name, id);
   return outcomes;
+}
+
+/**
+ * `elementsDigest` of elements as the store holds them. Computed from the rows as sent; a value
+ * that JSON cannot carry as is (a number too large for a double, parsed as Infinity, is sent as
+ * null) makes the canonical encoder throw, and then the stored rows are read back instead.
+ */
+async function digestAsStored(
+  store: Store,
+  tx: Executor,
+  nodes: DigestedNode[],
+  relations: DigestedRelation[],
+): Promise<string> {
+  try {
+    return elementsDigest(nodes, relations);
+  } catch {
+    const ids = (rows: { ext_id: string }[]) => JSON.stringify(rows.map((r) => r.ext_id));
+    const storedNodes = await store.rows<DigestedNode>(
+      sql`select ext_id, kind, prov_type, label, attributes from ${provNodes}
+          where ext_id in (select jsonb_array_elements_text(${ids(nodes)}::jsonb))`,
+      tx,
+    );
+    const storedRelations = await store.rows<DigestedRelation>(
+      sql`select ext_id, kind, from_ext_id, to_ext_id, time, attributes from ${provRelations}
+          where ext_id in (select jsonb_array_elements_text(${ids(relations)}::jsonb))`,
+      tx,
+    );
+    return elementsDigest(storedNodes, storedRelations);
+  }
 }
 
 /** Keeps a message the bridge could not read, whole, with the reason. */
