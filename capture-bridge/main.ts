@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { openStore, type Store } from "../db/client";
 import { checkpointAll } from "../db/ledger/log";
 import type { BridgeConfig } from "./config";
+import { guardDriverClosedSocket } from "./driver-guard";
 import { serveHttp } from "./http";
 import type { IngestTally } from "./pipeline/ingest";
 import { createPipeline, type Pipeline } from "./pipeline/pipeline";
@@ -40,6 +41,7 @@ export async function startBridge(
   const store =
     deps.store ?? (await openStore({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR }));
   const ownsStore = deps.store === undefined;
+  const unguard = guardDriverClosedSocket(log);
   const pipeline: Pipeline = createPipeline(store, {
     maxBatchMessages: config.BATCH_MAX_MESSAGES,
     maxBatchDelayMs: config.BATCH_MAX_DELAY_MS,
@@ -85,6 +87,7 @@ export async function startBridge(
         await new Promise<void>((resolve) => http?.close(() => resolve()));
         await broker?.close();
         if (ownsStore) await store.close();
+        unguard();
       },
     };
   } catch (error) {
@@ -94,6 +97,7 @@ export async function startBridge(
     http?.close();
     await broker?.close();
     if (ownsStore) await store.close();
+    unguard();
     throw new Error("couldn't start the capture bridge", { cause: error });
   }
 }

@@ -18,7 +18,7 @@ import {
   type QuarantineEntry,
   quarantineMessage,
 } from "../../db/prov/ingest";
-import type { ProvGraph } from "../../db/prov/model";
+import { NODE_KINDS, type ProvGraph, RELATION_KINDS } from "../../db/prov/model";
 import { parseProvJson } from "../formats/prov-json";
 import { isSpadeRecord, parseSpadeRecords } from "../formats/spade-json";
 import { type DocumentText, decodePayload, readDocuments } from "./decode";
@@ -145,6 +145,11 @@ export async function prepareMessage(store: Store, message: Message): Promise<Pr
         : parseProvJson(unit.values[0], { documentKey });
     } catch (error) {
       reject(reasonOf(error), raw);
+      continue;
+    }
+    const unread = unreadSections(unit, graph);
+    if (unread) {
+      reject(`no PROV element in the document; sections not understood: ${unread}`, raw);
       continue;
     }
     if (signedBy && graph.host !== null && graph.host !== message.host) {
@@ -350,6 +355,29 @@ function readUnits(
     }
   }
   return units;
+}
+
+/** Top-level sections every PROV-JSON reader knows, or that CamFlow is known to send stray. */
+const KNOWN_SECTIONS = new Set<string>([
+  "prefix",
+  "bundle",
+  ...NODE_KINDS,
+  ...RELATION_KINDS,
+  "relation",
+  "message",
+]);
+
+/**
+ * The sections of a PROV-JSON document that yielded nothing and that no reader knows (e.g. a
+ * misspelt or invented relation kind), when they are all it holds; else null. Such a document
+ * would otherwise be stored as an empty graph, and what it meant lost without a trace.
+ */
+function unreadSections(unit: Unit, graph: ProvGraph): string | null {
+  if (unit.spade || graph.nodes.length > 0 || graph.relations.length > 0) return null;
+  const value = unit.values[0];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const unknown = Object.keys(value).filter((key) => !KNOWN_SECTIONS.has(key));
+  return unknown.length > 0 ? unknown.map((key) => JSON.stringify(key)).join(", ") : null;
 }
 
 function reasonOf(error: unknown): string {

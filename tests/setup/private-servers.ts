@@ -4,7 +4,7 @@
  * port. The shared services on the standard ports are never touched.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -106,16 +106,31 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
+/**
+ * PostgreSQL refuses to run as root: as root, run it as the `postgres` system user (which the
+ * Debian package creates), in a directory that user owns.
+ */
+async function serverUser(dir: string): Promise<{ uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) return {};
+  const id = async (flag: string) => Number((await run("id", [flag, "postgres"])).stdout.trim());
+  const [uid, gid] = [await id("-u"), await id("-g")];
+  await chown(dir, uid, gid);
+  return { uid, gid };
+}
+
 /** initdb + pg_ctl in a temporary directory, on a free port, trust auth, socket in the dir. */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const dir = await mkdtemp(path.join(tmpdir(), "provtopia-pg-"));
   const data = path.join(dir, "data");
   const port = await freePort();
+  const user = await serverUser(dir);
   await run(`${PG_BIN}/initdb`, ["-D", data, "-U", "postgres", "-A", "trust", "--no-sync"], {
     env: { ...process.env, LC_ALL: "C.UTF-8" },
+    cwd: dir,
+    ...user,
   });
   const ctl = (...args: string[]) =>
-    run(`${PG_BIN}/pg_ctl`, ["-D", data, "-w", "-t", "30", ...args], { cwd: dir });
+    run(`${PG_BIN}/pg_ctl`, ["-D", data, "-w", "-t", "30", ...args], { cwd: dir, ...user });
   const start = async () => {
     await ctl(
       "-o",
