@@ -30,6 +30,12 @@ const schema = z.object({
   BATCH_MAX_DELAY_MS: z.coerce.number().int().min(0).default(50),
   /** Messages received but not yet committed; beyond this the sources pause (backpressure). */
   MAX_IN_FLIGHT_MESSAGES: z.coerce.number().int().min(1).default(2_000),
+  /** A larger message is quarantined (kept whole) without being parsed. */
+  MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(16 * 1024 * 1024),
   /** HTTP port of the bridge (GET /healthz). */
   BRIDGE_PORT: port.default(3001),
   /** Sign a checkpoint of every log that grew at least this often (and every 256 records). */

@@ -46,6 +46,7 @@ export async function startBridge(
     maxBatchMessages: config.BATCH_MAX_MESSAGES,
     maxBatchDelayMs: config.BATCH_MAX_DELAY_MS,
     maxInFlightMessages: config.MAX_IN_FLIGHT_MESSAGES,
+    maxMessageBytes: config.MAX_MESSAGE_BYTES,
     onRetry: (error, attempt) =>
       log(`bridge: the store failed (${error.message}); retry ${attempt}, sources paused`),
   });

@@ -100,10 +100,22 @@ export interface MessageOutcome {
  * reads the store: the host's key), parses. Unreadable parts become quarantine entries; a
  * message is never lost here. Throws only if the store fails while looking up a host key.
  */
-export async function prepareMessage(store: Store, message: Message): Promise<PreparedMessage> {
+export async function prepareMessage(
+  store: Store,
+  message: Message,
+  options: { maxMessageBytes?: number } = {},
+): Promise<PreparedMessage> {
   const prepared: PreparedMessage = { message, documents: [], quarantine: [], elements: 0 };
   const reject = (reason: string, raw: Uint8Array) =>
     prepared.quarantine.push({ source: message.source, reason, raw });
+  const limit = options.maxMessageBytes ?? Number.POSITIVE_INFINITY;
+  if (message.payload.byteLength > limit) {
+    reject(
+      `a message of ${message.payload.byteLength} bytes; the limit is ${limit}`,
+      message.payload,
+    );
+    return prepared;
+  }
   let text: string;
   try {
     text = decodePayload(message.payload);

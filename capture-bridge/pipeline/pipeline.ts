@@ -49,6 +49,8 @@ export interface PipelineOptions {
    * are what costs memory (about 1 kB per element), so this is the bound that keeps RSS flat.
    */
   maxInFlightElements?: number;
+  /** A larger message is quarantined unread (its bytes kept), not parsed. */
+  maxMessageBytes?: number;
   /** How long transient store failures are retried before the batch's messages reject. */
   retryForMs?: number;
   /** Told after each committed batch (metrics, benchmarks). */
@@ -88,6 +90,7 @@ export const PIPELINE_DEFAULTS = {
   maxInFlightMessages: 2_000,
   maxInFlightBytes: 64 * 1024 * 1024,
   maxInFlightElements: 60_000,
+  maxMessageBytes: 16 * 1024 * 1024,
   retryForMs: 5 * 60_000,
 } as const;
 
@@ -250,7 +253,9 @@ export function createPipeline(store: Store, options: PipelineOptions = {}): Pip
         preparing = preparing.then(async () => {
           let prepared: PreparedMessage;
           try {
-            prepared = await prepareMessage(store, message);
+            prepared = await prepareMessage(store, message, {
+              maxMessageBytes: settings.maxMessageBytes,
+            });
           } catch (error) {
             release(bytes);
             reject(error as Error);

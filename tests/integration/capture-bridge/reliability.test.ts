@@ -16,6 +16,8 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../capture-bridge/config";
+import { startBridge } from "../../../capture-bridge/main";
 import { prepareMessage } from "../../../capture-bridge/pipeline/ingest";
 import {
   createSimulation,
@@ -195,6 +197,121 @@ describe.skipIf(!REAL_DATABASE_URL)("the bridge under failure", () => {
       await publisher.endAsync();
       await store.close().catch(quiet);
       await pg.destroy();
+    }
+  }, 180_000);
+
+  it("stores every good message and quarantines every malformed one among them, with reasons", async () => {
+    const GOOD = 15_000;
+    const PER_KIND = 30; // five kinds: 150 malformed, 1% of the good ones
+    const database = await createTestDatabase();
+    const bridge = await startBridge(
+      loadConfig({
+        DATABASE_URL: database.url,
+        MQTT_URL: broker.url,
+        MQTT_TOPIC_PREFIX: `${PREFIX}/mixed`,
+        MQTT_CLIENT_ID: `reliability-mixed-${process.pid}`,
+        BRIDGE_PORT: "0",
+        MAX_MESSAGE_BYTES: String(256 * 1024),
+      }),
+      { log: quiet },
+    );
+    const publisher = await mqtt.connectAsync(broker.url);
+    try {
+      const prefix = { ex: "http://example.org/mixed/" };
+      const good = (i: number) =>
+        JSON.stringify({
+          prefix,
+          entity: { [`ex:record-${i}`]: { "ex:n": i } },
+          activity: { [`ex:job-${i}`]: {} },
+          used: {
+            [`ex:use-${i}`]: { "prov:activity": `ex:job-${i}`, "prov:entity": `ex:record-${i}` },
+          },
+        });
+      const malformed: { kind: string; payload: Buffer }[] = [];
+      for (let i = 0; i < PER_KIND; i++) {
+        malformed.push(
+          { kind: "broken JSON", payload: Buffer.from(good(1e6 + i).slice(0, 40 + i)) },
+          {
+            kind: "wrong types",
+            payload: Buffer.from(
+              JSON.stringify({ prefix, used: { [`ex:u${i}`]: { "prov:activity": i } } }),
+            ),
+          },
+          {
+            kind: "unknown relation kind",
+            payload: Buffer.from(
+              JSON.stringify({ prefix, wasFooBy: { [`ex:r${i}`]: { "prov:a": "ex:x" } } }),
+            ),
+          },
+          {
+            kind: "huge",
+            payload: Buffer.from(
+              JSON.stringify({
+                prefix,
+                entity: { [`ex:big${i}`]: { "ex:blob": "x".repeat(300_000) } },
+              }),
+            ),
+          },
+          {
+            kind: "invalid UTF-8",
+            payload: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x80 + i, 0x22, 0x7d]),
+          },
+        );
+      }
+      // Malformed messages spread evenly through the stream, over 10 hosts' topics.
+      const every = Math.floor(GOOD / malformed.length);
+      const stream: Buffer[] = [];
+      for (let i = 0; i < GOOD; i++) {
+        stream.push(Buffer.from(good(i)));
+        if (i % every === every - 1 && malformed[Math.floor(i / every)]) {
+          stream.push((malformed[Math.floor(i / every)] as { payload: Buffer }).payload);
+        }
+      }
+      expect(stream.length).toBe(GOOD + malformed.length);
+      for (let at = 0; at < stream.length; at += 500) {
+        await Promise.all(
+          stream
+            .slice(at, at + 500)
+            .map((payload, k) =>
+              publisher.publishAsync(`${PREFIX}/mixed/host-${(at + k) % 10}`, payload, { qos: 1 }),
+            ),
+        );
+      }
+      await until(
+        async () => {
+          const now = await counts(bridge.store);
+          return now.records + now.quarantined >= stream.length;
+        },
+        "every message stored or quarantined",
+        110_000,
+      );
+      expect(await counts(bridge.store)).toEqual({
+        records: GOOD,
+        elements: GOOD * 3,
+        quarantined: malformed.length,
+      });
+      const reasons = await bridge.store.rows<{ reason: string; raw: Uint8Array }>(
+        sql`select reason, raw from quarantine`,
+      );
+      const kindOf = (raw: Uint8Array) =>
+        malformed.find((m) => Buffer.compare(m.payload, Buffer.from(raw)) === 0)?.kind;
+      const byKind = new Map<string, number>();
+      for (const { reason, raw } of reasons) {
+        expect(reason.length).toBeGreaterThan(10);
+        const kind = kindOf(raw) ?? `unexpected: ${reason}`;
+        byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(byKind)).toEqual({
+        "broken JSON": PER_KIND,
+        "wrong types": PER_KIND,
+        "unknown relation kind": PER_KIND,
+        huge: PER_KIND,
+        "invalid UTF-8": PER_KIND,
+      });
+    } finally {
+      await publisher.endAsync();
+      await bridge.stop();
+      await database.drop();
     }
   }, 180_000);
 });
