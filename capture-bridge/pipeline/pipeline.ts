@@ -85,11 +85,11 @@ export interface Pipeline {
 
 export const PIPELINE_DEFAULTS = {
   maxBatchMessages: 500,
-  maxBatchElements: 20_000,
+  maxBatchElements: 10_000,
   maxBatchDelayMs: 50,
   maxInFlightMessages: 2_000,
   maxInFlightBytes: 64 * 1024 * 1024,
-  maxInFlightElements: 60_000,
+  maxInFlightElements: 30_000,
   maxMessageBytes: 16 * 1024 * 1024,
   retryForMs: 5 * 60_000,
 } as const;

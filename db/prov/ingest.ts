@@ -30,6 +30,7 @@ import {
   services,
   subjects,
 } from "../schema";
+import { fastElementsDigest } from "./element-digest";
 import { type ProvGraph, type ProvNode, type ProvRelation, plainString } from "./model";
 
 /** What the ledger keeps of a stored document: its raw bytes as received, and when. */
@@ -339,7 +340,7 @@ async function digestAsStored(
   relations: DigestedRelation[],
 ): Promise<string> {
   try {
-    return elementsDigest(nodes, relations);
+    return fastElementsDigest(nodes, relations);
   } catch {
     const ids = (rows: { ext_id: string }[]) => JSON.stringify(rows.map((r) => r.ext_id));
     const storedNodes = await store.rows<DigestedNode>(
