@@ -4,6 +4,7 @@
  * port. The shared services on the standard ports are never touched.
  */
 import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -30,6 +31,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** CPU time (user + system) a process has used so far, in ms; 0 once it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_SECOND);
+  } catch {
+    return 0; // the process has exited
+  }
+}
+const CLOCK_TICKS_PER_SECOND = 100; // sysconf(_SC_CLK_TCK) on Linux
+
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -52,6 +64,7 @@ async function portOpen(port: number): Promise<boolean> {
 
 export interface PrivateMosquitto {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -87,6 +100,7 @@ export async function startPrivateMosquitto(
   await waitFor(() => portOpen(port), `mosquitto on port ${port}`);
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    pid: child.pid as number,
     async stop() {
       child.kill("SIGTERM");
       await exited;
