@@ -61,7 +61,9 @@ export interface PipelineOptions {
 
 export interface BatchReport {
   messages: number;
+  /** Documents stored, and documents the store already held (redeliveries). */
   documents: number;
+  duplicates: number;
   elements: number;
   newElements: number;
   quarantined: number;
@@ -204,6 +206,7 @@ export function createPipeline(store: Store, options: PipelineOptions = {}): Pip
     const report: BatchReport = {
       messages: batch.length,
       documents: 0,
+      duplicates: 0,
       elements: 0,
       newElements: 0,
       quarantined: 0,
@@ -213,7 +216,8 @@ export function createPipeline(store: Store, options: PipelineOptions = {}): Pip
     batch.forEach((entry, i) => {
       const outcome = outcomes[i] as MessageOutcome;
       countInto(tally, entry.prepared, outcome);
-      report.documents += outcome.documents + outcome.duplicates;
+      report.documents += outcome.documents;
+      report.duplicates += outcome.duplicates;
       report.elements += outcome.elements;
       report.newElements += outcome.newElements;
       report.quarantined += outcome.quarantined;
