@@ -70,7 +70,6 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
     peakRssMb = Math.max(peakRssMb, process.memoryUsage.rss() / 1e6);
   }, RSS_SAMPLE_MS);
   const batches: { atMs: number; messages: number; elements: number; latencyMs: number }[] = [];
-  let committedMessages = 0;
   let storedDocuments = 0;
   let redelivered = 0;
   let quarantined = 0;
@@ -78,7 +77,6 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
   const pipeline = createPipeline(store, {
     maxInFlightMessages: MAX_INFLIGHT,
     onBatch: (batch) => {
-      committedMessages += batch.messages;
       storedDocuments += batch.documents;
       redelivered += batch.duplicates;
       quarantined += batch.quarantined;
