@@ -67,6 +67,11 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
     connection += 1;
   });
   client.on("error", (error) => options.onError(error));
+  client.on("offline", () => {
+    if (!stopping) {
+      options.onError(new Error("lost the MQTT connection; unacknowledged messages come again"));
+    }
+  });
 
   const ack = (packet: IPublishPacket, from: number) => {
     if (from !== connection || !client.connected || packet.messageId === undefined) return;
