@@ -18,7 +18,13 @@ import {
   type QuarantineEntry,
   quarantineMessage,
 } from "../../db/prov/ingest";
-import { NODE_KINDS, type ProvGraph, RELATION_KINDS } from "../../db/prov/model";
+import {
+  NODE_KINDS,
+  type ProvGraph,
+  RELATION_KINDS,
+  type SkippedStatement,
+  type SkipReason,
+} from "../../db/prov/model";
 import { parseProvJson } from "../formats/prov-json";
 import { isSpadeRecord, parseSpadeRecords } from "../formats/spade-json";
 import { type DocumentText, decodePayload, readDocuments } from "./decode";
@@ -44,6 +50,18 @@ export class IngestTally {
   newElements = 0;
   quarantined = 0;
   documents = 0;
+  /** Documents read only after camflowd's missing escapes were put back (decode.ts). */
+  repaired = 0;
+  /** Statements read from stored documents that did not become elements (model.ts SkipReason). */
+  readonly skipped: Record<SkipReason, number> = {
+    incomplete: 0,
+    "unknown-section": 0,
+    "gdpr-annotation": 0,
+  };
+
+  noteSkipped(statements: readonly SkippedStatement[] | undefined): void {
+    for (const statement of statements ?? []) this.skipped[statement.reason] += 1;
+  }
 
   constructor(readonly distinct = true) {}
 
@@ -83,6 +101,8 @@ export interface PreparedMessage {
   quarantine: QuarantineEntry[];
   /** Distinct node and relation ids over the message's documents. */
   elements: number;
+  /** Documents read only after camflowd's missing escapes were put back. */
+  repaired: number;
 }
 
 /** What became of one message once its batch committed. */
@@ -105,7 +125,13 @@ export async function prepareMessage(
   message: Message,
   options: { maxMessageBytes?: number } = {},
 ): Promise<PreparedMessage> {
-  const prepared: PreparedMessage = { message, documents: [], quarantine: [], elements: 0 };
+  const prepared: PreparedMessage = {
+    message,
+    documents: [],
+    quarantine: [],
+    elements: 0,
+    repaired: 0,
+  };
   const reject = (reason: string, raw: Uint8Array) =>
     prepared.quarantine.push({ source: message.source, reason, raw });
   const limit = options.maxMessageBytes ?? Number.POSITIVE_INFINITY;
@@ -143,7 +169,7 @@ export async function prepareMessage(
     return prepared;
   }
   const receivedAt = new Date();
-  for (const unit of readUnits(message, documents, reject)) {
+  for (const unit of readUnits(message, documents, reject, prepared)) {
     // The ledger archives the message as decoded (camflowd's base64+zlib undone, so the sealed
     // bundle compresses it well): a signed message whole, note and signature; a message that
     // is one unit as is; otherwise unit by unit. Quarantine keeps what came, byte for byte.
@@ -288,7 +314,11 @@ export function countInto(
   prepared: PreparedMessage,
   outcome: MessageOutcome,
 ): void {
-  for (const document of prepared.documents) tally.add(document.graph);
+  for (const document of prepared.documents) {
+    tally.add(document.graph);
+    tally.noteSkipped(document.graph.skipped);
+  }
+  tally.repaired += prepared.repaired;
   tally.newElements += outcome.newElements;
   tally.quarantined += outcome.quarantined;
   tally.documents += outcome.documents + outcome.duplicates;
@@ -340,6 +370,7 @@ function readUnits(
   message: Message,
   documents: DocumentText[],
   reject: (reason: string, raw: Uint8Array) => void,
+  counts: { repaired: number },
 ): Unit[] {
   const units: Unit[] = [];
   for (const document of documents) {
@@ -348,6 +379,7 @@ function readUnits(
       reject(document.reason, raw);
       continue;
     }
+    if (document.repaired) counts.repaired += 1;
     if (!isSpadeRecord(document.value)) {
       units.push({ spade: false, texts: [document.text], values: [document.value] });
       continue;

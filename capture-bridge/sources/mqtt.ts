@@ -50,6 +50,7 @@ class SkipAutomaticAck extends Error {
 const SKIP_AUTOMATIC_ACK = new SkipAutomaticAck("acknowledged after commit");
 
 const RECONNECT_AFTER_FAILURE_MS = 1_000;
+const KEEPALIVE_S = 600;
 
 export async function startMqttSource(options: MqttSourceOptions): Promise<MqttSource> {
   let connection = 0; // which connection a delivery came in on
@@ -60,6 +61,10 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
     clientId: options.clientId ?? defaultClientId(options.topicPrefix),
     clean: false,
     reconnectPeriod: 1_000,
+    // mqtt.js counts a PINGRESP only when it reads it, and it reads nothing while the pipeline is
+    // full; with the default 60 s a store that stalls for two minutes cost a reconnect (and the
+    // redelivery of everything unacknowledged). The broker still sees our PUBACKs meanwhile.
+    keepalive: KEEPALIVE_S,
     // Resubscribing is harmless with a persistent session and needed if the broker lost it.
     resubscribe: true,
   });

@@ -3,19 +3,24 @@
  * global id, so a re-delivered document inserts nothing and reports `new: 0`. The first
  * statement of an element wins; later statements of the same id add a reporting host only.
  *
- * App-level annotations are read here, on the way in: a node with `gdpr:subject` and
- * `gdpr:category` becomes a personal-data source of that subject; a node with `gdpr:service`
- * (and optionally `gdpr:organisation`) belongs to that service. Everything for one graph is
+ * App-level annotations are read here, on the way in (model.ts gdprAnnotations): a node with
+ * `gdpr:subject` and `gdpr:category` becomes a personal-data source of each subject and category
+ * it names, for its first `gdpr:purpose` (a purposes row, created for the node's service if new);
+ * a node with `gdpr:service` (and optionally `gdpr:organisation`) belongs to that service. Everything for one graph is
  * written in one transaction, together with its ledger record (db/ledger/log.ts): a document
- * is stored and recorded, or neither.
+ * is stored and recorded, or neither. The bridge writes many documents per transaction
+ * (`ingestBatch`), with the same result as writing them one by one in order.
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { type FinishedAppend, finishAppends, reserveAppends } from "../ledger/batch-append";
+import { labelIngested } from "../labels/propagate";
 import {
+  beginAppends,
   type DigestedNode,
   type DigestedRelation,
   elementsDigest,
+  finishAppends,
+  hostOrigin,
   type PendingAppend,
 } from "../ledger/log";
 import {
@@ -26,12 +31,19 @@ import {
   provNodeHosts,
   provNodes,
   provRelations,
+  purposes,
   quarantine,
   services,
   subjects,
 } from "../schema";
 import { fastElementsDigest } from "./element-digest";
-import { type ProvGraph, type ProvNode, type ProvRelation, plainString } from "./model";
+import {
+  gdprAnnotations,
+  type ProvGraph,
+  type ProvNode,
+  type ProvRelation,
+  plainString,
+} from "./model";
 
 /** What the ledger keeps of a stored document: its raw bytes as received, and when. */
 export interface Evidence {
@@ -58,9 +70,12 @@ export async function ingestGraph(
   hostName: string,
   /** null only for benchmarks that measure the ledger's cost: the document is not recorded. */
   evidence: Evidence | null,
+  /** `labels: false` only for benchmarks that measure labelling's cost (db/labels). */
+  options: { labels?: boolean } = {},
 ): Promise<IngestResult> {
   const [outcome] = await ingestBatch(store, [{ graph, hostName, evidence }], {
     refuseUnsigned: false,
+    ...(options.labels === false ? { labels: false } : {}),
   });
   if (!outcome || outcome.status === "refused") {
     throw new Error(
@@ -102,6 +117,8 @@ export interface BatchOptions {
    */
   refuseUnsigned?: boolean;
   quarantineSources?: readonly string[];
+  /** `labels: false` only for benchmarks that measure labelling's cost (db/labels). */
+  labels?: boolean;
 }
 
 const caches = new WeakMap<Store, { services: Map<string, number> }>();
@@ -275,11 +292,13 @@ export async function ingestBatch(
         )
       : [];
 
-    // Per-batch hooks over every written document's elements go here (label propagation).
-    await recordPersonalDataSources(
-      tx,
-      [...nodeOwner.values()].map((o) => o.node),
-    );
+    // Per-batch hooks, over every element the batch's written documents hold.
+    const batchNodes = [...nodeOwner.values()].map((o) => o.node);
+    await recordPersonalDataSources(tx, batchNodes);
+    if (options.labels !== false && written.length > 0) {
+      const batchRelations = [...relationOwner.values()].map((o) => o.relation);
+      await labelIngested(store, tx, { nodes: batchNodes, relations: batchRelations, host: null });
+    }
 
     // What each document added, for its outcome and its ledger record's digest.
     const added = written.map(() => ({
@@ -300,7 +319,7 @@ export async function ingestBatch(
       const row = sentRelations.get(ext_id);
       if (owner && row) added[owner.write]?.relations.push(row);
     }
-    const finished: FinishedAppend[] = [];
+    const finished: Parameters<typeof finishAppends>[2][number][] = [];
     for (const [w, document] of written.entries()) {
       const mine = added[w] as (typeof added)[number];
       const ledger = ledgerOf(w);
@@ -319,7 +338,14 @@ export async function ingestBatch(
         newRelations: mine.relations.length,
       };
     }
-    await finishAppends(store, tx, finished);
+    // One call per log, its records in sequence order (the order they were reserved in).
+    const byLog = new Map<number, typeof finished>();
+    for (const record of finished) {
+      const list = byLog.get(record.pending.log.id) ?? [];
+      list.push(record);
+      byLog.set(record.pending.log.id, list);
+    }
+    for (const records of byLog.values()) await finishAppends(store, tx, records);
     if (quarantined.length > 0) await tx.insert(quarantine).values(quarantined);
     return outcomes as BatchOutcome[];
   });
@@ -377,17 +403,13 @@ async function upsertHosts(
   names: readonly string[],
 ): Promise<Map<string, HostRow>> {
   const wanted = JSON.stringify([...new Set(names)].sort());
+  // `do update`, not `do nothing`: a row another transaction committed meanwhile is returned
+  // too (a `do nothing` with a select beside it cannot see it).
   const rows = await store.rows<{ id: number; name: string; verifier_key: string | null }>(
-    sql`with inserted as (
-          insert into ${hosts} (name)
-          select name from jsonb_array_elements_text(${wanted}::jsonb) as w(name) order by 1
-          on conflict (name) do nothing
-          returning id, name, verifier_key
-        )
-        select id, name, verifier_key from inserted
-        union all
-        select id, name, verifier_key from ${hosts}
-        where name in (select jsonb_array_elements_text(${wanted}::jsonb))`,
+    sql`insert into ${hosts} (name)
+        select name from jsonb_array_elements_text(${wanted}::jsonb) as w(name) order by 1
+        on conflict (name) do update set name = excluded.name
+        returning id, name, verifier_key`,
     tx,
   );
   const result = new Map(
@@ -457,20 +479,71 @@ async function upsertServices(
   return ids;
 }
 
+interface AppendRequest {
+  hostId: number;
+  hostName: string;
+  raw: Uint8Array;
+  signedBy?: string;
+}
+
+/**
+ * `beginAppends` for a batch of several hosts: one call per host, in log-origin order, so two
+ * bridges appending to the same logs lock them in the same order. Null where the host's log
+ * already holds the same raw bytes (a re-delivery, or earlier in the batch).
+ */
+async function reserveAppends(
+  store: Store,
+  tx: Executor,
+  requests: readonly AppendRequest[],
+): Promise<(PendingAppend | null)[]> {
+  const byHost = new Map<string, { hostId: number; indexes: number[] }>();
+  requests.forEach((request, i) => {
+    const group = byHost.get(request.hostName) ?? { hostId: request.hostId, indexes: [] };
+    group.indexes.push(i);
+    byHost.set(request.hostName, group);
+  });
+  const reserved: (PendingAppend | null)[] = requests.map(() => null);
+  const hostNames = [...byHost.keys()].sort((a, b) => compareIds(hostOrigin(a), hostOrigin(b)));
+  for (const hostName of hostNames) {
+    const { hostId, indexes } = byHost.get(hostName) as { hostId: number; indexes: number[] };
+    const pending = await beginAppends(store, tx, {
+      hostId,
+      hostName,
+      documents: indexes.map((i) => {
+        const { raw, signedBy } = requests[i] as AppendRequest;
+        return signedBy ? { raw, signedBy } : { raw };
+      }),
+    });
+    pending.forEach((p, k) => {
+      reserved[indexes[k] as number] = p;
+    });
+  }
+  return reserved;
+}
+
 function serviceKey(name: string, organisation: string | null): string {
   return JSON.stringify([name, organisation]);
 }
 
-/** Marks the nodes carrying `gdpr:subject` and `gdpr:category`: three statements per graph. */
+/** Marks the nodes carrying `gdpr:subject` and `gdpr:category`: four statements per graph. */
 async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promise<void> {
   const sources = nodes.flatMap((node) => {
-    const subject = plainString(node.attributes["gdpr:subject"]);
-    const category = plainString(node.attributes["gdpr:category"]);
-    return subject && category ? [{ ext_id: node.id, subject, category }] : [];
+    if (!Object.hasOwn(node.attributes, "gdpr:subject")) return [];
+    const gdpr = gdprAnnotations(node.attributes);
+    const purpose = gdpr.purposes[0] ?? null;
+    return gdpr.subjects.flatMap((subject) =>
+      gdpr.categories.map((category) => ({
+        ext_id: node.id,
+        subject,
+        category,
+        purpose,
+        service: gdpr.service,
+      })),
+    );
   });
   if (sources.length === 0) return;
   const input = sql`jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
-    as i(ext_id text, subject text, category text)`;
+    as i(ext_id text, subject text, category text, purpose text, service text)`;
   // Sorted, so two transactions inserting the same new subjects lock them in the same order.
   await tx.execute(
     sql`insert into ${subjects} (ref) select distinct subject from ${input} order by 1
@@ -480,12 +553,21 @@ async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promi
     sql`insert into ${dataCategories} (key) select distinct category from ${input} order by 1
         on conflict do nothing`,
   );
+  // A purpose first named here belongs to the service of the node that named it.
+  await tx.execute(
+    sql`insert into ${purposes} (key, service_id)
+        select distinct on (i.purpose) i.purpose, sv.id from ${input}
+          left join ${services} sv on sv.name = i.service
+        where i.purpose is not null order by i.purpose, sv.id
+        on conflict do nothing`,
+  );
   await tx.execute(sql`
-    insert into ${personalDataSources} (node_id, subject_id, category_id)
-    select n.id, s.id, c.id from ${input}
+    insert into ${personalDataSources} (node_id, subject_id, category_id, purpose_id)
+    select n.id, s.id, c.id, p.id from ${input}
       join ${provNodes} n on n.ext_id = i.ext_id
       join ${subjects} s on s.ref = i.subject
       join ${dataCategories} c on c.key = i.category
+      left join ${purposes} p on p.key = i.purpose
     on conflict do nothing`);
 }
 
