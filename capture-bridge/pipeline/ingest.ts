@@ -107,8 +107,9 @@ export interface PreparedMessage {
 
 /** What became of one message once its batch committed. */
 export interface MessageOutcome {
+  /** Documents committed: stored now, or already held. */
   documents: number;
-  /** Documents the store already held (a re-delivery). */
+  /** Of those, the ones the store already held (a re-delivery): nothing was written for them. */
   duplicates: number;
   quarantined: number;
   elements: number;
@@ -288,7 +289,7 @@ async function writeOnce(
         continue;
       }
       if (result.status === "duplicate") outcome.duplicates += 1;
-      else outcome.documents += 1;
+      outcome.documents += 1;
       outcome.elements += result.nodes + result.relations;
       outcome.newElements += result.newNodes + result.newRelations;
     }
@@ -321,7 +322,7 @@ export function countInto(
   tally.repaired += prepared.repaired;
   tally.newElements += outcome.newElements;
   tally.quarantined += outcome.quarantined;
-  tally.documents += outcome.documents + outcome.duplicates;
+  tally.documents += outcome.documents;
 }
 
 /**

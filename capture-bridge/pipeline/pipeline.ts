@@ -61,7 +61,7 @@ export interface PipelineOptions {
 
 export interface BatchReport {
   messages: number;
-  /** Documents stored, and documents the store already held (redeliveries). */
+  /** Documents committed, and of those the ones the store already held (redeliveries). */
   documents: number;
   duplicates: number;
   elements: number;

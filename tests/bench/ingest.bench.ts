@@ -77,7 +77,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
   const pipeline = createPipeline(store, {
     maxInFlightMessages: MAX_INFLIGHT,
     onBatch: (batch) => {
-      storedDocuments += batch.documents;
+      storedDocuments += batch.documents - batch.duplicates;
       redelivered += batch.duplicates;
       quarantined += batch.quarantined;
       newElements += batch.newElements;
