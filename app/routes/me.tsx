@@ -1,7 +1,7 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { subjectFlowOverview } from "../../db/queries/subject-flows";
+import { subjectFlowMap } from "../../db/queries/flows";
 import { requireSubject } from "../auth/session.server";
 import { FlowMap } from "../components/flow-map";
 import { getStore } from "../store.server";
@@ -11,7 +11,7 @@ export const meta: MetaFunction = () => [{ title: "Provtopia" }];
 /** The signed-in subject's own flows, and no one else's: the subject id comes from the session. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user, subjectId, headers } = await requireSubject(request);
-  const overview = await subjectFlowOverview(await getStore(), subjectId);
+  const overview = await subjectFlowMap(await getStore(), subjectId);
   return data(
     {
       displayName: user.displayName,
@@ -82,6 +82,7 @@ export default function MyData() {
                 <th scope="col">{t("me.service")}</th>
                 <th scope="col">{t("me.organisation")}</th>
                 <th scope="col">{t("me.data")}</th>
+                <th scope="col">{t("me.status")}</th>
               </tr>
             </thead>
             <tbody>
@@ -90,11 +91,15 @@ export default function MyData() {
                   <th scope="row">{s.service}</th>
                   <td>{s.organisation ?? t("me.unknownOrganisation")}</td>
                   <td>{s.categories.map(category).join(", ")}</td>
+                  <td className={`status status-${s.status}`}>
+                    {t(`flowStatus.${s.status}`)}
+                    {s.ordered ? null : ` ${t("me.unordered")}`}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <p className="note">{t("me.conservative")}</p>
+          <p className="note">{t("me.judged")}</p>
         </>
       )}
     </section>

@@ -301,6 +301,31 @@ const continuousIntegration: DemoDocument = {
   },
 };
 
+/**
+ * The demo organisation's Art. 30 record: what each service uses personal data for, and on
+ * which Art. 6 basis. Flack declares nothing: Alice's commit reaching it has no legal basis,
+ * which is what her page shows (the paper's Fig. 2 story).
+ */
+export const DEMO_PURPOSES = [
+  { key: "account", service: "Sign-up", legalBasis: "contract", retentionDays: null },
+  { key: "crm", service: "CRM", legalBasis: "legitimate_interests", retentionDays: 730 },
+  { key: "newsletter", service: "Newsletter", legalBasis: "consent", retentionDays: null },
+  {
+    key: "newsletter-delivery",
+    service: "Mail delivery",
+    legalBasis: "consent",
+    retentionDays: 30,
+  },
+  { key: "source-hosting", service: "git", legalBasis: "contract", retentionDays: null },
+  { key: "continuous-integration", service: "CI", legalBasis: "contract", retentionDays: 90 },
+] as const;
+
+/** Consent the demo subjects gave when they signed up (Bob did not want the newsletter). */
+export const DEMO_CONSENTS = [
+  { subject: "subj-alice", purpose: "newsletter", at: "2026-10-01T09:30:00Z" },
+  { subject: "subj-alice", purpose: "newsletter-delivery", at: "2026-10-01T09:30:00Z" },
+] as const;
+
 /** Every demo document, in the order a real day would produce them (order does not matter). */
 export const DEMO_DOCUMENTS: DemoDocument[] = [
   signup("alice", "2026-10-01T09:30:00Z"),

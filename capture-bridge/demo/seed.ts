@@ -5,9 +5,10 @@
  */
 import mqtt from "mqtt";
 import type { Store } from "../../db/client";
+import { declarePurpose, recordConsent } from "../../db/labels/rules";
 import { createAccount, findUserByEmail } from "../../db/queries/users";
 import type { RunningBridge } from "../main";
-import { DEMO_ACCOUNTS, DEMO_DOCUMENTS } from "./demo-org";
+import { DEMO_ACCOUNTS, DEMO_CONSENTS, DEMO_DOCUMENTS, DEMO_PURPOSES } from "./demo-org";
 
 const SEED_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 50;
@@ -20,6 +21,8 @@ export async function seedDemo(
   const first = DEMO_ACCOUNTS[0];
   if (first && (await findUserByEmail(store, first.email))) return "already-seeded";
 
+  // The record of processing first, so each flow is judged as it is stored.
+  for (const purpose of DEMO_PURPOSES) await declarePurpose(store, purpose);
   const before = bridge.tally.documents + bridge.tally.quarantined;
   const client = await mqtt.connectAsync(bridge.mqttUrl, {
     clientId: `provtopia-seed-${process.pid}`,
@@ -39,6 +42,14 @@ export async function seedDemo(
       );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  for (const consent of DEMO_CONSENTS) {
+    await recordConsent(store, {
+      ...consent,
+      action: "given",
+      at: new Date(consent.at),
+      how: "sign-up form",
+    });
   }
   // Accounts last: their presence marks a complete seed.
   for (const account of DEMO_ACCOUNTS) await createAccount(store, account);
