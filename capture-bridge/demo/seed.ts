@@ -1,14 +1,15 @@
 /**
- * Seeds the demo once: the accounts go straight into the store; the provenance goes in the way
- * real provenance does, published over MQTT to the bridge. Resolves once the bridge has stored
+ * Seeds the demo once: the accounts, the record of processing and the consent history go
+ * straight into the store; the provenance goes in the way real provenance does, published over
+ * MQTT to the bridge. Resolves once the bridge has stored
  * every published document. A store that already has the demo accounts is left alone.
  */
 import mqtt from "mqtt";
 import type { Store } from "../../db/client";
-import { declarePurpose, recordConsent } from "../../db/labels/rules";
 import { createAccount, findUserByEmail } from "../../db/queries/users";
 import type { RunningBridge } from "../main";
-import { DEMO_ACCOUNTS, DEMO_CONSENTS, DEMO_DOCUMENTS, DEMO_PURPOSES } from "./demo-org";
+import { DEMO_ACCOUNTS, DEMO_DOCUMENTS } from "./demo-org";
+import { seedConsentHistory, seedRecordOfProcessing } from "./record-of-processing";
 
 const SEED_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 50;
@@ -21,8 +22,8 @@ export async function seedDemo(
   const first = DEMO_ACCOUNTS[0];
   if (first && (await findUserByEmail(store, first.email))) return "already-seeded";
 
-  // The record of processing first, so each flow is judged as it is stored.
-  for (const purpose of DEMO_PURPOSES) await declarePurpose(store, purpose);
+  // The record of processing first, so system-level nodes are mapped to services at ingest.
+  await seedRecordOfProcessing(store);
   const before = bridge.tally.documents + bridge.tally.quarantined;
   const client = await mqtt.connectAsync(bridge.mqttUrl, {
     clientId: `provtopia-seed-${process.pid}`,
@@ -43,14 +44,7 @@ export async function seedDemo(
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
-  for (const consent of DEMO_CONSENTS) {
-    await recordConsent(store, {
-      ...consent,
-      action: "given",
-      at: new Date(consent.at),
-      how: "sign-up form",
-    });
-  }
+  await seedConsentHistory(store);
   // Accounts last: their presence marks a complete seed.
   for (const account of DEMO_ACCOUNTS) await createAccount(store, account);
   return "seeded";

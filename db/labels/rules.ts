@@ -187,7 +187,7 @@ export async function addServiceMappingRule(
 }
 
 /** Drops and recounts the entries of nodes whose service changed, then their services' flows. */
-async function recountNodes(
+export async function recountNodes(
   store: Store,
   tx: Executor,
   nodes: readonly string[],

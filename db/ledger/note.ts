@@ -723,9 +723,18 @@ function requireEd25519PublicKey(publicKey: Uint8Array): void {
   }
 }
 
+// Key objects by raw public key: the verifier opens every checkpoint of a log with one key, and
+// building a KeyObject costs about as much as checking a signature.
+const publicKeys = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE = 256;
+
 function ed25519PublicKey(raw: Uint8Array): KeyObject {
+  const id = Buffer.from(raw).toString("base64");
+  const cached = publicKeys.get(id);
+  if (cached) return cached;
+  let key: KeyObject;
   try {
-    return createPublicKey({
+    key = createPublicKey({
       key: Buffer.concat([ED25519_SPKI_PREFIX, raw]),
       format: "der",
       type: "spki",
@@ -733,6 +742,9 @@ function ed25519PublicKey(raw: Uint8Array): KeyObject {
   } catch (cause) {
     throw new NoteError("INVALID_PUBLIC_KEY", "public key: not an Ed25519 key", { cause });
   }
+  if (publicKeys.size >= PUBLIC_KEY_CACHE) publicKeys.clear();
+  publicKeys.set(id, key);
+  return key;
 }
 
 /**

@@ -9,23 +9,20 @@
  * exact index; an attacker who rewrites every copy of a record consistently still breaks the
  * signed checkpoints, which then name the first checkpoint that no longer matches.
  */
-import { createHash } from "node:crypto";
-import { sql } from "drizzle-orm";
+import * as crypto from "node:crypto";
+import { availableParallelism } from "node:os";
+import * as zlib from "node:zlib";
+import { type SQL, sql } from "drizzle-orm";
 import type { Store } from "../client";
-import { type ArchivedEntry, ArchiveError, decodeBundle } from "./archive";
-import { canonicalJson } from "./canonical";
-import { rootsAtSizes } from "./compact-range";
+import { BUNDLE_SIZE } from "./archive";
+import { rootsAtSizesFromChunks } from "./compact-range";
 import { openHostSignedMessage } from "./host-signatures";
-import {
-  type DigestedNode,
-  type DigestedRelation,
-  elementsDigest,
-  groupByRecord,
-  type LeafRecord,
-} from "./log";
-import { hashLeaf, rootFromLeafHashes } from "./merkle";
+import { type DigestedNode, type DigestedRelation, elementsDigest, groupByRecord } from "./log";
+import { EMPTY_ROOT } from "./merkle";
 import { NoteError } from "./note";
 import { openLogCheckpoint } from "./signing";
+import { type ChunkInput, type ChunkOutput, verifyChunk } from "./verify-chunk";
+import { VerifyPool } from "./verify-pool";
 
 export type FindingKind =
   | "changed"
@@ -77,11 +74,8 @@ interface LogRow {
   verifier_key: string | null;
   public_key: Uint8Array;
 }
-interface RecordRow {
-  seq: number;
-  leaf: Uint8Array;
-  leaf_hash: Uint8Array;
-}
+/** Worker threads for the per-chunk work: one per core, at most 4; 0 verifies on this thread. */
+const DEFAULT_WORKERS = Math.min(4, availableParallelism());
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 const equalBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
@@ -89,7 +83,15 @@ const equalBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffe
 /** Verifies every log (or the one whose origin is `only`) and the elements they recorded. */
 export async function verifyLedger(
   store: Store,
-  options: { only?: string; state?: VerifierState; now?: Date } = {},
+  options: {
+    only?: string;
+    state?: VerifierState;
+    now?: Date;
+    /** Worker threads for logs of more than one chunk (default one per core, at most 4). */
+    workers?: number;
+    /** Records per chunk, a multiple of 256 (default 4096); small values are for tests. */
+    chunkSize?: number;
+  } = {},
 ): Promise<{ report: VerifyReport; state: VerifierState }> {
   const now = options.now ?? new Date();
   const previous = options.state ?? { logs: {} };
@@ -100,16 +102,35 @@ export async function verifyLedger(
   const summaries: LogSummary[] = [];
   const state: VerifierState = { logs: { ...previous.logs } };
   let leaves = 0;
-  for (const log of logs) {
-    if (options.only && log.origin !== options.only) continue;
-    const result = await verifyLog(store, log, previous.logs[log.origin], findings);
-    leaves += result.size;
-    summaries.push(result);
-    state.logs[log.origin] = {
-      size: result.size,
-      rootHash: result.rootHash,
-      verifiedAt: now.toISOString(),
+  const chunker = createChunker(
+    options.workers ?? DEFAULT_WORKERS,
+    options.chunkSize ?? CHUNK_SIZE,
+  );
+  try {
+    // Two logs at a time: one's reads are in flight while the other's chunks are verified.
+    const selected = logs.filter((log) => !options.only || log.origin === options.only);
+    const results: Awaited<ReturnType<typeof verifyLog>>[] = new Array(selected.length);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < selected.length; i = next++) {
+        const log = selected[i] as LogRow;
+        results[i] = await verifyLog(store, log, previous.logs[log.origin], chunker);
+      }
     };
+    await Promise.all([lane(), lane()]);
+    for (const [i, result] of results.entries()) {
+      const log = selected[i] as LogRow;
+      findings.push(...result.findings);
+      leaves += result.summary.size;
+      summaries.push(result.summary);
+      state.logs[log.origin] = {
+        size: result.summary.size,
+        rootHash: result.summary.rootHash,
+        verifiedAt: now.toISOString(),
+      };
+    }
+  } finally {
+    await chunker.close();
   }
   for (const [origin, seen] of Object.entries(previous.logs)) {
     if (options.only && origin !== options.only) continue;
@@ -131,86 +152,80 @@ async function verifyLog(
   store: Store,
   log: LogRow,
   previous: VerifierState["logs"][string] | undefined,
-  findings: Finding[],
-): Promise<LogSummary> {
+  chunker: Chunker,
+): Promise<{ summary: LogSummary; findings: Finding[] }> {
+  const findings: Finding[] = [];
   const found = (index: number | null, kind: FindingKind, detail: string) =>
     findings.push({ log: log.origin, index, kind, detail });
-  const records = await readRecords(store, log.id);
-  const archive = await readArchive(store, log.id, (index, detail) =>
-    found(index, "archive", detail),
-  );
+  // Checkpoints and elements are read while the chunks are.
+  const checkpointsRead = store.rows<{ size: number; root_hash: Uint8Array; note: string }>(sql`
+    select size, root_hash, note from ledger_checkpoints where log_id = ${log.id} order by size, id`);
+  const chunks = await readAndVerifyChunks(store, log, chunker);
+  const checkpoints = await checkpointsRead;
 
-  const hashes: Uint8Array[] = [];
-  const leavesBySeq = new Map<number, LeafRecord>();
+  // Per-record findings, in seq order: gaps between records, then each chunk's.
+  const seqs = concatFloat64(chunks.map((c) => c.seqs));
+  const leafSeqs = concatFloat64(chunks.map((c) => c.leafSeqs));
+  const recordFindings: { index: number; kind: FindingKind; detail: string }[] = [];
   let expected = 0;
-  for (const row of records) {
-    const seq = Number(row.seq);
-    if (seq > expected)
-      found(expected, "missing", `records ${expected}..${seq - 1} are not in the log`);
+  for (const seq of seqs) {
+    if (seq > expected) {
+      recordFindings.push({
+        index: expected,
+        kind: "missing",
+        detail: `records ${expected}..${seq - 1} are not in the log`,
+      });
+    }
     expected = seq + 1;
-    const leafBytes = new Uint8Array(row.leaf);
-    const leafHash = hashLeaf(leafBytes);
-    hashes.push(leafHash);
-    if (!equalBytes(leafHash, row.leaf_hash)) {
-      found(seq, "changed", "the stored leaf hash does not match the leaf's bytes");
-    }
-    const copy = archive.get(seq);
-    if (!copy)
-      found(seq, "archive", "the record has no copy in the archive (tail or sealed bundle)");
-    else if (!equalBytes(copy.leaf, leafBytes)) {
-      found(seq, "changed", "the record differs from its archived copy");
-    }
-    const leaf = readLeaf(leafBytes);
-    if (!leaf) {
-      found(seq, "changed", "the leaf is not the canonical JSON of a ledger record");
-      continue;
-    }
-    leavesBySeq.set(seq, leaf);
-    if (leaf.origin !== log.origin || (log.host !== null && leaf.host !== log.host)) {
-      found(
-        seq,
-        "re-attributed",
-        `the record belongs to ${leaf.origin} (host ${leaf.host}), not to this log`,
-      );
-    }
-    if (copy && `sha256:${createHash("sha256").update(copy.raw).digest("hex")}` !== leaf.object) {
-      found(seq, "archive", "the archived raw message does not hash to the record's object digest");
-    }
-    if (copy && leaf.signedBy !== undefined) {
-      const problem = hostSignatureProblem(log.verifier_key, copy.raw, leaf.signedBy);
-      if (problem) found(seq, "bad-signature", `host signature: ${problem}`);
+  }
+  for (const chunk of chunks) recordFindings.push(...chunk.findings);
+  for (const chunk of chunks) {
+    for (const { seq, raw, signedBy } of chunk.signed) {
+      const problem = hostSignatureProblem(log.verifier_key, raw, signedBy);
+      if (problem)
+        recordFindings.push({
+          index: seq,
+          kind: "bad-signature",
+          detail: `host signature: ${problem}`,
+        });
     }
   }
-  classifyPositions(leavesBySeq, log.origin, found);
+  recordFindings.sort((a, b) => a.index - b.index);
+  for (const f of recordFindings) found(f.index, f.kind, f.detail);
+  classifyPositions(seqs, leafSeqs, concatBytes(chunks.map((c) => c.foreign)), found);
 
-  const checkpoints = await store.rows<{ size: number; root_hash: Uint8Array; note: string }>(sql`
-    select size, root_hash, note from ledger_checkpoints where log_id = ${log.id} order by size, id`);
+  const size = seqs.length;
   const rootsBySize = new Map<number, string>();
   // Every size the checkpoints and the remembered state name, computed in one pass.
-  const recomputed = rootsAtSizes(hashes, [
+  const recomputed = rootsAtSizesFromChunks(chunks, chunker.chunkSize, [
     ...checkpoints.map((c) => Number(c.size)),
     previous?.size ?? 0,
-    hashes.length,
+    size,
   ]);
-  const rootAt = (size: number) =>
-    b64(recomputed.get(size) ?? rootFromLeafHashes(hashes.slice(0, size)));
+  const rootAt = (n: number) => b64(n === 0 ? EMPTY_ROOT : (recomputed.get(n) as Uint8Array));
   let checkpointSize: number | null = null;
-  const firstRecordFinding = () =>
-    findings.find((f) => f.log === log.origin && f.index !== null)?.index ?? null;
+  const firstRecordFinding = () => findings.find((f) => f.index !== null)?.index ?? null;
   for (const checkpoint of checkpoints) {
-    const size = Number(checkpoint.size);
+    const checkpointSizeColumn = Number(checkpoint.size);
     let signed: { size: number; rootHash: Uint8Array };
     try {
       signed = openLogCheckpoint(log.origin, new Uint8Array(log.public_key), checkpoint.note);
     } catch (error) {
-      found(null, "bad-signature", `checkpoint of size ${size}: ${(error as Error).message}`);
+      found(
+        null,
+        "bad-signature",
+        `checkpoint of size ${checkpointSizeColumn}: ${(error as Error).message}`,
+      );
       continue;
     }
-    if (signed.size !== size || !equalBytes(signed.rootHash, checkpoint.root_hash)) {
+    if (
+      signed.size !== checkpointSizeColumn ||
+      !equalBytes(signed.rootHash, checkpoint.root_hash)
+    ) {
       found(
         null,
         "checkpoint-mismatch",
-        `checkpoint of size ${size}: its columns differ from its signed note`,
+        `checkpoint of size ${checkpointSizeColumn}: its columns differ from its signed note`,
       );
     }
     const root = b64(signed.rootHash);
@@ -223,11 +238,11 @@ async function verifyLog(
       );
     }
     rootsBySize.set(signed.size, root);
-    if (signed.size > hashes.length) {
+    if (signed.size > size) {
       found(
-        hashes.length,
+        size,
         "missing",
-        `a signed checkpoint covers ${signed.size} records; the log has ${hashes.length}`,
+        `a signed checkpoint covers ${signed.size} records; the log has ${size}`,
       );
     } else if (rootAt(signed.size) !== root) {
       found(
@@ -239,13 +254,13 @@ async function verifyLog(
     checkpointSize = Math.max(checkpointSize ?? 0, signed.size);
   }
 
-  const rootHash = rootAt(hashes.length);
+  const rootHash = rootAt(size);
   if (previous) {
-    if (hashes.length < previous.size) {
+    if (size < previous.size) {
       found(
         null,
         "rolled-back",
-        `the log had ${previous.size} records at the last verification (${previous.verifiedAt}); now ${hashes.length}`,
+        `the log had ${previous.size} records at the last verification (${previous.verifiedAt}); now ${size}`,
       );
     } else if (rootAt(previous.size) !== previous.rootHash) {
       found(
@@ -255,87 +270,214 @@ async function verifyLog(
       );
     }
   }
-  // Host logs record provenance documents; the legal log records events, its digest is the event's.
-  if (log.host !== null) await verifyRecordedElements(store, log, leavesBySeq, found);
-  else {
-    for (const [seq, leaf] of leavesBySeq) {
-      if (leaf.digest !== leaf.object)
-        found(seq, "changed", "a legal event's digest must be its object's");
-    }
+  // Host logs record provenance documents: their elements must digest to what each committed to
+  // (the legal log's digest is its event's, checked per chunk).
+  if (log.host !== null) {
+    const digests = chunks.flatMap((c) => c.digests);
+    await verifyRecordedElements(store, log, seqs, leafSeqs, digests, found);
   }
-  return { origin: log.origin, size: hashes.length, checkpointSize, rootHash };
+  return { summary: { origin: log.origin, size, checkpointSize, rootHash }, findings };
+}
+
+/** Records per chunk: a multiple of 256, so chunks hand over whole 256-leaf blocks. */
+export const CHUNK_SIZE = 4096;
+/** Chunks read ahead of the one being verified. */
+const READ_AHEAD = 4;
+
+/** Where chunks are verified: on a pool of worker threads for logs of several chunks, else here. */
+export interface Chunker {
+  readonly chunkSize: number;
+  verify(input: ChunkInput, pooled: boolean): Promise<ChunkOutput>;
+  close(): Promise<void>;
 }
 
 /**
- * The log's records in order. PGlite hands bytea over slowly, so there they travel as base64
- * text (tests/bench/ledger.bench.ts: 2.9 s -> 0.6 s for 52,000 leaves); PostgreSQL gains
- * nothing from it and keeps bytea.
+ * `workers` threads (0: none) for logs of more than one chunk; a chunk whose worker fails is
+ * verified on this thread, and the pool is not used again.
  */
-async function readRecords(store: Store, logId: number): Promise<RecordRow[]> {
-  if (store.kind !== "pglite") {
-    return store.rows<RecordRow>(sql`
-      select seq, leaf, leaf_hash from ledger_records where log_id = ${logId} order by seq`);
+export function createChunker(workers: number, chunkSize: number): Chunker {
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 256 || chunkSize % 256 !== 0) {
+    throw new RangeError(`chunk size: want a positive multiple of 256, got ${chunkSize}`);
   }
-  const rows = await store.rows<{ seq: number; leaf: string; leaf_hash: string }>(sql`
-    select seq, encode(leaf, 'base64') as leaf, encode(leaf_hash, 'base64') as leaf_hash
-    from ledger_records where log_id = ${logId} order by seq`);
-  return rows.map((row) => ({
-    seq: row.seq,
-    leaf: new Uint8Array(Buffer.from(row.leaf, "base64")),
-    leaf_hash: new Uint8Array(Buffer.from(row.leaf_hash, "base64")),
-  }));
+  let pool: VerifyPool | null = null;
+  const deps = { crypto, zlib };
+  return {
+    chunkSize,
+    async verify(input, pooled) {
+      if (pooled && workers > 0 && !pool) pool = new VerifyPool(workers);
+      if (pooled && pool?.usable) {
+        try {
+          return await pool.run(input);
+        } catch {
+          // Verified here instead; `usable` is false from now on.
+        }
+      }
+      return verifyChunk(input, deps);
+    },
+    async close() {
+      await pool?.close();
+    },
+  };
 }
 
-async function readArchive(
+/** Reads the log's records in chunks of chunkSize (with their archive copies), verified as read. */
+async function readAndVerifyChunks(
   store: Store,
-  logId: number,
-  report: (index: number, detail: string) => void,
-): Promise<Map<number, ArchivedEntry>> {
-  const bundles = await store.rows<{ first_seq: number; count: number; data: Uint8Array }>(sql`
-    select first_seq, count, data from ledger_bundles where log_id = ${logId} order by first_seq`);
-  const entries = new Map<number, ArchivedEntry>();
-  const tail = await store.rows<{ seq: number; leaf: Uint8Array; raw: Uint8Array }>(sql`
-    select seq, leaf, raw from ledger_archive_tail where log_id = ${logId}`);
-  for (const row of tail) {
-    entries.set(Number(row.seq), { leaf: new Uint8Array(row.leaf), raw: new Uint8Array(row.raw) });
-  }
-  for (const bundle of bundles) {
-    const first = Number(bundle.first_seq);
-    try {
-      const decoded = decodeBundle(new Uint8Array(bundle.data));
-      if (decoded.length !== bundle.count) {
-        report(first, `bundle ${first} holds ${decoded.length} entries, not ${bundle.count}`);
-      }
-      for (const [i, entry] of decoded.entries()) entries.set(first + i, entry);
-    } catch (error) {
-      if (!(error instanceof ArchiveError)) throw error;
-      report(first, `bundle ${first}: ${error.message}`);
+  log: LogRow,
+  chunker: Chunker,
+): Promise<ChunkOutput[]> {
+  const plan = await planChunks(store, log.id, chunker.chunkSize);
+  const pooled = plan.length > 1;
+  const results: Promise<ChunkOutput>[] = [];
+  const outputs: ChunkOutput[] = [];
+  for (const chunk of plan) {
+    results.push(readChunk(store, log, chunk).then((input) => chunker.verify(input, pooled)));
+    if (results.length - outputs.length > READ_AHEAD) {
+      outputs.push(await (results[outputs.length] as Promise<ChunkOutput>));
     }
   }
-  return entries;
+  while (outputs.length < results.length) {
+    outputs.push(await (results[outputs.length] as Promise<ChunkOutput>));
+  }
+  return outputs;
+}
+
+/** A chunk: the records with from <= seq < to, and the archive rows of [ownedFrom, ownedTo]. */
+export interface ChunkPlan {
+  from: number;
+  to: number;
+  ownedFrom: number;
+  ownedTo: number;
+}
+
+const MIN = Number.MIN_SAFE_INTEGER;
+const MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The log's chunks: `chunkSize` records each by position (the last may be shorter), so the
+ * chunks' 256-leaf blocks are the tree's; the owned ranges cover every sequence number once.
+ */
+export async function planChunks(
+  store: Store,
+  logId: number,
+  chunkSize: number,
+): Promise<ChunkPlan[]> {
+  const [extent] = await store.rows<{ n: number; lo: number | null; hi: number | null }>(sql`
+    select count(*)::bigint as n, min(seq)::bigint as lo, max(seq)::bigint as hi
+    from ledger_records where log_id = ${logId}`);
+  const n = Number(extent?.n ?? 0);
+  // No records: the archive is still read, so a damaged bundle shows.
+  if (n === 0) return [{ from: MIN, to: MAX, ownedFrom: MIN, ownedTo: MAX }];
+  const lo = Number(extent?.lo);
+  const hi = Number(extent?.hi);
+  let starts: number[];
+  if (hi - lo + 1 === n) {
+    starts = [];
+    for (let s = lo; s <= hi; s += chunkSize) starts.push(s);
+  } else {
+    const rows = await store.rows<{ seq: number }>(sql`
+      select seq from (
+        select seq, row_number() over (order by seq) - 1 as position
+        from ledger_records where log_id = ${logId}) numbered
+      where position % ${chunkSize} = 0 order by seq`);
+    starts = rows.map((r) => Number(r.seq));
+  }
+  return starts.map((from, k) => {
+    const next = starts[k + 1];
+    return {
+      from,
+      to: next ?? MAX,
+      ownedFrom: k === 0 ? MIN : from,
+      ownedTo: next === undefined ? MAX : next - 1,
+    };
+  });
+}
+
+/** What `verifyChunk` needs for one chunk of the log, in three queries sent together. */
+export async function readChunk(
+  store: Store,
+  log: { id: number; origin: string; host: string | null },
+  { from, to, ownedFrom, ownedTo }: ChunkPlan,
+): Promise<ChunkInput> {
+  // Bytes travel as base64 text, decoded by whoever verifies the chunk: postgres.js would decode
+  // bytea (hex) on this thread, and PGlite hands bytea over slowly.
+  const bytes = (column: SQL) => sql`encode(${column}, 'base64')`;
+  const blobRead = store.rows<{ blob: string | null }>(sql`
+    select ${bytes(sql`string_agg(
+      int8send(seq) || int4send(length(leaf)) || decode('00', 'hex') || leaf
+        || int4send(length(leaf_hash)) || leaf_hash, ''::bytea order by seq)`)} as blob
+    from ledger_records
+    where log_id = ${log.id} and seq >= ${from} and seq < ${to}`);
+  const bundlesRead = store.rows<{ first_seq: number; count: number; data: string }>(sql`
+    select first_seq, count, ${bytes(sql`data`)} as data from ledger_bundles
+    where log_id = ${log.id} and first_seq <= ${ownedTo}
+      and first_seq + greatest(count, ${BUNDLE_SIZE}) > ${ownedFrom}
+    order by first_seq`);
+  const tailRead = store.rows<{ seq: number; leaf: string; raw: string }>(sql`
+    select seq, ${bytes(sql`leaf`)} as leaf, ${bytes(sql`raw`)} as raw from ledger_archive_tail
+    where log_id = ${log.id} and seq >= ${ownedFrom} and seq <= ${ownedTo}`);
+  const [[blobRow], bundles, tail] = await Promise.all([blobRead, bundlesRead, tailRead]);
+  return {
+    origin: log.origin,
+    host: log.host,
+    blob: blobRow?.blob ?? "",
+    ownedFrom,
+    ownedTo,
+    bundles: bundles.map((b) => ({
+      firstSeq: Number(b.first_seq),
+      count: Number(b.count),
+      data: b.data,
+    })),
+    tail: tail.map((t) => ({ seq: Number(t.seq), leaf: t.leaf, raw: t.raw })),
+  };
+}
+
+function concatFloat64(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /**
  * Names what moved, from each leaf's own sequence number against its position: two records
  * that point at each other were swapped; a run shifted by +1 follows a deletion, by -1 an
- * insertion (with the later records renumbered to hide it).
+ * insertion (with the later records renumbered to hide it). `seqs` are the records' positions
+ * in order, `leafSeqs` what their leaves say (NaN: unreadable), `foreign` marks leaves of
+ * another log (reported as re-attributed).
  */
 function classifyPositions(
-  leaves: Map<number, LeafRecord>,
-  origin: string,
+  seqs: Float64Array,
+  leafSeqs: Float64Array,
+  foreign: Uint8Array,
   found: (index: number | null, kind: FindingKind, detail: string) => void,
 ): void {
   let runOffset = 0;
-  for (const [seq, leaf] of [...leaves].sort(([a], [b]) => a - b)) {
-    if (leaf.origin !== origin) continue; // reported as re-attributed
-    const offset = leaf.seq - seq;
+  for (let i = 0; i < seqs.length; i++) {
+    const seq = seqs[i] as number;
+    const leafSeq = leafSeqs[i] as number;
+    if (Number.isNaN(leafSeq) || foreign[i]) continue;
+    const offset = leafSeq - seq;
     if (offset === 0) {
       runOffset = 0;
       continue;
     }
-    const partner = leaves.get(leaf.seq);
-    if (partner?.seq === seq) {
-      if (seq < leaf.seq) found(seq, "reordered", `records ${seq} and ${leaf.seq} swapped places`);
+    const partner = positionOf(seqs, leafSeq);
+    if (partner >= 0 && leafSeqs[partner] === seq) {
+      if (seq < leafSeq) found(seq, "reordered", `records ${seq} and ${leafSeq} swapped places`);
       runOffset = 0;
       continue;
     }
@@ -357,6 +499,20 @@ function classifyPositions(
   }
 }
 
+/** The index of `seq` in the ascending `seqs`, or -1. */
+function positionOf(seqs: Float64Array, seq: number): number {
+  let lo = 0;
+  let hi = seqs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = seqs[mid] as number;
+    if (s === seq) return mid;
+    if (s < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** Why the archived message is not signed by the host key the leaf names, or null if it is. */
 function hostSignatureProblem(
   vkey: string | null,
@@ -375,37 +531,13 @@ function hostSignatureProblem(
   }
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function readLeaf(bytes: Uint8Array): LeafRecord | null {
-  let text: string;
-  let value: unknown;
-  try {
-    text = strictUtf8.decode(bytes);
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== "object" || value === null) return null;
-  const leaf = value as Partial<LeafRecord>;
-  const valid =
-    leaf.v === 1 &&
-    typeof leaf.origin === "string" &&
-    Number.isSafeInteger(leaf.seq) &&
-    typeof leaf.host === "string" &&
-    typeof leaf.object === "string" &&
-    typeof leaf.digest === "string" &&
-    typeof leaf.receivedAt === "string" &&
-    (leaf.signedBy === undefined || typeof leaf.signedBy === "string");
-  if (!valid || canonicalJson(value) !== text) return null;
-  return leaf as LeafRecord;
-}
-
 /** Each record's elements, as stored now, must digest to what the record committed to. */
 async function verifyRecordedElements(
   store: Store,
   log: LogRow,
-  leaves: Map<number, LeafRecord>,
+  seqs: Float64Array,
+  leafSeqs: Float64Array,
+  digests: readonly string[],
   found: (index: number | null, kind: FindingKind, detail: string) => void,
 ): Promise<void> {
   const nodes = await store.rows<DigestedNode & { ledger_seq: number }>(sql`
@@ -416,10 +548,12 @@ async function verifyRecordedElements(
     from prov_relations where ledger_log_id = ${log.id}`);
   const bySeq = groupByRecord(nodes, relations);
   const emptyDigest = elementsDigest([], []);
-  for (const [seq, leaf] of leaves) {
+  for (let i = 0; i < seqs.length; i++) {
+    if (Number.isNaN(leafSeqs[i] as number)) continue;
+    const seq = seqs[i] as number;
     const g = bySeq.get(seq);
     const digest = g ? elementsDigest(g.nodes, g.relations) : emptyDigest;
-    if (digest !== leaf.digest) {
+    if (digest !== digests[i]) {
       const ids = [...(g?.nodes ?? []), ...(g?.relations ?? [])].map((e) => e.ext_id).slice(0, 5);
       found(
         seq,
@@ -429,7 +563,8 @@ async function verifyRecordedElements(
     }
   }
   for (const seq of bySeq.keys()) {
-    if (!leaves.has(seq))
+    const i = positionOf(seqs, seq);
+    if (i < 0 || Number.isNaN(leafSeqs[i] as number))
       found(seq, "object-unrecorded", "elements point at a record this log does not have");
   }
 }

@@ -2,6 +2,7 @@
 export * from "./auth";
 export * from "./flows";
 export * from "./gdpr";
+export * from "./host-tokens";
 export * from "./labels";
 export * from "./ledger";
 export * from "./prov";

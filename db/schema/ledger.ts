@@ -99,6 +99,25 @@ export const ledgerBundles = pgTable(
   (t) => [primaryKey({ columns: [t.logId, t.firstSeq] })],
 );
 
+/**
+ * Perfect subtrees of 256 leaves and more (start a multiple of size), written when an append
+ * completes one, so a proof reads O(log n) of them plus at most a few runs of 256 leaf hashes
+ * instead of every leaf hash of the log. Never trusted: a proof is checked against a signed
+ * checkpoint, and the verifier recomputes every root from the leaves.
+ */
+export const ledgerSubtrees = pgTable(
+  "ledger_subtrees",
+  {
+    logId: integer("log_id")
+      .notNull()
+      .references(() => ledgerLogs.id, { onDelete: "restrict" }),
+    start: bigint("start", { mode: "number" }).notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    hash: bytea("hash").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.logId, t.start, t.size] })],
+);
+
 export const ledgerCheckpoints = pgTable(
   "ledger_checkpoints",
   {

@@ -20,7 +20,7 @@ import { decodeBundle, encodeBundle } from "../../../db/ledger/archive";
 import { checkpointAll } from "../../../db/ledger/log";
 import { verifyConsistency, verifyInclusion } from "../../../db/ledger/merkle";
 import { signLogCheckpoint } from "../../../db/ledger/signing";
-import type { Finding, VerifyReport } from "../../../db/ledger/verify";
+import { type Finding, type VerifyReport, verifyLedger } from "../../../db/ledger/verify";
 import { REAL_DATABASE_URL } from "../../setup/databases";
 
 const run = promisify(execFile);
@@ -115,6 +115,12 @@ describe.skipIf(!REAL_DATABASE_URL)("ledger attacks on PostgreSQL", () => {
       );
       const id = (origin: string) => rows.find((r) => r.origin === origin)?.id ?? -1;
       await attack(store, { a: id(A), b: id(B) });
+      // The same verification in chunks of 256 records on worker threads (host-a's 300 records
+      // make two chunks, the first a whole bundle) names exactly what one chunk on this thread
+      // names.
+      const inline = await verifyLedger(store, { workers: 0 });
+      const chunked = await verifyLedger(store, { workers: 2, chunkSize: 256 });
+      expect(chunked.report).toEqual(inline.report);
     });
     return verify(name);
   };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { CompactRange, rootsAtSizes } from "../../../../db/ledger/compact-range";
+import {
+  CompactRange,
+  type HashedChunk,
+  rootsAtSizes,
+  rootsAtSizesFromChunks,
+} from "../../../../db/ledger/compact-range";
 import { EMPTY_ROOT, hashLeaf, rootFromLeafHashes } from "../../../../db/ledger/merkle";
 
 const leaves = Array.from({ length: 300 }, (_, i) =>
@@ -35,5 +40,33 @@ describe("CompactRange", () => {
     const bytes = range.serialize();
     expect(() => CompactRange.deserialize(bytes.subarray(0, bytes.length - 1))).toThrow(RangeError);
     expect(() => CompactRange.deserialize(new Uint8Array(4))).toThrow(RangeError);
+  });
+});
+
+describe("rootsAtSizesFromChunks", () => {
+  it("gives the RFC 9162 root at any size from chunks' 256-leaf block roots and leaves", () => {
+    const many = Array.from({ length: 1300 }, (_, i) =>
+      hashLeaf(new TextEncoder().encode(`leaf ${i}`)),
+    );
+    const chunkSize = 512;
+    const chunks: HashedChunk[] = [];
+    for (let start = 0; start < many.length; start += chunkSize) {
+      const part = many.slice(start, start + chunkSize);
+      const blocks = [];
+      for (let b = 0; b + 256 <= part.length; b += 256) {
+        blocks.push(rootFromLeafHashes(part.slice(b, b + 256)));
+      }
+      chunks.push({
+        count: part.length,
+        leafHashes: Buffer.concat(part),
+        blockRoots: Buffer.concat(blocks),
+      });
+    }
+    const sizes = [1, 2, 255, 256, 257, 511, 512, 513, 768, 1024, 1299, 1300, 1301, 0];
+    const roots = rootsAtSizesFromChunks(chunks, chunkSize, sizes);
+    expect([...roots.keys()]).toEqual(sizes.filter((s) => s >= 1 && s <= 1300));
+    for (const [size, root] of roots)
+      expect(hex(root), `size ${size}`).toBe(hex(rootFromLeafHashes(many.slice(0, size))));
+    expect(() => rootsAtSizesFromChunks(chunks.slice(1), 256, [1])).toThrow(RangeError);
   });
 });

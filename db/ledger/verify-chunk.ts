@@ -1,0 +1,362 @@
+/**
+ * The verifier's per-record work over one chunk of a log (db/ledger/verify.ts reads the chunks
+ * and puts the results together): recompute every leaf hash from the leaf bytes, read every leaf
+ * as a canonical ledger record, check it against its archived copy (sealed bundle or tail) and
+ * the archived raw message against the object digest it names, and hash the chunk's complete
+ * 256-leaf blocks into their subtree roots.
+ *
+ * `verifyChunk` runs on the main thread or, unchanged, in a worker thread (verify-pool.ts sends
+ * its source text as the worker's code), so it is self-contained: it refers to nothing outside
+ * its own body but its arguments (`deps` carries node:crypto and node:zlib) and JavaScript's
+ * globals. Keep it that way: no imports, no module-level helpers, no classes.
+ *
+ * Record blob, as one query aggregates it (see verify.ts): per record, in seq order,
+ * i64 seq, u32 leaf length, 0x00, leaf bytes, u32 hash length, stored leaf hash (big-endian).
+ * The 0x00 before each leaf is RFC 9162's leaf prefix, so a leaf hash is one SHA-256 over a view
+ * of the blob. Bundle frame: db/ledger/archive.ts.
+ */
+
+/** Records per 256-leaf block: the subtree whose root a chunk reports (BUNDLE_SIZE too). */
+export const BLOCK_LEAVES = 256;
+
+/** Bytes as read: raw, or base64 text (decoded here, off the thread that reads the database). */
+export type ChunkBytes = Uint8Array | string;
+
+export interface ChunkBundle {
+  firstSeq: number;
+  count: number;
+  data: ChunkBytes;
+}
+
+export interface ChunkInput {
+  origin: string;
+  /** The log's host, or null for the legal log. */
+  host: string | null;
+  blob: ChunkBytes;
+  /** The seq range this chunk answers for (bundle errors, tail rows), inclusive. */
+  ownedFrom: number;
+  ownedTo: number;
+  bundles: ChunkBundle[];
+  tail: { seq: number; leaf: ChunkBytes; raw: ChunkBytes }[];
+}
+
+export interface ChunkFinding {
+  index: number;
+  kind: "changed" | "missing" | "re-attributed" | "archive" | "bad-signature";
+  detail: string;
+}
+
+export interface ChunkOutput {
+  count: number;
+  /** Each record's seq (its position in the table), in order. */
+  seqs: Float64Array;
+  /** The seq each record's leaf names; NaN where the leaf is not a canonical ledger record. */
+  leafSeqs: Float64Array;
+  /** 1 where the leaf names another log's origin. */
+  foreign: Uint8Array;
+  /** Each record's element digest (host logs only; "" for an unreadable leaf). */
+  digests: string[];
+  /** Recomputed leaf hashes, 32 bytes each. */
+  leafHashes: Uint8Array;
+  /** Roots of the chunk's complete 256-leaf blocks, from its first record, 32 bytes each. */
+  blockRoots: Uint8Array;
+  findings: ChunkFinding[];
+  /** Records whose leaf names a host signature: the raw message to check it on (main thread). */
+  signed: { seq: number; raw: Uint8Array; signedBy: string }[];
+}
+
+export interface ChunkDeps {
+  crypto: typeof import("node:crypto");
+  zlib: typeof import("node:zlib");
+}
+
+/** Verifies one chunk; pure apart from CPU. Never throws on bad data: bad data is a finding. */
+export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
+  const { crypto, zlib } = deps;
+  const bytesOf = (value: ChunkBytes): Buffer =>
+    typeof value === "string"
+      ? Buffer.from(value, "base64")
+      : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const blob = bytesOf(input.blob);
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const findings: ChunkFinding[] = [];
+  const found = (index: number, kind: ChunkFinding["kind"], detail: string) => {
+    findings.push({ index, kind, detail });
+  };
+
+  // 1. Split the blob; the offsets of each record's prefixed leaf.
+  const seqList: number[] = [];
+  const leafStart: number[] = [];
+  const leafEnd: number[] = [];
+  const hashStart: number[] = [];
+  const hashEnd: number[] = [];
+  let at = 0;
+  while (at < blob.length) {
+    if (at + 12 > blob.length) throw new Error("verifyChunk: the record blob is cut short");
+    seqList.push(view.getInt32(at) * 4294967296 + view.getUint32(at + 4));
+    const leafLength = view.getUint32(at + 8);
+    leafStart.push(at + 12);
+    at += 12 + 1 + leafLength;
+    leafEnd.push(at);
+    const hashLength = view.getUint32(at);
+    hashStart.push(at + 4);
+    at += 4 + hashLength;
+    hashEnd.push(at);
+  }
+  const count = seqList.length;
+  const seqs = Float64Array.from(seqList);
+  const leafSeqs = new Float64Array(count).fill(Number.NaN);
+  const foreign = new Uint8Array(count);
+  const digests: string[] = new Array(count).fill("");
+  const objects: string[] = new Array(count).fill("");
+  const signedBys: (string | undefined)[] = new Array(count);
+  const leafHashes = new Uint8Array(count * 32);
+
+  // 2. Leaf hashes and leaves.
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const isHost = input.host !== null;
+  // A canonical leaf without escapes in its strings: each string runs to the next quote, so
+  // the text is read by position, against the one RFC 8785 layout of a ledger record.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+  const needsEscapes = /[\u0000-\u001f\\]/;
+  const canonicalInteger = /^(?:0|-?[1-9][0-9]*)$/;
+  // The text being scanned and the position in it (no closures per leaf: tsx wraps each one).
+  let text = "";
+  let scanAt = 0;
+  const literal = (expected: string): boolean => {
+    if (!text.startsWith(expected, scanAt)) return false;
+    scanAt += expected.length;
+    return true;
+  };
+  const quoted = (): string | null => {
+    const end = text.indexOf('"', scanAt);
+    if (end < 0) return null;
+    const value = text.slice(scanAt, end);
+    scanAt = end + 1;
+    return value;
+  };
+  const scanLeaf = (): Record<string, unknown> | null => {
+    scanAt = 0;
+    if (!literal('{"digest":"')) return null;
+    const digest = quoted();
+    if (digest === null || !literal(',"host":"')) return null;
+    const host = quoted();
+    if (host === null || !literal(',"object":"')) return null;
+    const object = quoted();
+    if (object === null || !literal(',"origin":"')) return null;
+    const origin = quoted();
+    if (origin === null || !literal(',"receivedAt":"')) return null;
+    const receivedAt = quoted();
+    if (receivedAt === null || !literal(',"seq":')) return null;
+    const comma = text.indexOf(",", scanAt);
+    if (comma < 0) return null;
+    const seqText = text.slice(scanAt, comma);
+    const seq = Number(seqText);
+    if (!canonicalInteger.test(seqText) || !Number.isSafeInteger(seq)) return null;
+    scanAt = comma + 1;
+    let signedBy: string | undefined;
+    if (literal('"signedBy":"')) {
+      const value = quoted();
+      if (value === null || !literal(",")) return null;
+      signedBy = value;
+    }
+    if (!literal('"v":1}') || scanAt !== text.length) return null;
+    return { digest, host, object, origin, receivedAt, seq, signedBy, v: 1 };
+  };
+  // Any other leaf: JSON.parse keeps the text's member order, so the text is canonical when the
+  // members are the record's, in sorted order, JSON.stringify gives the text back, and no
+  // string holds a lone surrogate (which JSON.stringify escapes and RFC 8785 refuses).
+  const loneSurrogate = /[\uD800-\uDFFF]/u;
+  const parseLeafSlowly = (): Record<string, unknown> | null => {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const fields = [v?.digest, v?.host, v?.object, v?.origin, v?.receivedAt, v?.signedBy ?? ""];
+    const valid =
+      typeof v === "object" &&
+      v !== null &&
+      v.v === 1 &&
+      fields.every((f) => typeof f === "string" && !loneSurrogate.test(f)) &&
+      typeof v.seq === "number" &&
+      Number.isSafeInteger(v.seq) &&
+      Object.keys(v).join(",") ===
+        (v.signedBy === undefined
+          ? "digest,host,object,origin,receivedAt,seq,v"
+          : "digest,host,object,origin,receivedAt,seq,signedBy,v") &&
+      JSON.stringify(v) === text;
+    return valid ? v : null;
+  };
+  for (let i = 0; i < count; i++) {
+    const seq = seqs[i] as number;
+    const prefixed = blob.subarray(leafStart[i], leafEnd[i]);
+    const hash = crypto.hash("sha256", prefixed, "buffer");
+    leafHashes.set(hash, i * 32);
+    if (
+      (hashEnd[i] as number) - (hashStart[i] as number) !== 32 ||
+      blob.compare(hash, 0, 32, hashStart[i], hashEnd[i]) !== 0
+    ) {
+      found(seq, "changed", "the stored leaf hash does not match the leaf's bytes");
+    }
+
+    let leaf: Record<string, unknown> | null = null;
+    try {
+      text = blob.toString("utf8", (leafStart[i] as number) + 1, leafEnd[i]);
+      if (text.includes("\uFFFD")) text = decoder.decode(prefixed.subarray(1));
+      leaf = needsEscapes.test(text) ? parseLeafSlowly() : scanLeaf();
+    } catch {
+      leaf = null;
+    }
+    if (!leaf) {
+      found(seq, "changed", "the leaf is not the canonical JSON of a ledger record");
+      continue;
+    }
+    leafSeqs[i] = leaf.seq as number;
+    objects[i] = leaf.object as string;
+    signedBys[i] = leaf.signedBy as string | undefined;
+    if (leaf.origin !== input.origin || (isHost && leaf.host !== input.host)) {
+      foreign[i] = 1;
+      found(
+        seq,
+        "re-attributed",
+        `the record belongs to ${leaf.origin as string} (host ${leaf.host as string}), not to this log`,
+      );
+    }
+    if (isHost) digests[i] = leaf.digest as string;
+    else if (leaf.digest !== leaf.object) {
+      found(seq, "changed", "a legal event's digest must be its object's");
+    }
+  }
+
+  // 3. The archive: every record against its copy, every copy's raw message against the leaf.
+  const contiguous = count === 0 || (seqs[count - 1] as number) - (seqs[0] as number) === count - 1;
+  const positionOf = (seq: number): number => {
+    if (count === 0) return -1;
+    if (contiguous) {
+      const i = seq - (seqs[0] as number);
+      return i >= 0 && i < count ? i : -1;
+    }
+    let lo = 0;
+    let hi = count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = seqs[mid] as number;
+      if (s === seq) return mid;
+      if (s < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  };
+  const hasCopy = new Uint8Array(count);
+  const signed: ChunkOutput["signed"] = [];
+  const compare = (i: number, leafCopy: Buffer, raw: Buffer) => {
+    const seq = seqs[i] as number;
+    hasCopy[i] = 1;
+    const leafBytes = blob.subarray((leafStart[i] as number) + 1, leafEnd[i]);
+    if (!leafBytes.equals(leafCopy))
+      found(seq, "changed", "the record differs from its archived copy");
+    if (Number.isNaN(leafSeqs[i] as number)) return;
+    if (`sha256:${crypto.hash("sha256", raw, "hex")}` !== objects[i]) {
+      found(seq, "archive", "the archived raw message does not hash to the record's object digest");
+    }
+    const signedBy = signedBys[i];
+    if (signedBy !== undefined) signed.push({ seq, raw, signedBy });
+  };
+  const owned = (seq: number) => seq >= input.ownedFrom && seq <= input.ownedTo;
+  for (const bundle of input.bundles) {
+    const first = bundle.firstSeq;
+    const report = (detail: string) => {
+      if (owned(first)) found(first, "archive", detail);
+    };
+    let bytes: Buffer;
+    try {
+      bytes = zlib.brotliDecompressSync(bytesOf(bundle.data));
+    } catch {
+      report(`bundle ${first}: the bundle does not decompress (brotli)`);
+      continue;
+    }
+    const frame = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const magic = bytes.length >= 8 && bytes.toString("latin1", 0, 4) === "PTB1";
+    if (!magic) {
+      report(`bundle ${first}: the bundle does not start with PTB1`);
+      continue;
+    }
+    const entries = frame.getUint32(4);
+    const parsed: [Buffer, Buffer][] = [];
+    let p = 8;
+    let broken: string | null = null;
+    const take = (): Buffer | null => {
+      if (p + 4 > bytes.length) return null;
+      const length = frame.getUint32(p);
+      p += 4;
+      if (p + length > bytes.length) return null;
+      const out = bytes.subarray(p, p + length);
+      p += length;
+      return out;
+    };
+    for (let e = 0; e < entries; e++) {
+      const leafCopy = take();
+      const raw = leafCopy && take();
+      if (!leafCopy || !raw) {
+        broken = `bundle ${first}: the bundle ends inside entry ${parsed.length}`;
+        break;
+      }
+      parsed.push([leafCopy, raw]);
+    }
+    if (!broken && p !== bytes.length) {
+      broken = `bundle ${first}: the bundle has ${bytes.length - p} bytes after its ${entries} entries`;
+    }
+    if (broken) {
+      report(broken);
+      continue;
+    }
+    if (parsed.length !== bundle.count) {
+      report(`bundle ${first} holds ${parsed.length} entries, not ${bundle.count}`);
+    }
+    for (let e = 0; e < parsed.length; e++) {
+      const i = positionOf(first + e);
+      const [leafCopy, raw] = parsed[e] as [Buffer, Buffer];
+      if (i >= 0) compare(i, leafCopy, raw);
+    }
+  }
+  // A sealed copy wins over a tail row of the same record (sealing deletes the tail rows).
+  for (const row of input.tail) {
+    const i = positionOf(row.seq);
+    if (i >= 0 && !hasCopy[i]) compare(i, bytesOf(row.leaf), bytesOf(row.raw));
+  }
+  for (let i = 0; i < count; i++) {
+    if (!hasCopy[i]) {
+      found(
+        seqs[i] as number,
+        "archive",
+        "the record has no copy in the archive (tail or sealed bundle)",
+      );
+    }
+  }
+
+  // 4. Roots of the complete 256-leaf blocks: 255 node hashes each, one reused input buffer.
+  const blocks = Math.floor(count / 256);
+  const blockRoots = new Uint8Array(blocks * 32);
+  const input65 = new Uint8Array(65);
+  input65[0] = 0x01;
+  const level = new Uint8Array(256 * 32);
+  for (let b = 0; b < blocks; b++) {
+    level.set(leafHashes.subarray(b * 256 * 32, (b + 1) * 256 * 32));
+    for (let width = 256; width > 1; width /= 2) {
+      for (let j = 0; j < width / 2; j++) {
+        input65.set(level.subarray(j * 64, j * 64 + 64), 1);
+        level.set(crypto.hash("sha256", input65, "buffer"), j * 32);
+      }
+    }
+    blockRoots.set(level.subarray(0, 32), b * 32);
+  }
+
+  return {
+    count,
+    seqs,
+    leafSeqs,
+    foreign,
+    digests,
+    leafHashes,
+    blockRoots,
+    findings,
+    signed,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Worker threads for the verifier's per-chunk work (verify-chunk.ts), so hashing and decoding
+ * run on the machine's other cores while the main thread reads the next chunks.
+ *
+ * The workers run `verifyChunk`'s own source text (eval workers): no second entry file to ship
+ * next to the CLI, the portal's server bundle and the tests, which all load this module through
+ * different loaders. Any failure of a worker (it cannot start, throws, exits) rejects that
+ * chunk's promise; the verifier then does the chunk itself and stops using the pool.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { type ChunkInput, type ChunkOutput, verifyChunk } from "./verify-chunk";
+
+// esbuild (tsx, vite) may keep function names through a `__name` helper; the worker has none.
+const WORKER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const deps = { crypto: require("node:crypto"), zlib: require("node:zlib") };
+var __name = (target) => target;
+const verifyChunk = (${verifyChunk.toString()});
+parentPort.on("message", ({ id, input }) => {
+  let out;
+  try {
+    out = verifyChunk(input, deps);
+  } catch (error) {
+    parentPort.postMessage({ id, error: String((error && error.stack) || error) });
+    return;
+  }
+  parentPort.postMessage({ id, out }, [
+    out.seqs.buffer, out.leafSeqs.buffer, out.foreign.buffer, out.leafHashes.buffer, out.blockRoots.buffer,
+  ]);
+});
+`;
+
+interface Pending {
+  resolve: (out: ChunkOutput) => void;
+  reject: (error: Error) => void;
+}
+
+export class VerifyPool {
+  private readonly workers: { worker: Worker; busy: number }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failed: Error | null = null;
+
+  /** `size` workers (default: one per core, at most 4). */
+  constructor(size = Math.min(4, availableParallelism())) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const slot = { worker, busy: 0 };
+      worker.on("message", (message: { id: number; out?: ChunkOutput; error?: string }) => {
+        const task = this.pending.get(message.id);
+        if (!task) return;
+        this.pending.delete(message.id);
+        slot.busy -= 1;
+        if (message.out) task.resolve(message.out);
+        else task.reject(new Error(`verifier worker: ${message.error ?? "no result"}`));
+      });
+      const fail = (error: Error) => {
+        this.failed ??= error;
+        for (const task of this.pending.values()) task.reject(error);
+        this.pending.clear();
+      };
+      worker.on("error", fail);
+      worker.on("exit", (code) => {
+        if (code !== 0) fail(new Error(`verifier worker exited with code ${code}`));
+      });
+      this.workers.push(slot);
+    }
+  }
+
+  get usable(): boolean {
+    return this.failed === null && this.workers.length > 0;
+  }
+
+  run(input: ChunkInput): Promise<ChunkOutput> {
+    if (this.failed) return Promise.reject(this.failed);
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.nextId++;
+    slot.busy += 1;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, input });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+  }
+}

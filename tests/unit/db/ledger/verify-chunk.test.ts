@@ -1,0 +1,210 @@
+import * as crypto from "node:crypto";
+import * as zlib from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+import { encodeBundle } from "../../../../db/ledger/archive";
+import { canonicalBytes } from "../../../../db/ledger/canonical";
+import { hashLeaf, rootFromLeafHashes } from "../../../../db/ledger/merkle";
+import { type ChunkInput, verifyChunk } from "../../../../db/ledger/verify-chunk";
+import { VerifyPool } from "../../../../db/ledger/verify-pool";
+
+const deps = { crypto, zlib };
+const ORIGIN = "provtopia.example/prov/host-a";
+const sha = (bytes: Uint8Array) =>
+  `sha256:${crypto.createHash("sha256").update(bytes).digest("hex")}`;
+
+function record(seq: number, raw: Uint8Array, extra: Record<string, unknown> = {}) {
+  return {
+    v: 1,
+    origin: ORIGIN,
+    seq,
+    host: "host-a",
+    object: sha(raw),
+    digest: sha(new Uint8Array([seq % 7])),
+    receivedAt: new Date(Date.UTC(2024, 0, 1) + seq * 1000).toISOString(),
+    ...extra,
+  };
+}
+
+/** The blob verify.ts reads: i64 seq, u32 length, 0x00, leaf, u32 length, stored hash. */
+function blobOf(rows: { seq: number; leaf: Uint8Array; hash: Uint8Array }[]): Uint8Array {
+  const parts: Buffer[] = [];
+  for (const { seq, leaf, hash } of rows) {
+    const head = Buffer.alloc(13);
+    head.writeBigInt64BE(BigInt(seq));
+    head.writeUInt32BE(leaf.length, 8);
+    const hashLength = Buffer.alloc(4);
+    hashLength.writeUInt32BE(hash.length);
+    parts.push(head, Buffer.from(leaf), hashLength, Buffer.from(hash));
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+function chunkOf(n: number, edit: (i: number, leaf: Uint8Array) => Uint8Array = (_, l) => l) {
+  const raws = Array.from({ length: n }, (_, i) => Buffer.from(`{"message":${i}}`));
+  const leaves = raws.map((raw, i) => canonicalBytes(record(i, raw)));
+  const stored = leaves.map((leaf, i) => edit(i, leaf));
+  const rows = stored.map((leaf, seq) => ({ seq, leaf, hash: hashLeaf(leaf) }));
+  const sealed = Math.floor(n / 256) * 256;
+  const bundles = [];
+  for (let first = 0; first < sealed; first += 256) {
+    const entries = leaves
+      .slice(first, first + 256)
+      .map((leaf, i) => ({ leaf, raw: raws[first + i] as Uint8Array }));
+    bundles.push({ firstSeq: first, count: 256, data: encodeBundle(entries) });
+  }
+  const tail = leaves
+    .slice(sealed)
+    .map((leaf, i) => ({ seq: sealed + i, leaf, raw: raws[sealed + i] as Uint8Array }));
+  const input: ChunkInput = {
+    origin: ORIGIN,
+    host: "host-a",
+    blob: blobOf(rows),
+    ownedFrom: Number.MIN_SAFE_INTEGER,
+    ownedTo: Number.MAX_SAFE_INTEGER,
+    bundles,
+    tail,
+  };
+  return { input, leaves, rows, raws };
+}
+
+describe("verifyChunk", () => {
+  it("recomputes leaf hashes and 256-leaf block roots of a clean chunk, and finds nothing", () => {
+    const { input, leaves } = chunkOf(600);
+    const out = verifyChunk(input, deps);
+    expect(out.findings).toEqual([]);
+    expect(out.count).toBe(600);
+    expect([...out.leafSeqs]).toEqual(leaves.map((_, i) => i));
+    const hashes = leaves.map(hashLeaf);
+    expect(Buffer.from(out.leafHashes).equals(Buffer.concat(hashes))).toBe(true);
+    expect(out.blockRoots.length).toBe(2 * 32);
+    for (let b = 0; b < 2; b++) {
+      const root = rootFromLeafHashes(hashes.slice(b * 256, (b + 1) * 256));
+      expect(Buffer.from(out.blockRoots.subarray(b * 32, b * 32 + 32)).equals(root)).toBe(true);
+    }
+  });
+
+  it("takes its bytes as base64 text as well", () => {
+    const { input } = chunkOf(300);
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+    const asText: ChunkInput = {
+      ...input,
+      blob: b64(input.blob as Uint8Array),
+      bundles: input.bundles.map((b) => ({ ...b, data: b64(b.data as Uint8Array) })),
+      tail: input.tail.map((t) => ({
+        seq: t.seq,
+        leaf: b64(t.leaf as Uint8Array),
+        raw: b64(t.raw as Uint8Array),
+      })),
+    };
+    expect(verifyChunk(asText, deps)).toEqual(verifyChunk(input, deps));
+  });
+
+  it("accepts canonical leaves whose strings need escapes, and refuses every other text", () => {
+    const raw = Buffer.from("x");
+    const escaped = canonicalBytes(record(1, raw, { host: 'host-"a"\u00e9\n' }));
+    const cases: [string, Uint8Array, boolean][] = [
+      ["canonical", canonicalBytes(record(1, raw)), true],
+      ["escapes, canonical", escaped, true],
+      ["signed", canonicalBytes(record(1, raw, { signedBy: "host-a+01020304" })), true],
+      ["spaces", Buffer.from(JSON.stringify(record(1, raw), null, 1)), false],
+      ["unsorted", Buffer.from(JSON.stringify(record(1, raw))), false],
+      ["extra member", canonicalBytes(record(1, raw, { x: 1 })), false],
+      [
+        "seq 1.0",
+        Buffer.from(
+          Buffer.from(canonicalBytes(record(1, raw)))
+            .toString()
+            .replace('"seq":1,', '"seq":1.0,'),
+        ),
+        false,
+      ],
+      [
+        "escaped letter",
+        Buffer.from(
+          Buffer.from(canonicalBytes(record(1, raw)))
+            .toString()
+            .replace('"host":"h', '"host":"\\u0068'),
+        ),
+        false,
+      ],
+      [
+        "lone surrogate",
+        Buffer.from(Buffer.from(escaped).toString().replace("\u00e9", "\\udc00")),
+        false,
+      ],
+      [
+        "bad UTF-8",
+        Buffer.concat([canonicalBytes(record(1, raw)).subarray(0, 20), Buffer.from([0xff])]),
+        false,
+      ],
+      ["v 2", canonicalBytes({ ...record(1, raw), v: 2 }), false],
+    ];
+    for (const [name, leaf, ok] of cases) {
+      const input: ChunkInput = {
+        origin: ORIGIN,
+        host: "host-a",
+        blob: blobOf([{ seq: 1, leaf, hash: hashLeaf(leaf) }]),
+        ownedFrom: 0,
+        ownedTo: 1,
+        bundles: [],
+        tail: [{ seq: 1, leaf, raw }],
+      };
+      const out = verifyChunk(input, deps);
+      const unreadable = out.findings.some((f) => f.detail.includes("not the canonical JSON"));
+      expect(unreadable, name).toBe(!ok);
+    }
+  });
+
+  it("names each edited record: leaf, stored hash, archived copy, raw message, missing copy", () => {
+    const { input, rows } = chunkOf(300, (i, leaf) =>
+      i === 5 ? canonicalBytes(record(5, Buffer.from("other"))) : leaf,
+    );
+    const hashRow = rows[7] as { hash: Uint8Array };
+    hashRow.hash = new Uint8Array(32);
+    const edited: ChunkInput = {
+      ...input,
+      blob: blobOf(rows),
+      tail: input.tail.filter((t) => t.seq !== 290),
+    };
+    // The raw message of record 9 inside the sealed bundle.
+    const bundle = edited.bundles[0] as { data: Uint8Array };
+    const frame = Buffer.from(zlib.brotliDecompressSync(bundle.data));
+    const at = frame.indexOf('{"message":9}');
+    frame.write("8", at + 11);
+    bundle.data = zlib.brotliCompressSync(frame);
+    const out = verifyChunk(edited, deps);
+    // Record 5 differs from its archived copy, and its object is no longer the raw message's.
+    expect(out.findings.map((f) => [f.index, f.kind]).sort()).toEqual([
+      [290, "archive"],
+      [5, "archive"],
+      [5, "changed"],
+      [7, "changed"],
+      [9, "archive"],
+    ]);
+  });
+
+  it("reports a damaged bundle once, from the chunk that owns its first record", () => {
+    const { input } = chunkOf(300);
+    (input.bundles[0] as { data: Uint8Array }).data = new Uint8Array([1, 2, 3]);
+    const owner = verifyChunk(input, deps);
+    expect(owner.findings.filter((f) => f.detail.startsWith("bundle"))).toEqual([
+      { index: 0, kind: "archive", detail: "bundle 0: the bundle does not decompress (brotli)" },
+    ]);
+    const other = verifyChunk({ ...input, ownedFrom: 100 }, deps);
+    expect(other.findings.some((f) => f.detail.startsWith("bundle 0"))).toBe(false);
+  });
+});
+
+describe("VerifyPool", () => {
+  const pool = new VerifyPool(2);
+  afterAll(() => pool.close());
+
+  it("runs verifyChunk's own code on worker threads, with the same results", async () => {
+    const { input } = chunkOf(700, (i, leaf) => (i === 3 ? Buffer.from("{}") : leaf));
+    const [a, b] = await Promise.all([pool.run(input), pool.run({ ...input, host: "host-b" })]);
+    expect(pool.usable).toBe(true);
+    expect(a).toEqual(verifyChunk(input, deps));
+    expect(b).toEqual(verifyChunk({ ...input, host: "host-b" }, deps));
+    expect(b.findings.filter((f) => f.kind === "re-attributed")).toHaveLength(699);
+  });
+});
