@@ -241,7 +241,14 @@ function Services({ record, formKey }: SectionProps) {
               <tr key={s.id}>
                 <th scope="row">{s.name}</th>
                 <td>{s.organisation ?? t("processing.services.noOrganisation")}</td>
-                <td className="number">{s.nodes}</td>
+                <td className="number">
+                  {s.nodes}
+                  {s.byRule > 0 ? (
+                    <span className="by">
+                      {t("processing.services.byRule", { count: s.byRule })}
+                    </span>
+                  ) : null}
+                </td>
                 <td>
                   <EditService service={s} record={record} />
                 </td>

@@ -79,6 +79,7 @@ describe.each(STORE_KINDS)("the record of processing on %s", (kind) => {
     expect(record.services.find((s) => s.name === "Backups")).toMatchObject({
       organisation: "Lumen Books",
       nodes: 1, // the pg_dump process, mapped by the rule at ingest; its file is not
+      byRule: 1,
     });
     expect(record.purposes.find((p) => p.key === "newsletter")).toMatchObject({
       service: "Newsletter",
@@ -125,6 +126,9 @@ describe.each(STORE_KINDS)("the record of processing on %s", (kind) => {
     });
     expect(added.remapped).toBe(1);
     expect(await serviceOfNode(BACKUP_FILE)).toBe("Backups");
+    expect(
+      (await recordOfProcessing(t.store)).services.find((s) => s.name === "CRM"),
+    ).toMatchObject({ nodes: 4, byRule: 0 });
     expect((await recordOfProcessing(t.store)).rules.map((r) => r.executable)).toEqual([
       "/var/backups/*", // priority 5 comes first
       null,
