@@ -182,6 +182,7 @@ async function ingest(config: BridgeConfig, args: string[]): Promise<number> {
           files: files.length,
           ignoredFiles: ignored.length,
           documents: tally.documents,
+          repaired: tally.repaired,
           skipped: tally.skipped,
         }),
       );
@@ -190,6 +191,9 @@ async function ingest(config: BridgeConfig, args: string[]): Promise<number> {
     console.log(
       `${files.length} file(s), ${tally.documents} document(s): ${summary.nodes} nodes, ${summary.relations} relations read, ${summary.new} new, ${summary.quarantined} quarantined`,
     );
+    if (tally.repaired > 0) {
+      console.log(`${tally.repaired} CamFlow document(s) read after restoring missing escapes`);
+    }
     if (ignored.length > 0) {
       console.log(
         `${ignored.length} file(s) in directories left out (not .json/.jsonl/.ndjson/.log)`,

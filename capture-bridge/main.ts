@@ -102,25 +102,14 @@ export async function startBridge(
       });
       sources.push(nats);
     }
-    const localHost = config.CAMFLOW_HOST;
-    if (config.CAMFLOW_FIFO) {
+    const local = [
+      [config.CAMFLOW_FIFO, startCamflowdFifo],
+      [config.CAMFLOW_SOCKET, startCamflowdSocket],
+    ] as const;
+    for (const [path, startLocal] of local) {
+      if (!path) continue;
       sources.push(
-        await startCamflowdFifo({
-          path: config.CAMFLOW_FIFO,
-          host: localHost,
-          onMessage: handle,
-          logger,
-        }),
-      );
-    }
-    if (config.CAMFLOW_SOCKET) {
-      sources.push(
-        await startCamflowdSocket({
-          path: config.CAMFLOW_SOCKET,
-          host: localHost,
-          onMessage: handle,
-          logger,
-        }),
+        await startLocal({ path, host: config.CAMFLOW_HOST, onMessage: handle, logger }),
       );
     }
     http = await serveHttp(store, config.BRIDGE_PORT, {

@@ -108,3 +108,73 @@ export function camflowTime(raw: JsonValue | undefined): string | null {
 export function legacyMachineHost(id: string, type: string | null): string | null {
   return type === "machine" && /^[0-9]+$/.test(id) ? camflowHost(id) : null;
 }
+
+/** An attribute key only CamFlow writes: the sign that a broken line is camflowd's. */
+const CAMFLOW_KEY = /"cf:[a-z_]+"\s*:/;
+
+/** Characters JSON allows after a backslash. */
+const JSON_ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t", "u"]);
+
+/**
+ * camflowd's JSON with the escaping it leaves out (CAMFLOW.md §0.8: pathnames, security contexts,
+ * xattr names and uname fields go in raw) put back, or null when `text` is not CamFlow's or
+ * still does not parse. Inside a string: a control character becomes `\u00XX`, a backslash that
+ * starts no JSON escape becomes `\\`, and a `"` closes the string only where CamFlow's writer
+ * would put one (before `:`, `}`, `]`, the end, or `,` and the next key); any other `"` is part
+ * of the text. This is a heuristic for one writer's output: a path holding `", "` can still
+ * fool it, and a value cut by the 8 KiB buffer cannot be repaired at all.
+ */
+export function repairCamflowJson(text: string): string | null {
+  if (!CAMFLOW_KEY.test(text)) return null;
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (!inString) {
+      out += ch;
+      if (ch === '"') inString = true;
+      continue;
+    }
+    const code = ch.charCodeAt(0);
+    if (ch === "\\") {
+      const next = text[i + 1];
+      if (next !== undefined && JSON_ESCAPES.has(next)) {
+        out += ch + next;
+        i += 1;
+      } else {
+        out += "\\\\";
+      }
+    } else if (ch === '"') {
+      if (closesString(text, i + 1)) {
+        out += ch;
+        inString = false;
+      } else {
+        out += '\\"';
+      }
+    } else if (code < 0x20) {
+      out += `\\u${code.toString(16).padStart(4, "0")}`;
+    } else {
+      out += ch;
+    }
+  }
+  try {
+    JSON.parse(out);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a `"` followed by text[from...] ends a string in camflowd's output. */
+function closesString(text: string, from: number): boolean {
+  let i = from;
+  while (text[i] === " ") i++;
+  const next = text[i];
+  if (next === undefined || next === ":" || next === "}" || next === "]" || next === "\n") {
+    return true;
+  }
+  if (next !== ",") return false;
+  i++;
+  while (text[i] === " ") i++;
+  return text[i] === '"' || text[i] === "{";
+}

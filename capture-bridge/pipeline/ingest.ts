@@ -33,6 +33,8 @@ export class IngestTally {
   newElements = 0;
   quarantined = 0;
   documents = 0;
+  /** Documents read only after camflowd's missing escapes were put back (decode.ts). */
+  repaired = 0;
   /** Statements read from stored documents that did not become elements (model.ts SkipReason). */
   readonly skipped: Record<SkipReason, number> = {
     incomplete: 0,
@@ -187,6 +189,7 @@ async function readUnits(
       tally.quarantined += 1;
       continue;
     }
+    if (document.repaired) tally.repaired += 1;
     if (!isSpadeRecord(document.value)) {
       units.push({ spade: false, texts: [document.text], values: [document.value] });
       continue;

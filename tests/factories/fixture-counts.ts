@@ -8,6 +8,17 @@
  */
 import { readFileSync } from "node:fs";
 
+/** The capture files in ../shared/fixtures/camflow, relative to it, in listFiles' order. */
+export const CAMFLOW_FIXTURE_FILES = [
+  "spade-json/android-v0.8.0-example-cp-filter-applied.log",
+  "spade-json/android-v0.8.0-example-cp.log",
+  "spade-json/android-v0.8.0-example-write-file-noprop.log",
+  "spade-json/android-v0.8.0-example-write-file.log",
+  "w3c/camtool-v0.2.2-badlog.log",
+  "w3c/cytoscape-v0.1.7-camflow-socket.json",
+  "w3c/website-walkthrough-v0.3.x-wget.json",
+];
+
 const VERTEX_SECTIONS = ["entity", "activity", "agent"];
 const EDGE_ENDS: Record<string, [string, string]> = {
   used: ["prov:activity", "prov:entity"],

@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IngestTally, ingestMessage } from "../../../capture-bridge/pipeline/ingest";
 import { ingestFiles, listFiles } from "../../../capture-bridge/sources/files";
 import { storeStats } from "../../../db/queries/stats";
-import { countCamflowFile, danglingIds, emptyCounts } from "../../factories/fixture-counts";
+import {
+  CAMFLOW_FIXTURE_FILES,
+  countCamflowFile,
+  danglingIds,
+  emptyCounts,
+} from "../../factories/fixture-counts";
 import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
 
 const CAMFLOW_DIR = path.resolve("../shared/fixtures/camflow");
@@ -48,15 +53,7 @@ describe.each(STORE_KINDS)("CamFlow captures into %s", (kind) => {
 
   it("stores every fixture file whole: counts match an independent count, nothing quarantined", async () => {
     const { files, ignored } = await listFiles([CAMFLOW_DIR]);
-    expect(files.map((f) => path.relative(CAMFLOW_DIR, f.path))).toEqual([
-      "spade-json/android-v0.8.0-example-cp-filter-applied.log",
-      "spade-json/android-v0.8.0-example-cp.log",
-      "spade-json/android-v0.8.0-example-write-file-noprop.log",
-      "spade-json/android-v0.8.0-example-write-file.log",
-      "w3c/camtool-v0.2.2-badlog.log",
-      "w3c/cytoscape-v0.1.7-camflow-socket.json",
-      "w3c/website-walkthrough-v0.3.x-wget.json",
-    ]);
+    expect(files.map((f) => path.relative(CAMFLOW_DIR, f.path))).toEqual(CAMFLOW_FIXTURE_FILES);
     expect(ignored.map((f) => path.basename(f))).toEqual(["SOURCES.md"]);
 
     const all = emptyCounts();

@@ -8,7 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countCamflowFile, danglingIds, emptyCounts } from "../../factories/fixture-counts";
+import {
+  CAMFLOW_FIXTURE_FILES,
+  countCamflowFile,
+  danglingIds,
+  emptyCounts,
+} from "../../factories/fixture-counts";
 import { createTestDatabase, REAL_DATABASE_URL, type TestDatabase } from "../../setup/databases";
 
 const run = promisify(execFile);
@@ -73,15 +78,7 @@ describe("provtopia CLI", () => {
     const before = JSON.parse(await provtopia("stats", "--json"));
     const report = JSON.parse(await provtopia("ingest", CAMFLOW_DIR, "--json", "--host", "ops"));
     const counts = emptyCounts();
-    for (const file of [
-      "spade-json/android-v0.8.0-example-cp-filter-applied.log",
-      "spade-json/android-v0.8.0-example-cp.log",
-      "spade-json/android-v0.8.0-example-write-file-noprop.log",
-      "spade-json/android-v0.8.0-example-write-file.log",
-      "w3c/camtool-v0.2.2-badlog.log",
-      "w3c/cytoscape-v0.1.7-camflow-socket.json",
-      "w3c/website-walkthrough-v0.3.x-wget.json",
-    ]) {
+    for (const file of CAMFLOW_FIXTURE_FILES) {
       countCamflowFile(path.join(CAMFLOW_DIR, file), counts);
     }
     expect(report).toEqual({
@@ -92,6 +89,7 @@ describe("provtopia CLI", () => {
       files: 7,
       ignoredFiles: 1, // SOURCES.md
       documents: 198, // 4 SPADE logs (one graph each), 192 + 1 + 1 W3C documents
+      repaired: 0,
       skipped: { incomplete: 0, "unknown-section": 0, "gdpr-annotation": 0 },
     });
     const stats = JSON.parse(await provtopia("stats", "--json", "--dangling", "2"));

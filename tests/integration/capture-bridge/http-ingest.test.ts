@@ -67,8 +67,7 @@ describe.each(STORE_KINDS)("POST /ingest on %s", (kind) => {
       host: "crm-app",
       stored: 1,
       quarantined: 0,
-      nodes: 2,
-      relations: 1,
+      elements: 3,
       new: 3,
     });
     const hosts = await t.store.rows<{ name: string }>(sql`

@@ -6,6 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { repairCamflowJson } from "../../../../capture-bridge/formats/camflow";
 import {
   ProvFormatError,
   parseProvJson,
@@ -18,7 +19,10 @@ import { RELATION_KINDS, type RelationKind } from "../../../../db/prov/model";
 const KEY = "fedcba9876543210fedcba9876543210";
 const NODE_SECTIONS = ["entity", "activity", "agent"] as const;
 
-/** PROV-JSON endpoint keys [dependent, dependency] per kind (the PROV-JSON submission). */
+/**
+ * PROV-JSON endpoint keys [dependent, dependency] per kind, written out from the PROV-JSON
+ * submission on purpose rather than imported from the reader, so a wrong key there fails here.
+ */
 const ENDS: Record<RelationKind, [string, string]> = {
   used: ["prov:activity", "prov:entity"],
   wasGeneratedBy: ["prov:entity", "prov:activity"],
@@ -309,5 +313,41 @@ describe("the document generator itself", () => {
     expect(texts.filter((t) => t.includes('"bundle"')).length).toBeGreaterThan(20);
     expect(texts.filter((t) => t.includes(":[{")).length).toBeGreaterThan(20);
     expect(texts.filter((t) => t.includes('"default"')).length).toBeGreaterThan(20);
+  });
+});
+
+describe("repairCamflowJson, properties", () => {
+  // camflowd turns backslashes in pathnames into "/", and writes the rest raw (CAMFLOW.md §0.8).
+  const rawPath = fc
+    .array(fc.constantFrom("a", "b", "/", " ", ".", '"', "\t", "\u0001", "é", ",", "-"), {
+      maxLength: 30,
+    })
+    .map((chars) => chars.join(""))
+    // What the heuristic cannot tell from the end of a string: `"` before `:`, `}`, `]` or `,"`
+    // (the path is followed by `","`, marked here by a `|`, which paths here never hold).
+    .filter((p) => !/"\s*([:}\]]|,\s*["{|])/.test(`${p}|`));
+
+  it("gives back any pathname camflowd wrote unescaped", () => {
+    fc.assert(
+      fc.property(rawPath, (pathname) => {
+        const text = `{"entity":{"cf:AA==":{"cf:pathname":"${pathname}","cf:id":"1"}}}`;
+        const repaired = repairCamflowJson(text);
+        const parsed = JSON.parse(repaired ?? text) as {
+          entity: Record<string, Record<string, string>>;
+        };
+        expect(parsed.entity["cf:AA=="]?.["cf:pathname"]).toBe(pathname);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("never throws, and returns only text that parses", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string(), (noise, more) => {
+        const out = repairCamflowJson(`{"cf:id":"${noise}", ${more}`);
+        if (out !== null) expect(() => JSON.parse(out)).not.toThrow();
+      }),
+      { numRuns: 500 },
+    );
   });
 });
