@@ -547,7 +547,7 @@ function Changes({ changes }: { changes: Loaded["changes"] }) {
                       ? t("processing.purposes.days", {
                           count: Number(change.details.retentionDays),
                         })
-                      : t("processing.purposes.noRetention"),
+                      : t("processing.changes.noRetention"),
                   defaultValue: change.type,
                 })}
               </span>
