@@ -286,4 +286,16 @@ describe.each(STORE_KINDS)("legal events read back on %s", (kind) => {
     expect(even.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, k) => count - 2 - 2 * k));
     expect(even[0]?.at).toBe(new Date(start + (count - 2) * 1000).toISOString());
   });
+
+  it("shows what it can read when a sealed bundle is damaged", async () => {
+    await t.store.db.execute(sql`update ledger_bundles set data = decode('00', 'hex')`);
+    const even = await recentLegalEvents(t.store, { typePrefixes: ["processing."], limit: 20 });
+    expect(even.map((e) => e.seq)).toEqual([
+      BUNDLE_SIZE + 8,
+      BUNDLE_SIZE + 6,
+      BUNDLE_SIZE + 4,
+      BUNDLE_SIZE + 2,
+      BUNDLE_SIZE,
+    ]);
+  });
 });
