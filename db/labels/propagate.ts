@@ -33,7 +33,7 @@ import {
   deliveredLabel,
   MERGE_INCOMING,
   ROW_BEFORE_RELATION,
-  textSet,
+  textArray,
 } from "./sql";
 import { parseIsoTime, relationTime } from "./time";
 
@@ -105,8 +105,8 @@ export async function propagate(
   const rows = await store.rows<{ node: string }>(
     sql`with recursive
       seed_relation as (
-        select id from prov_relations where ext_id in ${textSet(seed.relations)}
-        union select id from prov_relations where to_ext_id in ${textSet(seed.nodes)}
+        select id from prov_relations where ext_id = any(${textArray(seed.relations)})
+        union select id from prov_relations where to_ext_id = any(${textArray(seed.nodes)})
       ),
       seed as (
         select r.from_ext_id as node, n.label, n.since

@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { witnessPathTo } from "../labels/witness";
 import type { FlowStatus } from "../schema";
+import type { ServiceHop, ServiceReached, SubjectFlowOverview } from "./subject-flows";
 
 export interface FlowSummary {
   id: number;
@@ -184,4 +185,52 @@ export async function subjectsHeldByNode(
     where nl.node_ext_id = ${nodeExtId} and nl.since <= ${window.to.toISOString()}::timestamptz
     order by s.ref`);
   return rows.map((row) => row.ref);
+}
+
+export interface ServiceWithStatus extends ServiceReached {
+  /** The worst status of the subject's flows into this service. */
+  status: FlowStatus;
+  /** false when some flow into it is reachability only (a relation without time on the way). */
+  ordered: boolean;
+}
+
+export interface SubjectFlowMap extends Omit<SubjectFlowOverview, "services"> {
+  services: ServiceWithStatus[];
+}
+
+/**
+ * The subject's page from the summarised flows: the services their data reached (with the
+ * worst status there), and the hops between services (a flow's via service, or the subject).
+ */
+export async function subjectFlowMap(store: Store, subjectId: number): Promise<SubjectFlowMap> {
+  const [subject] = await store.rows<{ ref: string }>(
+    sql`select ref from subjects where id = ${subjectId}`,
+  );
+  const categories = await store.rows<{ key: string }>(sql`
+    select distinct c.key from flows f join data_categories c on c.id = f.category_id
+    where f.subject_id = ${subjectId} order by c.key`);
+  const services = await store.rows<ServiceWithStatus>(sql`
+    select sv.id as "serviceId", sv.name as service, o.name as organisation,
+           array_agg(distinct c.key order by c.key) as categories,
+           max(f.status)::text as status, bool_and(f.ordered) as ordered
+    from flows f
+    join services sv on sv.id = f.service_id
+    left join organisations o on o.id = sv.organisation_id
+    join data_categories c on c.id = f.category_id
+    where f.subject_id = ${subjectId}
+    group by sv.id, sv.name, o.name
+    order by lower(sv.name), sv.name`);
+  const hops = await store.rows<ServiceHop>(sql`
+    select f.via_service_id as "fromServiceId", f.service_id as "toServiceId",
+           array_agg(distinct c.key order by c.key) as categories
+    from flows f join data_categories c on c.id = f.category_id
+    where f.subject_id = ${subjectId}
+    group by f.via_service_id, f.service_id
+    order by f.via_service_id nulls first, f.service_id`);
+  return {
+    subjectRef: subject?.ref ?? "",
+    categories: categories.map((c) => c.key),
+    services,
+    hops,
+  };
 }
