@@ -112,11 +112,16 @@ export async function startBridge(
         await startLocal({ path, host: config.CAMFLOW_HOST, onMessage: handle, logger }),
       );
     }
-    http = await serveHttp(store, config.BRIDGE_PORT, {
-      handle,
-      maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
-      logger,
-    });
+    http = await serveHttp(
+      store,
+      config.BRIDGE_PORT,
+      {
+        handle,
+        maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
+        logger,
+      },
+      config.BRIDGE_HOST,
+    );
     // The "every T seconds" half of checkpointing (the "every N records" half is in the append).
     checkpointTimer = setInterval(() => {
       checkpointAll(store).catch((error: Error) =>

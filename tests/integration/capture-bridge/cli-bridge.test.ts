@@ -113,8 +113,12 @@ describe("provtopia bridge / start / host token", () => {
     );
     expect(rows.map((r) => r.dump).join()).toContain(id);
     expect(rows.map((r) => r.dump).join()).not.toContain(secret);
+    const listed = await run(process.execPath, [BIN, "host", "token", "list", "web-1"], { env });
+    expect(listed.stdout).toMatch(new RegExp(`^${id}  issued \\S+  live\n$`));
     const revoked = await run(process.execPath, [BIN, "host", "token", "revoke", "web-1"], { env });
     expect(revoked.stdout.trim()).toBe("host web-1: 1 token(s) revoked");
+    const after = await run(process.execPath, [BIN, "host", "token", "list", "web-1"], { env });
+    expect(after.stdout).toMatch(new RegExp(`^${id}  issued \\S+  revoked \\S+\n$`));
     await expect(
       run(process.execPath, [BIN, "host", "token", "revoke", "web-1"], { env }),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("has no live token") });
