@@ -89,7 +89,7 @@ export interface ParseOptions {
 const BLANK_SCOPE_LENGTH = 16;
 
 /** Namespaces fixed by PROV-DM; they win over whatever a document declares for these prefixes. */
-const STANDARD_NAMESPACES: ReadonlyMap<string, string> = new Map([
+export const STANDARD_NAMESPACES: ReadonlyMap<string, string> = new Map([
   ["prov", "http://www.w3.org/ns/prov#"],
   ["xsd", "http://www.w3.org/2001/XMLSchema#"],
 ]);
@@ -98,7 +98,7 @@ const STANDARD_NAMESPACES: ReadonlyMap<string, string> = new Map([
 const VERBATIM_PREFIXES: ReadonlySet<string> = new Set(["cf"]);
 
 /** PROV-JSON endpoint keys per relation kind: [from (dependent), to (what it depends on)]. */
-const RELATION_ENDPOINTS: Readonly<Record<RelationKind, readonly [string, string]>> = {
+export const RELATION_ENDPOINTS: Readonly<Record<RelationKind, readonly [string, string]>> = {
   used: ["prov:activity", "prov:entity"],
   wasGeneratedBy: ["prov:entity", "prov:activity"],
   wasInformedBy: ["prov:informed", "prov:informant"],
