@@ -11,7 +11,7 @@
  *   proof inclusion|consistency ...         inclusion and consistency proofs as JSON
  *   witness check|import ...                checkpoints cosigned by an outside witness
  *   host keygen|register|sign ...           capture hosts that sign their messages
- *   host token issue|revoke NAME [ID]       bearer tokens for POST /ingest (only hashes stored)
+ *   host token issue|list|revoke NAME [ID]  bearer tokens for POST /ingest (only hashes stored)
  *   migrate                                 apply migrations and exit
  *   flows --subject REF [--json]            where a subject's personal data went, and status
  */
@@ -19,7 +19,7 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { issueHostToken, revokeHostTokens } from "../db/auth/host-tokens";
+import { issueHostToken, listHostTokens, revokeHostTokens } from "../db/auth/host-tokens";
 import { closeAllStores, openStore, type Store } from "../db/client";
 import { registerHostKey } from "../db/ledger/host-signatures";
 import { checkpointAll } from "../db/ledger/log";
@@ -76,6 +76,7 @@ const USAGE = `usage: provtopia <command>
   host register NAME VKEY                 the host signs from now on; unsigned messages are refused
   host sign SKEY FILE                     sign one document as the host would (a signed note)
   host token issue NAME                   a bearer token for POST /ingest as host NAME (shown once)
+  host token list NAME                    NAME's token ids, when issued, when revoked
   host token revoke NAME [ID]             revoke NAME's tokens (or only token ID)
   witness check|import --log ORIGIN --witness VKEY FILE
                                           check (and keep) a checkpoint a witness cosigned
@@ -376,6 +377,15 @@ async function hostToken(
       return 0;
     });
   }
+  if (action === "list" && name && id === undefined) {
+    return withStore(config, async (store) => {
+      for (const token of await listHostTokens(store, name)) {
+        const state = token.revokedAt ? `revoked ${token.revokedAt.toISOString()}` : "live";
+        console.log(`${token.id}  issued ${token.createdAt.toISOString()}  ${state}`);
+      }
+      return 0;
+    });
+  }
   if (action === "revoke" && name) {
     return withStore(config, async (store) => {
       const revoked = await revokeHostTokens(store, name, id);
@@ -387,7 +397,9 @@ async function hostToken(
       return 0;
     });
   }
-  throw new UsageError("host token issue NAME | host token revoke NAME [ID]");
+  throw new UsageError(
+    "host token issue NAME | host token list NAME | host token revoke NAME [ID]",
+  );
 }
 
 async function witness(config: BridgeConfig, args: string[]): Promise<number> {

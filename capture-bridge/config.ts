@@ -20,6 +20,11 @@ const schema = z.object({
   MQTT_TOPIC_PREFIX: z.string().min(1).default("camflow/provenance"),
   /** HTTP port of the bridge (GET /healthz). */
   BRIDGE_PORT: port.default(3001),
+  /**
+   * Address the bridge's HTTP server binds: loopback for the demo; `0.0.0.0` (behind a TLS
+   * proxy) when applications on other machines POST /ingest.
+   */
+  BRIDGE_HOST: z.string().min(1).default("127.0.0.1"),
   /** Sign a checkpoint of every log that grew at least this often (and every 256 records). */
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   /**

@@ -77,11 +77,12 @@ function routes(store: Store): Record<string, Handler> {
   };
 }
 
-/** Serves on 127.0.0.1:`port`; POST /ingest answers 404 unless `ingest` is given. */
+/** Serves on `host`:`port`; POST /ingest answers 404 unless `ingest` is given. */
 export function serveHttp(
   store: Store,
   port: number,
   ingest?: IngestEndpointOptions,
+  host = "127.0.0.1",
 ): Promise<Server> {
   const table = routes(store);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -105,6 +106,6 @@ export function serveHttp(
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
 }

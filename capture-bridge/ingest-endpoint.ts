@@ -129,9 +129,8 @@ async function ingest(
     host: auth.hostName,
     stored: outcome.documents,
     quarantined: outcome.quarantined,
-    nodes: outcome.nodes,
-    relations: outcome.relations,
-    new: outcome.new,
+    elements: outcome.elements,
+    new: outcome.newElements,
   };
   if (outcome.documents === 0 && outcome.quarantined > 0) {
     return {

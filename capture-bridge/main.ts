@@ -102,32 +102,26 @@ export async function startBridge(
       });
       sources.push(nats);
     }
-    const localHost = config.CAMFLOW_HOST;
-    if (config.CAMFLOW_FIFO) {
+    const local = [
+      [config.CAMFLOW_FIFO, startCamflowdFifo],
+      [config.CAMFLOW_SOCKET, startCamflowdSocket],
+    ] as const;
+    for (const [path, startLocal] of local) {
+      if (!path) continue;
       sources.push(
-        await startCamflowdFifo({
-          path: config.CAMFLOW_FIFO,
-          host: localHost,
-          onMessage: handle,
-          logger,
-        }),
+        await startLocal({ path, host: config.CAMFLOW_HOST, onMessage: handle, logger }),
       );
     }
-    if (config.CAMFLOW_SOCKET) {
-      sources.push(
-        await startCamflowdSocket({
-          path: config.CAMFLOW_SOCKET,
-          host: localHost,
-          onMessage: handle,
-          logger,
-        }),
-      );
-    }
-    http = await serveHttp(store, config.BRIDGE_PORT, {
-      handle,
-      maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
-      logger,
-    });
+    http = await serveHttp(
+      store,
+      config.BRIDGE_PORT,
+      {
+        handle,
+        maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
+        logger,
+      },
+      config.BRIDGE_HOST,
+    );
     // The "every T seconds" half of checkpointing (the "every N records" half is in the append).
     checkpointTimer = setInterval(() => {
       checkpointAll(store).catch((error: Error) =>

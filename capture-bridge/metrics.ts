@@ -19,40 +19,31 @@ export function sourceLabel(source: string): string {
   return colon === -1 ? source : source.slice(0, colon);
 }
 
-export const messagesReceived = new Counter({
-  name: "provtopia_bridge_messages_received_total",
-  help: "Messages taken from a source and handed to the pipeline.",
-  labelNames: ["source"] as const,
-  registers: [registry],
-});
+/** A counter labelled by source, in our registry. */
+function sourceCounter(name: string, help: string) {
+  return new Counter({ name, help, labelNames: ["source"] as const, registers: [registry] });
+}
 
-export const documentsStored = new Counter({
-  name: "provtopia_bridge_documents_stored_total",
-  help: "Provenance documents committed to the store.",
-  labelNames: ["source"] as const,
-  registers: [registry],
-});
-
-export const elementsStored = new Counter({
-  name: "provtopia_bridge_elements_stored_total",
-  help: "Nodes and relations the store did not have before (re-deliveries add nothing).",
-  labelNames: ["source"] as const,
-  registers: [registry],
-});
-
-export const quarantined = new Counter({
-  name: "provtopia_bridge_quarantined_total",
-  help: "Messages or documents put in quarantine (unreadable, refused), with their raw bytes.",
-  labelNames: ["source"] as const,
-  registers: [registry],
-});
-
-export const storeFailures = new Counter({
-  name: "provtopia_bridge_store_failures_total",
-  help: "Messages the store failed to take; the source redelivers or retries them.",
-  labelNames: ["source"] as const,
-  registers: [registry],
-});
+export const messagesReceived = sourceCounter(
+  "provtopia_bridge_messages_received_total",
+  "Messages taken from a source and handed to the pipeline.",
+);
+export const documentsStored = sourceCounter(
+  "provtopia_bridge_documents_stored_total",
+  "Provenance documents committed to the store.",
+);
+export const elementsStored = sourceCounter(
+  "provtopia_bridge_elements_stored_total",
+  "Nodes and relations the store did not have before (re-deliveries add nothing).",
+);
+export const quarantined = sourceCounter(
+  "provtopia_bridge_quarantined_total",
+  "Messages or documents put in quarantine (unreadable, refused), with their raw bytes.",
+);
+export const storeFailures = sourceCounter(
+  "provtopia_bridge_store_failures_total",
+  "Messages the store failed to take; the source redelivers or retries them.",
+);
 
 export const batchSeconds = new Histogram({
   name: "provtopia_bridge_batch_duration_seconds",

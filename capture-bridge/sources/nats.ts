@@ -130,22 +130,28 @@ export async function startNatsSource(options: NatsSourceOptions): Promise<NatsS
           });
           continue;
         }
-        const batch = await consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
-        for await (const m of batch) {
-          if (stopping) {
-            m.nak(); // pulled but not started: let another bridge have it now
-            continue;
+        try {
+          const batch = await consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+          for await (const m of batch) {
+            if (stopping) {
+              m.nak(); // pulled but not started: let another bridge have it now
+              continue;
+            }
+            const task: Promise<void> = handle(m).finally(() => {
+              inFlight.delete(task);
+              freeSlot?.();
+            });
+            inFlight.add(task);
           }
-          const task: Promise<void> = handle(m).finally(() => {
-            inFlight.delete(task);
-            freeSlot?.();
-          });
-          inFlight.add(task);
+        } catch (error) {
+          // Server gone, consumer deleted, heartbeats missed: keep trying (the client
+          // reconnects by itself); what was delivered and not acked comes back after ack_wait.
+          if (stopping) break;
+          logger.error({ err: error }, "nats: pulling failed; retrying in 1 s");
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       }
-    })().catch((error: unknown) => {
-      logger.error({ err: error }, "nats: the consumer stopped");
-    });
+    })();
     logger.info(
       { url: options.url, stream, consumer: options.consumer, filter },
       "nats: consuming",
@@ -171,7 +177,7 @@ export async function startNatsSource(options: NatsSourceOptions): Promise<NatsS
 async function ensureStream(jsm: JetStreamManager, name: string, filter: string): Promise<void> {
   try {
     const info = await jsm.streams.info(name);
-    if (!info.config.subjects?.some((subject) => covers(subject, filter))) {
+    if (!info.config.subjects?.some((subject) => subjectCovers(subject, filter))) {
       throw new Error(
         `NATS stream ${name} holds ${JSON.stringify(info.config.subjects)}, not ${filter}: set NATS_STREAM or NATS_SUBJECT_PREFIX`,
       );
@@ -226,7 +232,7 @@ function isApiError(error: unknown, code: number): boolean {
 }
 
 /** Whether stream subject `subject` (maybe with wildcards) matches everything `filter` does. */
-function covers(subject: string, filter: string): boolean {
+export function subjectCovers(subject: string, filter: string): boolean {
   const s = subject.split(".");
   const f = filter.split(".");
   for (let i = 0; i < s.length; i++) {

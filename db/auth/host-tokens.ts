@@ -5,7 +5,7 @@
  * when issued. Revoking keeps the row (with `revoked_at`) so the audit trail stays.
  */
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { hosts, hostTokens } from "../schema";
 import { hashSecret, randomSecret } from "./sessions";
@@ -71,4 +71,17 @@ export async function authenticateHostToken(
   if (!row) return null;
   if (!constantTimeEqual(hashSecret(secret), new Uint8Array(row.secretHash))) return null;
   return { hostName: row.hostName, tokenId: id };
+}
+
+/** The host's tokens, live and revoked, oldest first: ids and dates only (nothing secret). */
+export async function listHostTokens(
+  store: Store,
+  hostName: string,
+): Promise<{ id: string; createdAt: Date; revokedAt: Date | null }[]> {
+  return store.db
+    .select({ id: hostTokens.id, createdAt: hostTokens.createdAt, revokedAt: hostTokens.revokedAt })
+    .from(hostTokens)
+    .innerJoin(hosts, eq(hosts.id, hostTokens.hostId))
+    .where(eq(hosts.name, hostName))
+    .orderBy(asc(hostTokens.createdAt), asc(hostTokens.id));
 }

@@ -9,9 +9,13 @@
  * worst status of its uses. Re-counting an entry adds only labels it did not carry before, so
  * the summary does not depend on arrival order.
  *
- * A source entry's time is the first use of the source, which can only move earlier as
- * relations arrive: it counts for `first_seen` only, so that `last_seen` (the latest relation
- * into the service) never keeps a stale value.
+ * Both ends of an entry must be stored: until the node a relation comes from arrives, nobody
+ * knows whether it is outside the service (labels still travel through it, keyed by id). When
+ * it arrives, its relations are counted; one that never arrives counts nothing.
+ *
+ * A source entry's time is when the source says it was collected (`gdpr:collectedAt`, else
+ * `prov:generatedAtTime`), else unknown: never the time of a use, which a late relation could
+ * move and so make the summary depend on arrival order.
  *
  * Judging one use (entry, label) at its time `at` (unknown time: judged against what is in
  * force when judged):
@@ -27,6 +31,17 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import { CARRIES, ORDERED, textSet } from "./sql";
 import { fillViolationWitnesses } from "./witness";
+
+/**
+ * When source node `n` says its data was collected, or null; never throws on a bad value
+ * (jsonpath's datetime() in silent mode; it does not read a trailing Z, so that becomes +00:00).
+ */
+const COLLECTED_AT = sql`(
+  select (jsonb_path_query_first(to_jsonb(regexp_replace(v, '[Zz]$', '+00:00')),
+                                 '$.datetime()', '{}', true) #>> '{}')::timestamptz
+  from (select coalesce(n.attributes->'gdpr:collectedAt'->>'$', n.attributes->>'gdpr:collectedAt',
+                        n.attributes->'prov:generatedAtTime'->>'$',
+                        n.attributes->>'prov:generatedAtTime') as v) as stated)`;
 
 export interface FlowChange {
   flows: number;
@@ -56,23 +71,24 @@ export async function refreshEntries(
   }
   const nodes = textSet(seed.nodes);
   const relations = textSet(seed.relations);
+  const newNodes = textSet(seed.newNodes);
   const carried = sql`
     cand as (
       select r.ext_id as entry, r.to_ext_id as src, r.from_ext_id as dst, d.service_id,
              s.service_id as src_service, t.at, t.orders, ${ORDERED} as ordered
       from prov_relations r
       join prov_nodes d on d.ext_id = r.from_ext_id and d.service_id is not null
-      left join prov_nodes s on s.ext_id = r.to_ext_id
+      join prov_nodes s on s.ext_id = r.to_ext_id
       left join relation_times t on t.relation_id = r.id
-      where (r.to_ext_id in ${nodes} or r.from_ext_id in ${textSet(seed.newNodes)}
-             or r.ext_id in ${relations})
+      where (r.to_ext_id in ${nodes} or r.from_ext_id in ${newNodes}
+             or r.to_ext_id in ${newNodes} or r.ext_id in ${relations})
         and ${CARRIES} and s.service_id is distinct from d.service_id
     ),
     source_cand as (
-      select n.id, n.ext_id, n.service_id from prov_nodes n
+      select n.id, n.ext_id, n.service_id, n.attributes from prov_nodes n
       where n.service_id is not null
         and (n.ext_id in ${nodes}
-             or n.ext_id in (select to_ext_id from prov_relations where ext_id in ${relations}))
+             or n.ext_id in ${newNodes})
         and exists (select 1 from personal_data_sources p where p.node_id = n.id)
     ),
     carried as (
@@ -83,10 +99,7 @@ export async function refreshEntries(
       join label_sets ls on ls.id = nl.label_set_id
       cross join lateral unnest(ls.label_ids) as x(id)
       union all
-      select 'source:' || n.ext_id, n.service_id, n.ext_id, n.ext_id,
-             (select min(t.at) from prov_relations r
-                join relation_times t on t.relation_id = r.id
-              where r.to_ext_id = n.ext_id and ${CARRIES}),
+      select 'source:' || n.ext_id, n.service_id, n.ext_id, n.ext_id, ${COLLECTED_AT},
              null::integer, x.id
       from source_cand n
       join node_labels nl on nl.node_ext_id = n.ext_id and nl.since = '-infinity'
@@ -236,8 +249,7 @@ function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
     flow_rows as (
       select subject_id, category_id, source_purpose_id, service_id,
              max(purpose_id) as purpose_id, max(legal_basis) as legal_basis,
-             min(at) as first_seen,
-             max(at) filter (where entry not like 'source:%') as last_seen,
+             min(at) as first_seen, max(at) as last_seen,
              (count(*) filter (where fresh))::integer as added,
              bool_or(ordered) as ordered,
              coalesce(max(status) filter (where fresh), 'allowed') as status,

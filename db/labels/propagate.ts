@@ -58,6 +58,7 @@ export async function labelIngested(
   tx: Executor,
   graph: ProvGraph,
 ): Promise<LabellingResult> {
+  await withoutJit(tx);
   await recordRelationTimes(tx, graph);
   const sources = await recordSources(store, tx, graph.nodes);
   const nodeIds = graph.nodes.map((node) => node.id);
@@ -73,6 +74,16 @@ export async function labelIngested(
     relations: graph.relations.map((relation) => relation.id),
   });
   return { sources: sources.length, labelled: labelled.size, ...flows };
+}
+
+/**
+ * Turns PostgreSQL's JIT off for the rest of the transaction. Labelling runs a few statements
+ * whose estimated cost (recursive walks, tables without statistics yet) crosses jit_above_cost
+ * while they touch a few hundred rows: compiling them cost about a second each on the bench
+ * machine, a hundred times the work itself.
+ */
+export async function withoutJit(tx: Executor): Promise<void> {
+  await tx.execute(sql`set local jit = off`);
 }
 
 /** Where propagation starts: relations (from their `to` end) and nodes (all their outflows). */
@@ -197,10 +208,12 @@ async function recordSources(
   await tx.execute(sql`
     insert into data_categories (key) select distinct category from ${input} order by 1
     on conflict do nothing`);
-  await tx.execute(sql`
-    insert into purposes (key) select distinct purpose from ${input}
-    where purpose is not null order by 1
-    on conflict do nothing`);
+  if (sources.some((source) => source.purpose !== null)) {
+    await tx.execute(sql`
+      insert into purposes (key) select distinct purpose from ${input}
+      where purpose is not null order by 1
+      on conflict do nothing`);
+  }
   await tx.execute(sql`
     insert into labels (subject_id, category_id, purpose_id)
     select distinct s.id, c.id, p.id from ${input}
@@ -209,7 +222,8 @@ async function recordSources(
       left join purposes p on p.key = i.purpose
     order by 1, 2, 3
     on conflict do nothing`);
-  await tx.execute(sql`
+  if (sources.some((source) => source.consent !== null)) {
+    await tx.execute(sql`
     insert into consent_events (subject_id, purpose_id, action, at, how)
     select distinct s.id, p.id, 'given'::consent_action, i.consent,
            'provenance: gdpr:consent on ' || i.node
@@ -221,6 +235,7 @@ async function recordSources(
         select 1 from consent_events e
         where e.subject_id = s.id and e.purpose_id = p.id and e.action = 'given'
           and e.at = i.consent and e.how = 'provenance: gdpr:consent on ' || i.node)`);
+  }
   await tx.execute(sql`
     with incoming as (
       select i.node, '-infinity'::timestamptz as since, l.id as label from ${input}

@@ -9,6 +9,7 @@ import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import type { legalBasis } from "../schema";
 import { type FlowChange, rebuildFlows, refreshEntries } from "./flows";
+import { withoutJit } from "./propagate";
 import { remapAllNodes } from "./services";
 import { textSet } from "./sql";
 
@@ -46,6 +47,7 @@ export async function declarePurpose(
   purpose: { key: string; service: string; legalBasis: LegalBasis; retentionDays?: number | null },
 ): Promise<FlowChange> {
   return store.db.transaction(async (tx) => {
+    await withoutJit(tx);
     await tx.execute(
       sql`insert into services (name) values (${purpose.service}) on conflict do nothing`,
     );
@@ -65,6 +67,7 @@ export async function recordConsent(
   event: { subject: string; purpose: string; action: "given" | "withdrawn"; at: Date; how: string },
 ): Promise<FlowChange> {
   return store.db.transaction(async (tx) => {
+    await withoutJit(tx);
     const subjectId = await idOf(store, tx, "subjects", "ref", event.subject);
     const purposeId = await idOf(store, tx, "purposes", "key", event.purpose);
     await tx.execute(sql`
@@ -93,6 +96,7 @@ export async function addBlockingRule(
     throw new LabelRuleError("a blocking rule needs a service or an organisation, got neither");
   }
   return store.db.transaction(async (tx) => {
+    await withoutJit(tx);
     const subjectId = await idOf(store, tx, "subjects", "ref", rule.subject);
     const categoryId = rule.category
       ? await idOf(store, tx, "data_categories", "key", rule.category)
@@ -118,6 +122,7 @@ export async function addBlockingRule(
 /** Lifts a blocking rule from `at` on (its history stays); re-judges the subject. */
 export async function liftBlockingRule(store: Store, id: number, at: Date): Promise<FlowChange> {
   return store.db.transaction(async (tx) => {
+    await withoutJit(tx);
     const [row] = await store.rows<{ subjectId: number }>(
       sql`update blocking_rules set lifted_at = ${at.toISOString()}
           where id = ${id} and lifted_at is null and created_at <= ${at.toISOString()}
@@ -155,6 +160,7 @@ export async function addServiceMappingRule(
     throw new LabelRuleError("a mapping rule needs an executable or a process name, got neither");
   }
   return store.db.transaction(async (tx) => {
+    await withoutJit(tx);
     if (rule.organisation) {
       await tx.execute(
         sql`insert into organisations (name) values (${rule.organisation}) on conflict do nothing`,
@@ -181,7 +187,7 @@ export async function addServiceMappingRule(
 }
 
 /** Drops and recounts the entries of nodes whose service changed, then their services' flows. */
-async function recountNodes(
+export async function recountNodes(
   store: Store,
   tx: Executor,
   nodes: readonly string[],

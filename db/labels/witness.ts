@@ -25,45 +25,72 @@ export async function witnessPathTo(
   labelId: number,
   to: string,
 ): Promise<string[] | null> {
-  const parents = new Map<string, string | null>([[to, null]]);
-  let frontier = [to];
-  for (let depth = 0; depth <= WITNESS_MAX_DEPTH && frontier.length > 0; depth++) {
-    const [origin] = await store.rows<{ node: string }>(
-      sql`select n.ext_id as node from prov_nodes n
-          join personal_data_sources p on p.node_id = n.id
-          join labels l on l.subject_id = p.subject_id and l.category_id = p.category_id
-          where n.ext_id in ${textSet(frontier)} and l.id = ${labelId}
-          order by n.ext_id limit 1`,
-      executor,
-    );
-    if (origin) {
-      const path: string[] = [];
-      for (let node: string | null = origin.node; node !== null; node = parents.get(node) ?? null) {
-        path.push(node);
-      }
-      return path;
+  const [path] = await witnessPaths(store, executor, [{ labelId, to }]);
+  return path ?? null;
+}
+
+/**
+ * witnessPathTo for many (label, node) pairs at once: one breadth-first search per pair, but
+ * one statement per level for all of them. Returns the paths in the order of `searches`.
+ */
+export async function witnessPaths(
+  store: Store,
+  executor: Executor,
+  searches: readonly { labelId: number; to: string }[],
+): Promise<(string[] | null)[]> {
+  const parents = searches.map((search) => new Map<string, string | null>([[search.to, null]]));
+  const found: (string[] | null)[] = searches.map(() => null);
+  let frontier = searches.map((search, key) => ({ key, label: search.labelId, node: search.to }));
+  const pathFrom = (key: number, origin: string): string[] => {
+    const path: string[] = [];
+    const parent = parents[key] as Map<string, string | null>;
+    for (let node: string | null = origin; node !== null; node = parent.get(node) ?? null) {
+      path.push(node);
     }
-    const steps = await store.rows<{ node: string; pred: string }>(
-      sql`select distinct on (r.to_ext_id) r.from_ext_id as node, r.to_ext_id as pred
-          from prov_relations r
+    return path;
+  };
+  for (let depth = 0; depth <= WITNESS_MAX_DEPTH && frontier.length > 0; depth++) {
+    const rows = await store.rows<{ key: number; node: string; pred: string | null }>(
+      sql`with f as (
+            select * from jsonb_to_recordset(${JSON.stringify(frontier)}::jsonb)
+              as f(key integer, label integer, node text)
+          ),
+          origins as (
+            select distinct on (f.key) f.key, f.node, null::text as pred from f
+            join prov_nodes n on n.ext_id = f.node
+            join personal_data_sources p on p.node_id = n.id
+            join labels l on l.id = f.label and l.subject_id = p.subject_id
+              and l.category_id = p.category_id
+            order by f.key, f.node
+          )
+          select key, node, pred from origins
+          union all
+          select distinct on (f.key, r.to_ext_id) f.key, r.from_ext_id, r.to_ext_id
+          from f
+          join prov_relations r on r.from_ext_id = f.node
           left join relation_times t on t.relation_id = r.id
-          where r.from_ext_id in ${textSet(frontier)} and ${CARRIES}
+          where f.key not in (select key from origins) and ${CARRIES}
             and exists (
               select 1 from node_labels nl join label_sets ls on ls.id = nl.label_set_id
               where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
-                and ls.label_ids && array[${labelId}::integer, ${-labelId}::integer])
-          order by r.to_ext_id, r.from_ext_id`,
+                and ls.label_ids && array[f.label, -f.label])`,
       executor,
     );
-    const next: string[] = [];
-    for (const { node, pred } of steps) {
-      if (parents.has(pred)) continue;
-      parents.set(pred, node);
-      next.push(pred);
+    const next: typeof frontier = [];
+    for (const { key, node, pred } of rows) {
+      if (found[key]) continue;
+      if (pred === null) {
+        found[key] = pathFrom(key, node);
+        continue;
+      }
+      const parent = parents[key] as Map<string, string | null>;
+      if (parent.has(pred)) continue;
+      parent.set(pred, node);
+      next.push({ key, label: searches[key]?.labelId ?? 0, node: pred });
     }
-    frontier = next;
+    frontier = next.filter((entry) => !found[entry.key]);
   }
-  return null;
+  return found;
 }
 
 /** Computes and stores the witness of each violation (and of its flow, if it has none yet). */
@@ -91,17 +118,25 @@ export async function fillViolationWitnesses(
         where v.id::text in ${textSet(violationIds)}`,
     tx,
   );
-  for (const row of rows) {
-    const dst = row.dst;
-    const path = (await witnessPathTo(store, tx, row.labelId, row.src)) ?? [row.src];
-    const witness = dst && dst !== row.src ? [...path, dst] : path;
-    await tx.execute(
-      sql`update violations set witness = ${JSON.stringify(witness)}::jsonb
-          where id = ${row.id}::bigint`,
-    );
-    await tx.execute(
-      sql`update flows set witness = ${JSON.stringify(witness)}::jsonb
-          where id = ${row.flowId}::bigint and witness is null`,
-    );
-  }
+  const paths = await witnessPaths(
+    store,
+    tx,
+    rows.map((row) => ({ labelId: row.labelId, to: row.src })),
+  );
+  const witnesses = rows.map((row, i) => {
+    const path = paths[i] ?? [row.src];
+    return {
+      violation: row.id,
+      flow: row.flowId,
+      witness: row.dst && row.dst !== row.src ? [...path, row.dst] : path,
+    };
+  });
+  const input = sql`jsonb_to_recordset(${JSON.stringify(witnesses)}::jsonb)
+    as w(violation text, flow text, witness jsonb)`;
+  await tx.execute(sql`
+    update violations v set witness = w.witness from ${input} where v.id = w.violation::bigint`);
+  await tx.execute(sql`
+    update flows f set witness = w.witness
+    from (select distinct on (flow) flow, witness from ${input} order by flow, violation) w
+    where f.id = w.flow::bigint and f.witness is null`);
 }

@@ -28,9 +28,76 @@ export class CanonicalJsonError extends TypeError {
 
 /** The RFC 8785 text of `value`. Throws CanonicalJsonError for anything that is not plain JSON. */
 export function canonicalJson(value: unknown): string {
+  try {
+    return fast(value, 0, []);
+  } catch (error) {
+    if (error !== NOT_PLAIN) throw error;
+  }
+  // Not plain JSON: the careful writer finds where, and throws with the path.
   const out: string[] = [];
   write(value, null, out, new Set());
   return out.join("");
+}
+
+/**
+ * The fast writer: string concatenation, no path bookkeeping, cycles looked for only past
+ * CYCLE_CHECK_DEPTH (a cycle nests without end, so it gets there). On anything it does not
+ * accept it throws NOT_PLAIN and `write` runs instead, for the error and its path. Measured
+ * several times faster than `write` on stored provenance elements (see the ledger bench).
+ */
+const NOT_PLAIN = Symbol("not plain JSON");
+const CYCLE_CHECK_DEPTH = 64;
+
+function fast(value: unknown, depth: number, ancestors: object[]): string {
+  switch (typeof value) {
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value)) throw NOT_PLAIN;
+      return String(value);
+    case "string": {
+      const quoted = JSON.stringify(value);
+      // JSON.stringify writes a lone surrogate as an escape; RFC 8785 refuses it.
+      if (quoted.includes("\\ud") && LONE_SURROGATE.test(value)) throw NOT_PLAIN;
+      return quoted;
+    }
+    case "object":
+      if (value === null) return "null";
+      break;
+    default:
+      throw NOT_PLAIN;
+  }
+  if (depth >= CYCLE_CHECK_DEPTH && ancestors.includes(value)) throw NOT_PLAIN;
+  ancestors.push(value);
+  let text: string;
+  if (Array.isArray(value)) {
+    text = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) throw NOT_PLAIN;
+      text += (i > 0 ? "," : "") + fast(value[i], depth + 1, ancestors);
+    }
+    text += "]";
+  } else {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
+    if (Object.getOwnPropertySymbols(value).length > 0) throw NOT_PLAIN;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    let sorted = true;
+    for (let i = 1; i < keys.length && sorted; i++)
+      sorted = (keys[i - 1] as string) < (keys[i] as string);
+    if (!sorted) keys.sort();
+    text = "{";
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const name = JSON.stringify(key);
+      if (name.includes("\\ud") && LONE_SURROGATE.test(key)) throw NOT_PLAIN;
+      text += `${i > 0 ? "," : ""}${name}:${fast(record[key], depth + 1, ancestors)}`;
+    }
+    text += "}";
+  }
+  ancestors.pop();
+  return text;
 }
 
 /** The UTF-8 bytes of `canonicalJson(value)`: what a ledger leaf holds. Throws as it does. */

@@ -16,14 +16,21 @@ export class CompactRange {
     return this.count;
   }
 
-  append(leafHash: Uint8Array): void {
+  /**
+   * Appends a leaf; returns the perfect subtrees it completed (sizes 2, 4, ...; each ends at the
+   * new size), smallest first.
+   */
+  append(leafHash: Uint8Array): { hash: Uint8Array; size: number }[] {
     let node = { hash: leafHash, size: 1 };
+    const completed: { hash: Uint8Array; size: number }[] = [];
     for (let last = this.roots.at(-1); last && last.size === node.size; last = this.roots.at(-1)) {
       this.roots.pop();
       node = { hash: hashChildren(last.hash, node.hash), size: last.size * 2 };
+      completed.push(node);
     }
     this.roots.push(node);
     this.count += 1;
+    return completed;
   }
 
   /** Size (u64 big-endian) then the subtree roots, largest first: 8 + 32 x popcount(size) bytes. */

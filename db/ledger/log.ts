@@ -16,6 +16,7 @@ import {
   ledgerCheckpoints,
   ledgerLogs,
   ledgerRecords,
+  ledgerSubtrees,
 } from "../schema";
 import { BUNDLE_SIZE, encodeBundle } from "./archive";
 import { canonicalBytes } from "./canonical";
@@ -65,11 +66,12 @@ async function lockLog(
   tx: Executor,
   origin: string,
   hostId: number | null,
-): Promise<LogRow> {
+): Promise<LockedLog> {
   const locked = async () =>
     (
-      await store.rows<LogRow>(
-        sql`select id, origin, public_key as "publicKey", private_key as "privateKey"
+      await store.rows<LockedLog>(
+        sql`select id, origin, public_key as "publicKey", private_key as "privateKey",
+                   compact_range as "compactRange"
             from ${ledgerLogs} where origin = ${origin} for update`,
         tx,
       )
@@ -84,6 +86,10 @@ async function lockLog(
   const created = await locked();
   if (!created) throw new Error(`couldn't create the ledger log ${origin}`);
   return created;
+}
+
+interface LockedLog extends LogRow {
+  compactRange: Uint8Array | null;
 }
 
 export function newKeyPair(): { publicKey: Uint8Array; privateKey: Uint8Array } {
@@ -103,6 +109,14 @@ export interface PendingAppend {
   /** `sha256:<hex>` of the raw document. */
   object: string;
   signedBy?: string;
+  /** The log's compact range before this record, shared by the records of one batch. */
+  range: CompactRange;
+}
+
+/** One document to record: its raw bytes as received and, if the host signed it, the key. */
+export interface AppendDocument {
+  raw: Uint8Array;
+  signedBy?: string;
 }
 
 /**
@@ -115,25 +129,57 @@ export async function beginAppend(
   tx: Executor,
   input: { hostId: number; hostName: string; raw: Uint8Array; signedBy?: string },
 ): Promise<PendingAppend | null> {
-  const log = await lockLog(store, tx, hostOrigin(input.hostName), input.hostId);
-  const object = sha256Hex(input.raw);
-  const [seen] = await store.rows(
-    sql`select 1 from ${ledgerRecords} where log_id = ${log.id} and digest = ${object} limit 1`,
-    tx,
-  );
-  if (seen) return null;
-  const [next] = await store.rows<{ seq: number }>(
-    sql`select coalesce(max(seq) + 1, 0)::bigint as seq from ${ledgerRecords} where log_id = ${log.id}`,
-    tx,
-  );
-  return {
-    log,
-    seq: Number(next?.seq ?? 0),
+  const [pending] = await beginAppends(store, tx, {
+    hostId: input.hostId,
     hostName: input.hostName,
-    raw: input.raw,
-    object,
-    ...(input.signedBy ? { signedBy: input.signedBy } : {}),
-  };
+    documents: [input.signedBy ? { raw: input.raw, signedBy: input.signedBy } : { raw: input.raw }],
+  });
+  return pending ?? null;
+}
+
+/**
+ * `beginAppend` for several documents of one host in one transaction: consecutive records in
+ * the order given, null for a document the log already holds or that came earlier in the batch.
+ * Two queries whatever the batch's size: the log's lock (with its compact range, whose size is
+ * the next sequence number) and the re-delivery check. Finish them all with `finishAppends`.
+ */
+export async function beginAppends(
+  store: Store,
+  tx: Executor,
+  input: { hostId: number; hostName: string; documents: readonly AppendDocument[] },
+): Promise<(PendingAppend | null)[]> {
+  const log = await lockLog(store, tx, hostOrigin(input.hostName), input.hostId);
+  const objects = input.documents.map((d) => sha256Hex(d.raw));
+  const [state] = await store.rows<{ seen: string[] | null; next: number | null }>(
+    sql`select
+          (select array_agg(digest) from ${ledgerRecords}
+           where log_id = ${log.id}
+             and digest in (select jsonb_array_elements_text(${JSON.stringify(objects)}::jsonb)))
+            as seen,
+          ${
+            log.compactRange
+              ? sql`null::bigint`
+              : sql`(select coalesce(max(seq) + 1, 0) from ${ledgerRecords} where log_id = ${log.id})`
+          } as next`,
+    tx,
+  );
+  const range = await rangeOf(store, tx, log, state?.next);
+  const seen = new Set(state?.seen ?? []);
+  let seq = range.size;
+  return input.documents.map((document, i) => {
+    const object = objects[i] as string;
+    if (seen.has(object)) return null;
+    seen.add(object);
+    return {
+      log,
+      seq: seq++,
+      hostName: input.hostName,
+      raw: document.raw,
+      object,
+      ...(document.signedBy ? { signedBy: document.signedBy } : {}),
+      range,
+    };
+  });
 }
 
 /**
@@ -147,35 +193,89 @@ export async function finishAppend(
   digest: string,
   receivedAt: Date,
 ): Promise<void> {
-  const { log, seq } = pending;
-  const record: LeafRecord = {
-    v: 1,
-    origin: log.origin,
-    seq,
-    host: pending.hostName,
-    object: pending.object,
-    digest,
-    receivedAt: receivedAt.toISOString(),
-    ...(pending.signedBy ? { signedBy: pending.signedBy } : {}),
-  };
-  const leaf = canonicalBytes(record);
-  const leafHash = hashLeaf(leaf);
-  await tx.insert(ledgerRecords).values({
-    logId: log.id,
-    seq,
-    leaf,
-    leafHash,
-    digest: pending.object,
-  });
-  const range = await compactRangeOf(store, tx, log.id, seq);
-  range.append(leafHash);
-  await tx
-    .update(ledgerLogs)
-    .set({ compactRange: range.serialize() })
-    .where(sql`${ledgerLogs.id} = ${log.id}`);
-  await tx.insert(ledgerArchiveTail).values({ logId: log.id, seq, leaf, raw: pending.raw });
-  if ((seq + 1) % BUNDLE_SIZE === 0) await sealBundle(store, tx, log.id, seq + 1 - BUNDLE_SIZE);
-  if ((seq + 1) % CHECKPOINT_EVERY === 0) await writeCheckpoint(store, tx, log);
+  await finishAppends(store, tx, [{ pending, digest, receivedAt }]);
+}
+
+/**
+ * Writes reserved records of one log, in sequence order with none left out (what `beginAppends`
+ * returned, nulls dropped): one statement for the records, their archive copies, the subtrees
+ * they complete and the log's compact range; then a sealed bundle and a signed checkpoint at
+ * each boundary of BUNDLE_SIZE / CHECKPOINT_EVERY records they cross.
+ */
+export async function finishAppends(
+  store: Store,
+  tx: Executor,
+  records: readonly { pending: PendingAppend; digest: string; receivedAt: Date }[],
+): Promise<void> {
+  const first = records[0]?.pending;
+  if (!first) return;
+  const { log, range } = first;
+  if (range.size !== first.seq) {
+    throw new Error(
+      `ledger ${log.origin}: record ${first.seq} finished out of order (the log has ${range.size})`,
+    );
+  }
+  const rows: { seq: number; leaf: string; leaf_hash: string; digest: string; raw: string }[] = [];
+  const subtrees: { start: number; size: number; hash: string }[] = [];
+  const checkpoints: { size: number; rootHash: Uint8Array }[] = [];
+  const seals: number[] = [];
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  for (const { pending, digest, receivedAt } of records) {
+    if (pending.log.id !== log.id || pending.seq !== range.size) {
+      throw new Error(
+        `ledger ${log.origin}: record ${pending.seq} finished out of order (the log has ${range.size})`,
+      );
+    }
+    const record: LeafRecord = {
+      v: 1,
+      origin: log.origin,
+      seq: pending.seq,
+      host: pending.hostName,
+      object: pending.object,
+      digest,
+      receivedAt: receivedAt.toISOString(),
+      ...(pending.signedBy ? { signedBy: pending.signedBy } : {}),
+    };
+    const leaf = canonicalBytes(record);
+    const leafHash = hashLeaf(leaf);
+    for (const node of range.append(leafHash)) {
+      if (node.size >= BUNDLE_SIZE) {
+        subtrees.push({ start: range.size - node.size, size: node.size, hash: b64(node.hash) });
+      }
+    }
+    rows.push({
+      seq: pending.seq,
+      leaf: b64(leaf),
+      leaf_hash: b64(leafHash),
+      digest: pending.object,
+      raw: b64(pending.raw),
+    });
+    if (range.size % BUNDLE_SIZE === 0) seals.push(range.size - BUNDLE_SIZE);
+    if (range.size % CHECKPOINT_EVERY === 0) {
+      checkpoints.push({ size: range.size, rootHash: range.root() });
+    }
+  }
+  // Rows travel as one jsonb parameter, bytes as base64: one round trip per batch.
+  await tx.execute(sql`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as t(seq bigint, leaf text, leaf_hash text, digest text, raw text)
+    ), records as (
+      insert into ${ledgerRecords} (log_id, seq, leaf, leaf_hash, digest)
+      select ${log.id}::integer, seq, decode(leaf, 'base64'), decode(leaf_hash, 'base64'), digest
+      from input
+    ), tail as (
+      insert into ${ledgerArchiveTail} (log_id, seq, leaf, raw)
+      select ${log.id}::integer, seq, decode(leaf, 'base64'), decode(raw, 'base64') from input
+    ), subtrees as (
+      insert into ${ledgerSubtrees} (log_id, start, size, hash)
+      select ${log.id}::integer, start, size, decode(hash, 'base64')
+      from jsonb_to_recordset(${JSON.stringify(subtrees)}::jsonb)
+        as t(start bigint, size bigint, hash text)
+    )
+    update ${ledgerLogs} set compact_range = ${range.serialize()} where id = ${log.id}`);
+  for (const firstSeq of seals) await sealBundle(store, tx, log.id, firstSeq);
+  for (const { size, rootHash } of checkpoints) await insertCheckpoint(tx, log, size, rootHash);
 }
 
 /** An event of the portal's own that has legal weight: consent, a rule, a DPO action. */
@@ -198,18 +298,17 @@ export async function appendLegalEvent(
   const raw = canonicalBytes({ ...event, at: at.toISOString() });
   return store.db.transaction(async (tx) => {
     const log = await lockLog(store, tx, LEGAL_ORIGIN, null);
-    const [next] = await store.rows<{ seq: number }>(
-      sql`select coalesce(max(seq) + 1, 0)::bigint as seq from ${ledgerRecords} where log_id = ${log.id}`,
-      tx,
-    );
+    const range = await rangeOf(store, tx, log);
+    const object = sha256Hex(raw);
     const pending: PendingAppend = {
       log,
-      seq: Number(next?.seq ?? 0),
+      seq: range.size,
       hostName: "portal",
       raw,
-      object: sha256Hex(raw),
+      object,
+      range,
     };
-    await finishAppend(store, tx, pending, sha256Hex(raw), at);
+    await finishAppend(store, tx, pending, object, at);
     return pending.seq;
   });
 }
@@ -311,36 +410,46 @@ export async function leafHashes(
   return rows.map((r) => new Uint8Array(r.leaf_hash));
 }
 
-/** Signs and stores a checkpoint of the log's whole tree, unless its size is checkpointed. */
 /**
- * The log's compact range over its first `size` records: the stored one when it is that size,
- * else rebuilt from the leaf hashes (logs written before ranges were kept).
+ * The locked log's compact range: the stored one, else (a log written before ranges were kept)
+ * rebuilt from its leaf hashes. `next` is the log's size when the caller already read it.
  */
-async function compactRangeOf(
+async function rangeOf(
   store: Store,
   tx: Executor,
-  logId: number,
-  size: number,
+  log: LockedLog,
+  next?: number | null,
 ): Promise<CompactRange> {
-  const [row] = await store.rows<{ compact_range: Uint8Array | null }>(
-    sql`select compact_range from ${ledgerLogs} where id = ${logId}`,
-    tx,
-  );
-  if (row?.compact_range) {
-    const stored = CompactRange.deserialize(new Uint8Array(row.compact_range));
-    if (stored.size === size) return stored;
-  }
+  if (log.compactRange) return CompactRange.deserialize(new Uint8Array(log.compactRange));
   const rebuilt = new CompactRange();
-  for (const hash of (await leafHashes(store, logId, tx)).slice(0, size)) rebuilt.append(hash);
+  const hashes = await leafHashes(store, log.id, tx);
+  if (next !== undefined && next !== null && Number(next) !== hashes.length) {
+    throw new Error(
+      `ledger ${log.origin}: records 0..${Number(next) - 1} expected, ${hashes.length} found`,
+    );
+  }
+  for (const hash of hashes) rebuilt.append(hash);
   return rebuilt;
 }
 
-export async function writeCheckpoint(store: Store, tx: Executor, log: LogRow): Promise<boolean> {
-  const [count] = await store.rows<{ n: number }>(
-    sql`select coalesce(max(seq) + 1, 0)::bigint as n from ${ledgerRecords} where log_id = ${log.id}`,
-    tx,
-  );
-  const size = Number(count?.n ?? 0);
+async function insertCheckpoint(
+  tx: Executor,
+  log: LogRow,
+  size: number,
+  rootHash: Uint8Array,
+): Promise<void> {
+  const note = signLogCheckpoint(log, size, rootHash);
+  await tx.insert(ledgerCheckpoints).values({ logId: log.id, size, rootHash, note });
+}
+
+/** Signs and stores a checkpoint of the log's whole tree, unless its size is checkpointed. */
+export async function writeCheckpoint(
+  store: Store,
+  tx: Executor,
+  log: LockedLog,
+): Promise<boolean> {
+  const range = await rangeOf(store, tx, log);
+  const size = range.size;
   if (size === 0) return false;
   const [latest] = await store.rows<{ size: number }>(
     sql`select max(size)::bigint as size from ${ledgerCheckpoints} where log_id = ${log.id}`,
@@ -348,9 +457,7 @@ export async function writeCheckpoint(store: Store, tx: Executor, log: LogRow): 
   );
   if (latest?.size !== null && latest?.size !== undefined && Number(latest.size) >= size)
     return false;
-  const rootHash = (await compactRangeOf(store, tx, log.id, size)).root();
-  const note = signLogCheckpoint(log, size, rootHash);
-  await tx.insert(ledgerCheckpoints).values({ logId: log.id, size, rootHash, note });
+  await insertCheckpoint(tx, log, size, range.root());
   return true;
 }
 
@@ -360,8 +467,9 @@ export async function checkpointAll(store: Store): Promise<number> {
   let written = 0;
   for (const { id } of logs) {
     const wrote = await store.db.transaction(async (tx) => {
-      const [log] = await store.rows<LogRow>(
-        sql`select id, origin, public_key as "publicKey", private_key as "privateKey"
+      const [log] = await store.rows<LockedLog>(
+        sql`select id, origin, public_key as "publicKey", private_key as "privateKey",
+                   compact_range as "compactRange"
             from ${ledgerLogs} where id = ${id} for update`,
         tx,
       );

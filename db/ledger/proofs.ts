@@ -6,8 +6,8 @@
  */
 import { sql } from "drizzle-orm";
 import type { Store } from "../client";
-import { leafHashes } from "./log";
-import { consistencyProof, inclusionProof, rootFromLeafHashes } from "./merkle";
+import { consistencyProofFrom, inclusionProofFrom } from "./merkle";
+import { plannedRanges, StoredTree } from "./tree";
 
 export class ProofRequestError extends Error {
   readonly code = "PROOF_REQUEST";
@@ -50,15 +50,29 @@ export interface InclusionProofResponse {
 }
 
 /**
+ * The log's id and size (one past its highest sequence number: an index lookup, not a count).
+ * Throws ProofRequestError when there is no such log.
+ */
+async function logAndSize(store: Store, origin: string): Promise<{ id: number; size: number }> {
+  const [row] = await store.rows<{ id: number; size: number }>(sql`
+    select l.id,
+      (select coalesce(max(seq) + 1, 0) from ledger_records r where r.log_id = l.id)::bigint as size
+    from ledger_logs l where l.origin = ${origin}`);
+  if (!row) throw new ProofRequestError(`no log ${JSON.stringify(origin)}`);
+  return { id: row.id, size: Number(row.size) };
+}
+
+/**
  * Inclusion of record `index` (or of the record whose raw document hashes to `object`) in the
  * tree of `treeSize` records (default: the whole log). Throws ProofRequestError on bad input.
+ * Reads O(log n) stored subtrees and at most a few runs of 256 leaf hashes (tree.ts).
  */
 export async function inclusionProofFor(
   store: Store,
   origin: string,
   at: { index?: number; object?: string; treeSize?: number },
 ): Promise<InclusionProofResponse> {
-  const id = await logId(store, origin);
+  const { id, size } = await logAndSize(store, origin);
   let index = at.index;
   if (index === undefined && at.object !== undefined) {
     const [row] = await store.rows<{ seq: number }>(
@@ -67,26 +81,31 @@ export async function inclusionProofFor(
     if (!row) throw new ProofRequestError(`no record of ${at.object} in ${origin}`);
     index = Number(row.seq);
   }
-  const hashes = await leafHashes(store, id);
-  const treeSize = at.treeSize ?? hashes.length;
+  const treeSize = at.treeSize ?? size;
   if (index === undefined || !Number.isSafeInteger(index) || index < 0 || index >= treeSize) {
     throw new ProofRequestError(`index must be in [0, ${treeSize}), got ${index}`);
   }
-  if (!Number.isSafeInteger(treeSize) || treeSize > hashes.length) {
-    throw new ProofRequestError(`tree size must be at most ${hashes.length}, got ${treeSize}`);
+  if (!Number.isSafeInteger(treeSize) || treeSize > size) {
+    throw new ProofRequestError(`tree size must be at most ${size}, got ${treeSize}`);
   }
-  const tree = hashes.slice(0, treeSize);
-  const [leafRow] = await store.rows<{ leaf: Uint8Array }>(
-    sql`select leaf from ledger_records where log_id = ${id} and seq = ${index}`,
-  );
+  const leafIndex = index;
+  const [tree, [leafRow]] = await Promise.all([
+    StoredTree.load(store, id, [
+      [0, treeSize],
+      ...plannedRanges((root) => inclusionProofFrom(leafIndex, treeSize, root)),
+    ]),
+    store.rows<{ leaf: Uint8Array; leaf_hash: Uint8Array }>(
+      sql`select leaf, leaf_hash from ledger_records where log_id = ${id} and seq = ${leafIndex}`,
+    ),
+  ]);
   return {
     log: origin,
     index,
     treeSize,
     leaf: Buffer.from(leafRow?.leaf ?? []).toString("utf8"),
-    leafHash: b64(tree[index] as Uint8Array),
-    rootHash: b64(rootFromLeafHashes(tree)),
-    proof: inclusionProof(index, tree).map(b64),
+    leafHash: b64(new Uint8Array(leafRow?.leaf_hash ?? [])),
+    rootHash: b64(tree.root(0, treeSize)),
+    proof: inclusionProofFrom(index, treeSize, tree.root).map(b64),
   };
 }
 
@@ -106,25 +125,29 @@ export async function consistencyProofFor(
   size1: number,
   size2: number,
 ): Promise<ConsistencyProofResponse> {
-  const hashes = await leafHashes(store, await logId(store, origin));
+  const { id, size } = await logAndSize(store, origin);
   if (
     !Number.isSafeInteger(size1) ||
     !Number.isSafeInteger(size2) ||
     size1 < 1 ||
     size1 > size2 ||
-    size2 > hashes.length
+    size2 > size
   ) {
     throw new ProofRequestError(
-      `sizes must satisfy 1 <= size1 <= size2 <= ${hashes.length}, got ${size1} and ${size2}`,
+      `sizes must satisfy 1 <= size1 <= size2 <= ${size}, got ${size1} and ${size2}`,
     );
   }
-  const tree = hashes.slice(0, size2);
+  const tree = await StoredTree.load(store, id, [
+    [0, size1],
+    [0, size2],
+    ...plannedRanges((root) => consistencyProofFrom(size1, size2, root)),
+  ]);
   return {
     log: origin,
     size1,
     size2,
-    root1: b64(rootFromLeafHashes(tree.slice(0, size1))),
-    root2: b64(rootFromLeafHashes(tree)),
-    proof: consistencyProof(size1, tree).map(b64),
+    root1: b64(tree.root(0, size1)),
+    root2: b64(tree.root(0, size2)),
+    proof: consistencyProofFrom(size1, size2, tree.root).map(b64),
   };
 }

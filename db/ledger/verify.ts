@@ -280,7 +280,7 @@ async function verifyLog(
 }
 
 /** Records per chunk: a multiple of 256, so chunks hand over whole 256-leaf blocks. */
-const CHUNK_SIZE = 4096;
+export const CHUNK_SIZE = 4096;
 /** Chunks read ahead of the one being verified. */
 const READ_AHEAD = 4;
 
@@ -326,45 +326,12 @@ async function readAndVerifyChunks(
   log: LogRow,
   chunker: Chunker,
 ): Promise<ChunkOutput[]> {
-  const [extent] = await store.rows<{ n: number; lo: number | null; hi: number | null }>(sql`
-    select count(*)::bigint as n, min(seq)::bigint as lo, max(seq)::bigint as hi
-    from ledger_records where log_id = ${log.id}`);
-  const n = Number(extent?.n ?? 0);
-  if (n === 0) {
-    // No records: the whole archive is still read, so a bundle or tail row with no record shows.
-    return [await readChunk(store, log, chunker, false, null, null, MIN, MAX)];
-  }
-  const lo = Number(extent?.lo);
-  const hi = Number(extent?.hi);
-  let starts: number[];
-  if (hi - lo + 1 === n) {
-    starts = [];
-    for (let s = lo; s <= hi; s += chunker.chunkSize) starts.push(s);
-  } else {
-    const rows = await store.rows<{ seq: number }>(sql`
-      select seq from (
-        select seq, row_number() over (order by seq) - 1 as position
-        from ledger_records where log_id = ${log.id}) numbered
-      where position % ${chunker.chunkSize} = 0 order by seq`);
-    starts = rows.map((r) => Number(r.seq));
-  }
+  const plan = await planChunks(store, log.id, chunker.chunkSize);
+  const pooled = plan.length > 1;
   const results: Promise<ChunkOutput>[] = [];
   const outputs: ChunkOutput[] = [];
-  for (let k = 0; k < starts.length; k++) {
-    const from = starts[k] as number;
-    const next = starts[k + 1];
-    results.push(
-      readChunk(
-        store,
-        log,
-        chunker,
-        starts.length > 1,
-        from,
-        next ?? null,
-        k === 0 ? MIN : from,
-        next === undefined ? MAX : next - 1,
-      ),
-    );
+  for (const chunk of plan) {
+    results.push(readChunk(store, log, chunk).then((input) => chunker.verify(input, pooled)));
     if (results.length - outputs.length > READ_AHEAD) {
       outputs.push(await (results[outputs.length] as Promise<ChunkOutput>));
     }
@@ -375,20 +342,63 @@ async function readAndVerifyChunks(
   return outputs;
 }
 
+/** A chunk: the records with from <= seq < to, and the archive rows of [ownedFrom, ownedTo]. */
+export interface ChunkPlan {
+  from: number;
+  to: number;
+  ownedFrom: number;
+  ownedTo: number;
+}
+
 const MIN = Number.MIN_SAFE_INTEGER;
 const MAX = Number.MAX_SAFE_INTEGER;
 
-/** Records with from <= seq < to (null: unbounded), and the archive rows of [ownedFrom, ownedTo]. */
-async function readChunk(
+/**
+ * The log's chunks: `chunkSize` records each by position (the last may be shorter), so the
+ * chunks' 256-leaf blocks are the tree's; the owned ranges cover every sequence number once.
+ */
+export async function planChunks(
   store: Store,
-  log: LogRow,
-  chunker: Chunker,
-  pooled: boolean,
-  from: number | null,
-  to: number | null,
-  ownedFrom: number,
-  ownedTo: number,
-): Promise<ChunkOutput> {
+  logId: number,
+  chunkSize: number,
+): Promise<ChunkPlan[]> {
+  const [extent] = await store.rows<{ n: number; lo: number | null; hi: number | null }>(sql`
+    select count(*)::bigint as n, min(seq)::bigint as lo, max(seq)::bigint as hi
+    from ledger_records where log_id = ${logId}`);
+  const n = Number(extent?.n ?? 0);
+  // No records: the archive is still read, so a damaged bundle shows.
+  if (n === 0) return [{ from: MIN, to: MAX, ownedFrom: MIN, ownedTo: MAX }];
+  const lo = Number(extent?.lo);
+  const hi = Number(extent?.hi);
+  let starts: number[];
+  if (hi - lo + 1 === n) {
+    starts = [];
+    for (let s = lo; s <= hi; s += chunkSize) starts.push(s);
+  } else {
+    const rows = await store.rows<{ seq: number }>(sql`
+      select seq from (
+        select seq, row_number() over (order by seq) - 1 as position
+        from ledger_records where log_id = ${logId}) numbered
+      where position % ${chunkSize} = 0 order by seq`);
+    starts = rows.map((r) => Number(r.seq));
+  }
+  return starts.map((from, k) => {
+    const next = starts[k + 1];
+    return {
+      from,
+      to: next ?? MAX,
+      ownedFrom: k === 0 ? MIN : from,
+      ownedTo: next === undefined ? MAX : next - 1,
+    };
+  });
+}
+
+/** What `verifyChunk` needs for one chunk of the log, in three queries sent together. */
+export async function readChunk(
+  store: Store,
+  log: { id: number; origin: string; host: string | null },
+  { from, to, ownedFrom, ownedTo }: ChunkPlan,
+): Promise<ChunkInput> {
   // Bytes travel as base64 text, decoded by whoever verifies the chunk: postgres.js would decode
   // bytea (hex) on this thread, and PGlite hands bytea over slowly.
   const bytes = (column: SQL) => sql`encode(${column}, 'base64')`;
@@ -397,40 +407,29 @@ async function readChunk(
       int8send(seq) || int4send(length(leaf)) || decode('00', 'hex') || leaf
         || int4send(length(leaf_hash)) || leaf_hash, ''::bytea order by seq)`)} as blob
     from ledger_records
-    where log_id = ${log.id} and seq >= ${from ?? MIN} and seq < ${to ?? MAX}`);
-  const bundlesRead = store.rows<{
-    first_seq: number;
-    count: number;
-    data: Uint8Array | string;
-  }>(sql`
+    where log_id = ${log.id} and seq >= ${from} and seq < ${to}`);
+  const bundlesRead = store.rows<{ first_seq: number; count: number; data: string }>(sql`
     select first_seq, count, ${bytes(sql`data`)} as data from ledger_bundles
     where log_id = ${log.id} and first_seq <= ${ownedTo}
       and first_seq + greatest(count, ${BUNDLE_SIZE}) > ${ownedFrom}
     order by first_seq`);
-  const tailRead = store.rows<{
-    seq: number;
-    leaf: Uint8Array | string;
-    raw: Uint8Array | string;
-  }>(sql`
+  const tailRead = store.rows<{ seq: number; leaf: string; raw: string }>(sql`
     select seq, ${bytes(sql`leaf`)} as leaf, ${bytes(sql`raw`)} as raw from ledger_archive_tail
     where log_id = ${log.id} and seq >= ${ownedFrom} and seq <= ${ownedTo}`);
   const [[blobRow], bundles, tail] = await Promise.all([blobRead, bundlesRead, tailRead]);
-  return chunker.verify(
-    {
-      origin: log.origin,
-      host: log.host,
-      blob: blobRow?.blob ?? "",
-      ownedFrom,
-      ownedTo,
-      bundles: bundles.map((b) => ({
-        firstSeq: Number(b.first_seq),
-        count: Number(b.count),
-        data: b.data,
-      })),
-      tail: tail.map((t) => ({ seq: Number(t.seq), leaf: t.leaf, raw: t.raw })),
-    },
-    pooled,
-  );
+  return {
+    origin: log.origin,
+    host: log.host,
+    blob: blobRow?.blob ?? "",
+    ownedFrom,
+    ownedTo,
+    bundles: bundles.map((b) => ({
+      firstSeq: Number(b.first_seq),
+      count: Number(b.count),
+      data: b.data,
+    })),
+    tail: tail.map((t) => ({ seq: Number(t.seq), leaf: t.leaf, raw: t.raw })),
+  };
 }
 
 function concatFloat64(parts: Float64Array[]): Float64Array {

@@ -34,8 +34,7 @@ const FLOW_COLUMNS = sql`
   o.name as organisation, via.name as "viaService", p.key as purpose,
   sp.key as "collectedFor", f.legal_basis::text as "legalBasis",
   to_char(f.first_seen at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "firstSeen",
-  to_char(coalesce(f.last_seen, f.first_seen) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-    as "lastSeen",
+  to_char(f.last_seen at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "lastSeen",
   f.count, f.ordered, f.status::text as status,
   (select count(*) from violations v where v.flow_id = f.id)::integer as violations`;
 

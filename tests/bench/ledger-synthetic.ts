@@ -5,7 +5,7 @@
  * leaves with origin, sequence, host, the raw message's digest, the digest of no elements (the
  * records bring none into prov_nodes / prov_relations), a fixed clock; a sealed bundle for
  * every full BUNDLE_SIZE run, the rest in the archive tail; a signed checkpoint at every
- * CHECKPOINT_EVERY records. They are inserted with multi-row INSERTs instead of
+ * CHECKPOINT_EVERY records, the 256+ leaf subtrees proofs read. They are inserted with multi-row INSERTs instead of
  * beginAppend/finishAppend, so the insert time is not an append figure. Built once, inserted
  * into each store.
  *
@@ -24,6 +24,7 @@ import {
   encodeBundle,
 } from "../../db/ledger/archive";
 import { canonicalBytes } from "../../db/ledger/canonical";
+import { CompactRange } from "../../db/ledger/compact-range";
 import {
   CHECKPOINT_EVERY,
   elementsDigest,
@@ -41,6 +42,7 @@ import {
   ledgerCheckpoints,
   ledgerLogs,
   ledgerRecords,
+  ledgerSubtrees,
 } from "../../db/schema";
 import { timedSync } from "./bench-stats";
 import { rootsAtSizes, sameBytes } from "./ledger-tree";
@@ -56,6 +58,8 @@ export interface SyntheticLog {
   raws: Uint8Array[];
   bundles: { firstSeq: number; data: Uint8Array; rawBytes: number }[];
   checkpoints: { size: number; rootHash: Uint8Array; note: string }[];
+  /** The perfect subtrees of 256 leaves and more that finishAppends stores for proofs. */
+  subtrees: { start: number; size: number; hash: Uint8Array }[];
 }
 
 const START_MS = Date.UTC(2024, 4, 1, 9, 0, 0);
@@ -82,6 +86,7 @@ export function buildSyntheticLogs(options: {
       raws: [],
       bundles: [],
       checkpoints: [],
+      subtrees: [],
     };
     for (let seq = 0; seq < options.leavesPerLog; seq++) {
       const raw = Buffer.from(
@@ -106,6 +111,12 @@ export function buildSyntheticLogs(options: {
       log.leafHashes.push(hashLeaf(leaf));
       log.objects.push(object);
       log.raws.push(raw);
+    }
+    const range = new CompactRange();
+    for (const leafHash of log.leafHashes) {
+      for (const node of range.append(leafHash)) {
+        if (node.size >= BUNDLE_SIZE) log.subtrees.push({ start: range.size - node.size, ...node });
+      }
     }
     const sizes: number[] = [];
     for (let size = CHECKPOINT_EVERY; size <= options.leavesPerLog; size += CHECKPOINT_EVERY) {
@@ -244,6 +255,11 @@ export async function insertSyntheticLogs(store: Store, logs: SyntheticLog[]): P
           data: bundle.data,
           rawBytes: bundle.rawBytes,
         });
+      }
+      if (log.subtrees.length > 0) {
+        await tx
+          .insert(ledgerSubtrees)
+          .values(log.subtrees.map((t) => ({ logId, start: t.start, size: t.size, hash: t.hash })));
       }
       if (log.checkpoints.length > 0) {
         await tx.insert(ledgerCheckpoints).values(

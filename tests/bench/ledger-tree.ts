@@ -1,10 +1,7 @@
 /**
- * Tree hashing variants the ledger benchmark measures against db/ledger/merkle.ts, as
- * suggestions for db/ledger (this directory only measures; it does not change the ledger). Each
- * gives the same RFC 9162 roots as `rootFromLeafHashes`, which the benchmark checks before it
- * reports a time.
+ * Tree helpers of the ledger benchmark: an independent one-pass root at several sizes (the
+ * synthetic logs' checkpoints, checked against `rootFromLeafHashes`) and a byte comparison.
  */
-import * as crypto from "node:crypto";
 import { hashChildren } from "../../db/ledger/merkle";
 
 /**
@@ -40,39 +37,6 @@ export function rootsAtSizes(
     throw new RangeError(`rootsAtSizes: size ${wanted[next]} exceeds ${leafHashes.length} leaves`);
   }
   return roots;
-}
-
-type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: "buffer") => Uint8Array;
-const oneShotHash = (crypto as { hash?: OneShotHash }).hash;
-const scratch = new Uint8Array(65);
-
-/**
- * RFC 9162 node hash written into one reused 65-byte input buffer (the hash is synchronous, so
- * nothing else can see the buffer in between): no input allocation and copy per node.
- */
-export function hashChildrenScratch(left: Uint8Array, right: Uint8Array): Uint8Array {
-  scratch[0] = 0x01;
-  scratch.set(left, 1);
-  scratch.set(right, 33);
-  if (oneShotHash) return oneShotHash("sha256", scratch, "buffer");
-  return crypto.createHash("sha256").update(scratch).digest();
-}
-
-/** `rootFromLeafHashes` (same algorithm) with `hashChildrenScratch`; requires >= 1 leaf. */
-export function rootWithScratch(leafHashes: readonly Uint8Array[]): Uint8Array {
-  const stack: Uint8Array[] = [];
-  for (let i = 0; i < leafHashes.length; i++) {
-    let node = leafHashes[i] as Uint8Array;
-    for (let c = i; c % 2 === 1; c = (c - 1) / 2) {
-      node = hashChildrenScratch(stack.pop() as Uint8Array, node);
-    }
-    stack.push(node);
-  }
-  let root = stack.pop() as Uint8Array;
-  for (let left = stack.pop(); left !== undefined; left = stack.pop()) {
-    root = hashChildrenScratch(left, root);
-  }
-  return root;
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

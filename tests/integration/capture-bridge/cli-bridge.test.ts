@@ -6,7 +6,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -20,18 +19,12 @@ import {
   REAL_NATS_URL,
   type TestDatabase,
 } from "../../setup/databases";
-import { createTestStream, type TestStream, until } from "../../setup/nats";
+import { freePort } from "../../setup/free-port";
+import { createTestStream, type TestStream } from "../../setup/nats";
+import { until } from "../../setup/until";
 
 const run = promisify(execFile);
 const BIN = path.resolve("capture-bridge/bin/provtopia.js");
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Child {
   process: ChildProcess;
@@ -120,8 +113,12 @@ describe("provtopia bridge / start / host token", () => {
     );
     expect(rows.map((r) => r.dump).join()).toContain(id);
     expect(rows.map((r) => r.dump).join()).not.toContain(secret);
+    const listed = await run(process.execPath, [BIN, "host", "token", "list", "web-1"], { env });
+    expect(listed.stdout).toMatch(new RegExp(`^${id}  issued \\S+  live\n$`));
     const revoked = await run(process.execPath, [BIN, "host", "token", "revoke", "web-1"], { env });
     expect(revoked.stdout.trim()).toBe("host web-1: 1 token(s) revoked");
+    const after = await run(process.execPath, [BIN, "host", "token", "list", "web-1"], { env });
+    expect(after.stdout).toMatch(new RegExp(`^${id}  issued \\S+  revoked \\S+\n$`));
     await expect(
       run(process.execPath, [BIN, "host", "token", "revoke", "web-1"], { env }),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("has no live token") });

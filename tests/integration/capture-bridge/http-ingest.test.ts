@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../capture-bridge/config";
 import { type RunningBridge, startBridge } from "../../../capture-bridge/main";
 import { issueHostToken, revokeHostTokens } from "../../../db/auth/host-tokens";
+import { registerHostKey } from "../../../db/ledger/host-signatures";
+import { encodeVerifierKey, generateSigner, signNote } from "../../../db/ledger/note";
 import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
 
 const MAX_BODY = 4096;
@@ -67,8 +69,7 @@ describe.each(STORE_KINDS)("POST /ingest on %s", (kind) => {
       host: "crm-app",
       stored: 1,
       quarantined: 0,
-      nodes: 2,
-      relations: 1,
+      elements: 3,
       new: 3,
     });
     const hosts = await t.store.rows<{ name: string }>(sql`
@@ -151,6 +152,30 @@ describe.each(STORE_KINDS)("POST /ingest on %s", (kind) => {
       sql`select source, raw from quarantine where source = 'http:crm-app'`,
     );
     expect(Buffer.from(row?.raw ?? []).toString()).toBe('{"entity": {"ex:x": ');
+  });
+
+  it("checks a signing host's signature against the token's host", async () => {
+    const signer = generateSigner("signing-app");
+    await registerHostKey(t.store, "signing-app", encodeVerifierKey(signer.name, signer.publicKey));
+    const { token: signing } = await issueHostToken(t.store, "signing-app");
+    const unsigned = await post(doc("unsigned"), { authorization: `Bearer ${signing}` });
+    expect(unsigned.status).toBe(400);
+    expect(await unsigned.json()).toMatchObject({ stored: 0, quarantined: 1 });
+    const signed = await post(signNote(`${doc("signed")}\n`, [signer]), {
+      authorization: `Bearer ${signing}`,
+      "content-type": "text/plain; charset=utf-8",
+    });
+    expect(signed.status).toBe(200);
+    expect(await signed.json()).toMatchObject({ host: "signing-app", stored: 1, quarantined: 0 });
+    // Another host's token cannot pass off the signing host's note as its own.
+    const replayed = await post(signNote(`${doc("replayed")}\n`, [signer]), {
+      "content-type": "text/plain",
+    });
+    expect(replayed.status).toBe(400);
+    const [row] = await t.store.rows<{ reason: string }>(
+      sql`select reason from quarantine where source = 'http:crm-app' and reason like '%signed%'`,
+    );
+    expect(row?.reason).toBe("a signed message from host crm-app, which has no registered key");
   });
 
   it("keeps only SHA-256 of the token's secret at rest", async () => {

@@ -19,7 +19,7 @@ import { startBridge } from "../../../capture-bridge/main";
 import { IngestTally, type Message } from "../../../capture-bridge/pipeline/ingest";
 import { startCamflowdFifo, startCamflowdSocket } from "../../../capture-bridge/sources/local";
 import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
-import { until } from "../../setup/nats";
+import { until } from "../../setup/until";
 
 const run = promisify(execFile);
 const WALKTHROUGH = path.resolve(

@@ -4,6 +4,12 @@
  * store failure, a bounded number of messages in flight, and a stop that acknowledges what it
  * finished and hands back what it did not start. Each test has its own stream and consumer.
  */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { connect as connectTcp } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../capture-bridge/config";
@@ -13,9 +19,12 @@ import { startBridge } from "../../../capture-bridge/main";
 import { IngestTally, type Message } from "../../../capture-bridge/pipeline/ingest";
 import { type NatsSource, startNatsSource } from "../../../capture-bridge/sources/nats";
 import { createTestStore, REAL_NATS_URL, STORE_KINDS, type TestStore } from "../../setup/databases";
-import { createTestStream, type TestStream, until } from "../../setup/nats";
+import { freePort } from "../../setup/free-port";
+import { createTestStream, type TestStream } from "../../setup/nats";
+import { until } from "../../setup/until";
 
 const NATS_URL = REAL_NATS_URL as string;
+const NATS_SERVER = "/usr/sbin/nats-server";
 
 const doc = (name: string) =>
   JSON.stringify({ prefix: { ex: "http://example.org/nats/" }, entity: { [`ex:${name}`]: {} } });
@@ -221,3 +230,88 @@ describe.skipIf(!REAL_NATS_URL)("NATS JetStream source", () => {
     ).rejects.toThrow(`NATS stream ${s.stream} holds ["${s.prefix}.>"], not ${s.prefix}-other.>`);
   });
 });
+
+describe.skipIf(!REAL_NATS_URL || !existsSync(NATS_SERVER))(
+  "NATS source across a server restart",
+  () => {
+    let t: TestStore;
+    let dir: string;
+    let server: ChildProcess | undefined;
+
+    beforeAll(async () => {
+      t = await createTestStore(STORE_KINDS.at(-1) ?? "pglite");
+      dir = await mkdtemp(path.join(tmpdir(), "provtopia-nats-"));
+    });
+    afterAll(async () => {
+      server?.kill("SIGKILL");
+      await t?.dispose();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    /** A private JetStream server on `port` keeping its data in `dir` (never the shared one). */
+    const startServer = async (port: number) => {
+      const child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir], {
+        stdio: "ignore",
+      });
+      await until(
+        () =>
+          new Promise<boolean>((resolve) => {
+            const socket = connectTcp(port, "127.0.0.1", () => {
+              socket.destroy();
+              resolve(true);
+            });
+            socket.on("error", () => resolve(false));
+          }),
+        "the private nats-server",
+      );
+      return child;
+    };
+
+    it("keeps consuming after the server went away and came back, losing nothing", async () => {
+      const port = await freePort();
+      const url = `nats://127.0.0.1:${port}`;
+      server = await startServer(port);
+      const s = await createTestStream(url);
+      const logged: string[] = [];
+      const tally = new IngestTally();
+      const source = await startNatsSource({
+        url,
+        subjectPrefix: s.prefix,
+        stream: s.stream,
+        consumer: s.consumer,
+        maxInFlight: 8,
+        ackWaitMs: 5_000,
+        onMessage: meteredIngest(t.store, tally),
+        logger: lineLogger((line) => logged.push(line)),
+      });
+      try {
+        for (let i = 0; i < 20; i++) await s.publish("restart-host", doc(`before-${i}`));
+        await until(() => tally.documents >= 20, "the messages before the restart");
+        const stopped = server;
+        await new Promise((resolve) => {
+          stopped.once("exit", resolve);
+          stopped.kill("SIGTERM");
+        });
+        server = await startServer(port);
+        // The publisher's connection reconnects too; publish again once JetStream answers.
+        await until(
+          async () =>
+            s.publish("restart-host", doc("after-0")).then(
+              () => true,
+              () => false,
+            ),
+          "JetStream after the restart",
+        );
+        for (let i = 1; i < 20; i++) await s.publish("restart-host", doc(`after-${i}`));
+        await until(() => tally.documents >= 40, "the messages after the restart", 60_000);
+      } finally {
+        await source.stop();
+        await s.dispose();
+      }
+      const stored = await t.store.rows<{ n: number }>(
+        sql`select count(*)::int as n from prov_nodes where ext_id ~ '^http://example.org/nats/(before|after)-'`,
+      );
+      expect(stored[0]?.n).toBe(40);
+    });
+  },
+);
