@@ -76,7 +76,11 @@ function Header() {
           <>
             {data.user.role === "subject" ? <NavLink to="/me">{t("nav.myData")}</NavLink> : null}
             {data.user.role === "dpo" ? (
-              <NavLink to="/dpo/integrity">{t("nav.integrity")}</NavLink>
+              <>
+                <NavLink to="/dpo/processing">{t("nav.processing")}</NavLink>
+                <NavLink to="/dpo/violations">{t("nav.violations")}</NavLink>
+                <NavLink to="/dpo/integrity">{t("nav.integrity")}</NavLink>
+              </>
             ) : null}
             <Form method="post" action="/logout">
               <button type="submit" className="link-button">

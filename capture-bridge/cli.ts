@@ -2,8 +2,8 @@
  * `provtopia <command>`: the operator's command line. Every command honours DATABASE_URL
  * (else the embedded PGlite store) and migrates a new store before it does anything.
  *
- *   ingest FILE... [--host NAME] [--json]   store provenance files; print what was read
- *   stats [--json]                          the store's totals
+ *   ingest FILE|DIR... [--host NAME] [--json]   store provenance files; print what was read
+ *   stats [--json] [--dangling N]           the store's totals (and the awaited nodes)
  *   bridge                                  run the capture bridge (MQTT, GET /healthz)
  *   start                                   the demo: bridge + seed + portal (npm start)
  *   verify [--log ORIGIN] [--json] [--state FILE]   check the ledger; exit 1 on any finding
@@ -11,12 +11,15 @@
  *   proof inclusion|consistency ...         inclusion and consistency proofs as JSON
  *   witness check|import ...                checkpoints cosigned by an outside witness
  *   host keygen|register|sign ...           capture hosts that sign their messages
+ *   host token issue|list|revoke NAME [ID]  bearer tokens for POST /ingest (only hashes stored)
  *   migrate                                 apply migrations and exit
+ *   flows --subject REF [--json]            where a subject's personal data went, and status
  */
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { issueHostToken, listHostTokens, revokeHostTokens } from "../db/auth/host-tokens";
 import { closeAllStores, openStore, type Store } from "../db/client";
 import { registerHostKey } from "../db/ledger/host-signatures";
 import { checkpointAll } from "../db/ledger/log";
@@ -45,18 +48,24 @@ import {
   importWitnessedCheckpoint,
   WitnessError,
 } from "../db/ledger/witness";
-import { storeStats } from "../db/queries/stats";
+import { subjectFlowSummaries } from "../db/queries/flows";
+import { danglingNodes, storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
 import { seedDemo } from "./demo/seed";
 import { servePortal } from "./demo/serve-portal";
-import { startBridge } from "./main";
-import { IngestTally, ingestMessage } from "./pipeline/ingest";
+import type { Logger } from "./logger";
+import { type RunningBridge, startBridge } from "./main";
+import { IngestTally } from "./pipeline/ingest";
+import { FileSourceError, ingestFiles, listFiles, progressBar } from "./sources/files";
 
 const USAGE = `usage: provtopia <command>
 
-  ingest FILE... [--host NAME] [--json]   store PROV-JSON / CamFlow files
-  stats [--json]                          the store's totals
+  ingest FILE|DIR... [--host NAME] [--json]
+                                          store PROV-JSON / CamFlow / SPADE files
+                                          (directories recursed; progress on a terminal)
+  stats [--json] [--dangling N]           the store's totals; with --dangling, the N node
+                                          ids most awaited by relations
   bridge                                  run the capture bridge
   start                                   run the demo: bridge, seed, portal
   verify [--log ORIGIN] [--json] [--state FILE]
@@ -66,15 +75,21 @@ const USAGE = `usage: provtopia <command>
   host keygen NAME                        a signing key for a capture host (prints skey, vkey)
   host register NAME VKEY                 the host signs from now on; unsigned messages are refused
   host sign SKEY FILE                     sign one document as the host would (a signed note)
+  host token issue NAME                   a bearer token for POST /ingest as host NAME (shown once)
+  host token list NAME                    NAME's token ids, when issued, when revoked
+  host token revoke NAME [ID]             revoke NAME's tokens (or only token ID)
   witness check|import --log ORIGIN --witness VKEY FILE
                                           check (and keep) a checkpoint a witness cosigned
   proof inclusion --log ORIGIN --index N [--size S]
   proof consistency --log ORIGIN --from A --to B
                                           proofs for auditors, as JSON
   migrate                                 apply the store's migrations
+  flows --subject REF [--json]            the services a subject's data reached: purpose,
+                                          first/last seen, count, allowed or a violation
 
 Environment: DATABASE_URL (default: embedded store in .data/pglite), MQTT_URL (default:
-embedded broker on MQTT_PORT=1883), BRIDGE_PORT=3001, PORT=3000.`;
+embedded broker on MQTT_PORT=1883), NATS_URL (default: none), CAMFLOW_FIFO, CAMFLOW_SOCKET,
+BRIDGE_PORT=3001, PORT=3000, LOG_LEVEL=info (README lists them all).`;
 
 class UsageError extends Error {
   readonly code = "USAGE";
@@ -107,6 +122,8 @@ async function main(argv: string[]): Promise<number> {
       return host(config, rest);
     case "start":
       return runDemo(config);
+    case "flows":
+      return flows(config, rest);
     case undefined:
     case "help":
     case "--help":
@@ -133,41 +150,133 @@ async function ingest(config: BridgeConfig, args: string[]): Promise<number> {
     allowPositionals: true,
     options: { json: { type: "boolean" }, host: { type: "string" } },
   });
-  if (positionals.length === 0) throw new UsageError("ingest needs at least one FILE");
+  if (positionals.length === 0) throw new UsageError("ingest needs at least one FILE or DIR");
   const host = values.host ?? hostname();
+  let listed: Awaited<ReturnType<typeof listFiles>>;
+  try {
+    listed = await listFiles(positionals);
+  } catch (error) {
+    if (error instanceof FileSourceError) throw new UsageError(error.message);
+    throw error;
+  }
+  const { files, ignored } = listed;
   return withStore(config, async (store) => {
     const tally = new IngestTally();
-    for (const file of positionals) {
-      let payload: Buffer;
-      try {
-        payload = await readFile(file);
-      } catch (error) {
-        throw new UsageError(`couldn't read ${file}: ${(error as Error).message}`);
-      }
-      await ingestMessage(store, { source: `file:${file}`, host, payload }, tally);
+    const progress = progressBar(
+      process.stderr,
+      files.reduce((sum, file) => sum + file.bytes, 0),
+    );
+    try {
+      await ingestFiles(store, files, { host, tally, onProgress: progress.update });
+    } catch (error) {
+      if (error instanceof FileSourceError) throw new UsageError(error.message);
+      throw error;
+    } finally {
+      progress.finish();
     }
     await checkpointAll(store); // leave what was just ingested under a signed checkpoint
     const summary = tally.summary();
-    if (values.json) console.log(JSON.stringify(summary));
-    else
+    if (values.json) {
       console.log(
-        `${positionals.length} file(s), ${tally.documents} document(s): ${summary.nodes} nodes, ${summary.relations} relations read, ${summary.new} new, ${summary.quarantined} quarantined`,
+        JSON.stringify({
+          ...summary,
+          files: files.length,
+          ignoredFiles: ignored.length,
+          documents: tally.documents,
+          repaired: tally.repaired,
+          skipped: tally.skipped,
+        }),
       );
+      return 0;
+    }
+    console.log(
+      `${files.length} file(s), ${tally.documents} document(s): ${summary.nodes} nodes, ${summary.relations} relations read, ${summary.new} new, ${summary.quarantined} quarantined`,
+    );
+    if (tally.repaired > 0) {
+      console.log(`${tally.repaired} CamFlow document(s) read after restoring missing escapes`);
+    }
+    if (ignored.length > 0) {
+      console.log(
+        `${ignored.length} file(s) in directories left out (not .json/.jsonl/.ndjson/.log)`,
+      );
+    }
+    const skipped = tally.skipped;
+    if (Object.values(skipped).some((n) => n > 0)) {
+      console.log(
+        `not stored as elements: ${skipped.incomplete} relation(s) missing an optional end, ${skipped["unknown-section"]} statement(s) in unknown sections; ${skipped["gdpr-annotation"]} gdpr annotation problem(s)`,
+      );
+    }
     return 0;
   });
 }
 
 async function stats(config: BridgeConfig, args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean" } } });
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean" }, dangling: { type: "string" } },
+  });
+  const limit = values.dangling === undefined ? 0 : Number(values.dangling);
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new UsageError(`--dangling needs a non-negative integer, got ${values.dangling}`);
+  }
   return withStore(config, async (store) => {
     const totals = await storeStats(store);
-    if (values.json) console.log(JSON.stringify(totals));
-    else
+    const awaited = limit > 0 ? await danglingNodes(store, limit) : null;
+    if (values.json) {
+      console.log(JSON.stringify(awaited ? { ...totals, dangling: awaited } : totals));
+      return 0;
+    }
+    console.log(
+      Object.entries(totals)
+        .map(([key, value]) => `${key.padEnd(14)}${value}`)
+        .join("\n"),
+    );
+    for (const node of awaited ?? []) console.log(`awaited  ${node.id}  (${node.relations})`);
+    return 0;
+  });
+}
+
+async function flows(config: BridgeConfig, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean" }, subject: { type: "string" } },
+  });
+  const subject = values.subject;
+  if (!subject) throw new UsageError("flows needs --subject REF");
+  return withStore(config, async (store) => {
+    const summaries = await subjectFlowSummaries(store, subject);
+    if (summaries === null) {
+      console.error(`provtopia: no subject ${JSON.stringify(subject)} in the store`);
+      return 1;
+    }
+    const rows = summaries.map((flow) => ({
+      category: flow.category,
+      service: flow.service,
+      organisation: flow.organisation,
+      purpose: flow.purpose,
+      firstSeen: flow.firstSeen,
+      lastSeen: flow.lastSeen,
+      count: flow.count,
+      status: flow.status,
+    }));
+    if (values.json) {
+      console.log(JSON.stringify({ subject, flows: rows }));
+      return 0;
+    }
+    if (rows.length === 0) console.log(`${subject}: no recorded flows`);
+    for (const row of rows) {
       console.log(
-        Object.entries(totals)
-          .map(([key, value]) => `${key.padEnd(12)}${value}`)
-          .join("\n"),
+        [
+          row.service.padEnd(20),
+          (row.organisation ?? "-").padEnd(16),
+          row.category.padEnd(10),
+          (row.purpose ?? "-").padEnd(12),
+          `${row.firstSeen ?? "?"} .. ${row.lastSeen ?? "?"}`,
+          `x${row.count}`,
+          row.status,
+        ].join("  "),
       );
+    }
     return 0;
   });
 }
@@ -228,7 +337,8 @@ async function checkpoint(config: BridgeConfig, args: string[]): Promise<number>
 }
 
 async function host(config: BridgeConfig, args: string[]): Promise<number> {
-  const [action, first, second] = args;
+  const [action, first, second, third] = args;
+  if (action === "token") return hostToken(config, first, second, third);
   if (action === "keygen" && first) {
     const signer = generateSigner(first);
     console.log(`skey ${encodeSignerKey(signer)}`);
@@ -248,6 +358,48 @@ async function host(config: BridgeConfig, args: string[]): Promise<number> {
     });
   }
   throw new UsageError("host keygen NAME | host register NAME VKEY | host sign SKEY FILE");
+}
+
+async function hostToken(
+  config: BridgeConfig,
+  action: string | undefined,
+  name: string | undefined,
+  id: string | undefined,
+): Promise<number> {
+  if (action === "issue" && name && id === undefined) {
+    return withStore(config, async (store) => {
+      const issued = await issueHostToken(store, name);
+      // The token on stdout alone, so `TOKEN=$(provtopia host token issue web-1)` works.
+      console.log(issued.token);
+      process.stderr.write(
+        `host ${name}: token ${issued.id} issued; it is shown only now (the store keeps its hash)\n`,
+      );
+      return 0;
+    });
+  }
+  if (action === "list" && name && id === undefined) {
+    return withStore(config, async (store) => {
+      for (const token of await listHostTokens(store, name)) {
+        const state = token.revokedAt ? `revoked ${token.revokedAt.toISOString()}` : "live";
+        console.log(`${token.id}  issued ${token.createdAt.toISOString()}  ${state}`);
+      }
+      return 0;
+    });
+  }
+  if (action === "revoke" && name) {
+    return withStore(config, async (store) => {
+      const revoked = await revokeHostTokens(store, name, id);
+      if (revoked === 0) {
+        console.error(`provtopia: host ${name} has no live token${id ? ` ${id}` : ""}`);
+        return 1;
+      }
+      console.log(`host ${name}: ${revoked} token(s) revoked`);
+      return 0;
+    });
+  }
+  throw new UsageError(
+    "host token issue NAME | host token list NAME | host token revoke NAME [ID]",
+  );
 }
 
 async function witness(config: BridgeConfig, args: string[]): Promise<number> {
@@ -332,11 +484,8 @@ async function proof(config: BridgeConfig, args: string[]): Promise<number> {
 
 async function runBridge(config: BridgeConfig): Promise<number> {
   const bridge = await startBridge(config);
-  console.log(
-    `bridge: store ${bridge.store.kind}, MQTT ${bridge.mqttUrl}, health ${bridge.httpUrl}/healthz`,
-  );
-  await untilSignal();
-  await bridge.stop();
+  await untilSignal(bridge.logger);
+  await stopWithin(bridge, config.SHUTDOWN_TIMEOUT_MS);
   return 0;
 }
 
@@ -362,20 +511,32 @@ async function runDemo(config: BridgeConfig): Promise<number> {
         "Ctrl-C stops.",
       ].join("\n"),
     );
-    await untilSignal();
+    await untilSignal(bridge.logger);
+    portal.closeIdleConnections();
     await new Promise<void>((resolve) => portal.close(() => resolve()));
   } finally {
-    await bridge.stop();
+    await stopWithin(bridge, config.SHUTDOWN_TIMEOUT_MS);
     await closeAllStores(); // the portal's own store, opened inside its server bundle
   }
   return 0;
 }
 
+/** Stops the bridge gracefully; exits 1 if that takes longer than `timeoutMs`. */
+async function stopWithin(bridge: RunningBridge, timeoutMs: number): Promise<void> {
+  const timer = setTimeout(() => {
+    bridge.logger.error({ timeoutMs }, "shutdown: still not stopped; exiting anyway");
+    process.exit(1);
+  }, timeoutMs);
+  timer.unref();
+  await bridge.stop();
+  clearTimeout(timer);
+}
+
 /** Resolves on the first SIGINT/SIGTERM; a second one exits at once. */
-function untilSignal(): Promise<void> {
+function untilSignal(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      console.log(`${signal}: stopping (again to force)`);
+      logger.info({ signal }, "shutdown: stop taking, flush, acknowledge (again to force)");
       process.once("SIGINT", () => process.exit(130));
       process.once("SIGTERM", () => process.exit(143));
       resolve();

@@ -20,6 +20,11 @@ const schema = z.object({
   MQTT_TOPIC_PREFIX: z.string().min(1).default("camflow/provenance"),
   /** HTTP port of the bridge (GET /healthz). */
   BRIDGE_PORT: port.default(3001),
+  /**
+   * Address the bridge's HTTP server binds: loopback for the demo; `0.0.0.0` (behind a TLS
+   * proxy) when applications on other machines POST /ingest.
+   */
+  BRIDGE_HOST: z.string().min(1).default("127.0.0.1"),
   /** Sign a checkpoint of every log that grew at least this often (and every 256 records). */
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   /**
@@ -27,6 +32,43 @@ const schema = z.object({
    * file per store under .data/ (shared by `provtopia verify` and the DPO's integrity page).
    */
   VERIFIER_STATE_FILE: z.string().min(1).optional(),
+  /** pino level of the bridge's structured logs (JSON lines on stdout); `silent` in tests. */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** nats:// URL of a JetStream server; unset = no NATS source. */
+  NATS_URL: z.string().url().optional(),
+  /** Capture hosts publish to `<prefix>.<machine id>` (NATS subjects use dots). */
+  NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "dot-separated tokens without wildcards")
+    .default("camflow.provenance"),
+  /** The JetStream stream holding `<prefix>.>`; created (work-queue retention) if absent. */
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default("CAMFLOW"),
+  /** The durable pull consumer every bridge process shares (the scale-out path). */
+  NATS_CONSUMER: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default("provtopia-bridge"),
+  /** Messages one bridge process holds unacknowledged at most. */
+  NATS_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** Unacknowledged this long, a message is redelivered (to any bridge). */
+  NATS_ACK_WAIT_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** Largest body `POST /ingest` accepts; larger ones get 413 and are not read. */
+  INGEST_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(8 * 1024 * 1024),
+  /** Path of a unix datagram socket to create for camflowd's `output=unix`; unset = none. */
+  CAMFLOW_SOCKET: z.string().min(1).optional(),
+  /** Path of camflowd's FIFO (`output=fifo`, `[fifo] path`) to read; unset = none. */
+  CAMFLOW_FIFO: z.string().min(1).optional(),
+  /** The capture host to attribute local-output documents to when they name none. */
+  CAMFLOW_HOST: z.string().min(1).optional(),
+  /** On SIGTERM, wait this long for in-flight messages before giving up on them. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** HTTP port of the portal when `provtopia start` serves it. */
   PORT: port.default(3000),
 });

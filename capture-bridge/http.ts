@@ -1,6 +1,7 @@
 /**
- * The bridge's HTTP face: GET /healthz, and the ledger's read-only auditor API (logs, the latest
- * signed checkpoint, inclusion and consistency proofs). Later: POST /ingest for applications.
+ * The bridge's HTTP face: GET /healthz, GET /metrics (Prometheus), POST /ingest for applications
+ * (capture-bridge/ingest-endpoint.ts), and the ledger's read-only auditor API (logs, the latest
+ * signed checkpoint, inclusion and consistency proofs).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pingStore, type Store } from "../db/client";
@@ -11,6 +12,8 @@ import {
   listLogs,
   ProofRequestError,
 } from "../db/ledger/proofs";
+import { handleIngestRequest, type IngestEndpointOptions } from "./ingest-endpoint";
+import { renderMetrics } from "./metrics";
 
 type Handler = (url: URL) => Promise<{ status: number; type: string; body: string }>;
 
@@ -46,6 +49,7 @@ function routes(store: Store): Record<string, Handler> {
         return json({ status: "unavailable", error: (error as Error).message }, 503);
       }
     },
+    "/metrics": async () => ({ status: 200, ...(await renderMetrics()) }),
     "/ledger/logs": async () => json(await listLogs(store)),
     "/ledger/checkpoint": async (url) => {
       const note = await latestCheckpoint(store, requiredParam(url, "log"));
@@ -73,10 +77,20 @@ function routes(store: Store): Record<string, Handler> {
   };
 }
 
-export function serveHttp(store: Store, port: number): Promise<Server> {
+/** Serves on `host`:`port`; POST /ingest answers 404 unless `ingest` is given. */
+export function serveHttp(
+  store: Store,
+  port: number,
+  ingest?: IngestEndpointOptions,
+  host = "127.0.0.1",
+): Promise<Server> {
   const table = routes(store);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://bridge.invalid");
+    if (url.pathname === "/ingest" && ingest) {
+      handleIngestRequest(store, ingest, request, response);
+      return;
+    }
     const handler = table[url.pathname];
     if (request.method !== "GET" || !handler) {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
@@ -92,6 +106,6 @@ export function serveHttp(store: Store, port: number): Promise<Server> {
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
 }

@@ -1,23 +1,38 @@
 /**
- * The bridge's composition root: opens the store, starts the MQTT source (and, with no
- * MQTT_URL, an embedded broker), serves GET /healthz and the ledger's auditor API, and signs
- * checkpoints of grown logs every CHECKPOINT_INTERVAL_MS. `start()` resolves once every part
- * listens; `stop()` stops taking messages, lets the queued ones finish, then closes the store.
+ * The bridge's composition root: opens the store, starts every source the configuration names
+ * (MQTT always, with an embedded broker when there is no MQTT_URL; NATS JetStream with NATS_URL;
+ * camflowd's FIFO and unix socket with CAMFLOW_FIFO / CAMFLOW_SOCKET), serves GET /healthz,
+ * GET /metrics, POST /ingest and the ledger's auditor API, and signs checkpoints of grown logs
+ * every CHECKPOINT_INTERVAL_MS. `start()` resolves once every part listens; `stop()` stops
+ * taking messages, lets the ones in flight finish (and be acknowledged), then closes the store.
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { openStore, type Store } from "../db/client";
 import { checkpointAll } from "../db/ledger/log";
+import { countPendingRelations } from "../db/queries/stats";
 import type { BridgeConfig } from "./config";
 import { serveHttp } from "./http";
-import { IngestTally, ingestMessage } from "./pipeline/ingest";
+import { meteredIngest } from "./intake";
+import { createLogger, type Logger, lineLogger } from "./logger";
+import { registerPendingRelationsProbe } from "./metrics";
+import { IngestTally } from "./pipeline/ingest";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./sources/embedded-broker";
-import { type MqttSource, startMqttSource } from "./sources/mqtt";
+import { startCamflowdFifo, startCamflowdSocket } from "./sources/local";
+import { startMqttSource } from "./sources/mqtt";
+import { type NatsSource, startNatsSource } from "./sources/nats";
 
 export interface BridgeDeps {
   /** An open store to use (and not close); opened from the config when absent. */
   store?: Store;
+  /** Structured logger; else `log` gets each message as a line; else JSON lines at LOG_LEVEL. */
+  logger?: Logger;
   log?: (line: string) => void;
+}
+
+/** Something the bridge started and must stop before it closes the store. */
+interface Stoppable {
+  stop(): Promise<void>;
 }
 
 export interface RunningBridge {
@@ -28,6 +43,9 @@ export interface RunningBridge {
   httpUrl: string;
   /** Totals since start. */
   tally: IngestTally;
+  /** The NATS source, when NATS_URL is set. */
+  nats?: NatsSource;
+  logger: Logger;
   stop(): Promise<void>;
 }
 
@@ -35,52 +53,112 @@ export async function startBridge(
   config: BridgeConfig,
   deps: BridgeDeps = {},
 ): Promise<RunningBridge> {
-  const log = deps.log ?? ((line: string) => console.log(line));
+  const logger = deps.logger ?? (deps.log ? lineLogger(deps.log) : createLogger(config.LOG_LEVEL));
   const store =
     deps.store ?? (await openStore({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR }));
   const ownsStore = deps.store === undefined;
   const tally = new IngestTally();
+  const handle = meteredIngest(store, tally);
+  const sources: Stoppable[] = [];
   let broker: EmbeddedBroker | undefined;
-  let source: MqttSource | undefined;
+  let nats: NatsSource | undefined;
   let http: Server | undefined;
   let checkpointTimer: NodeJS.Timeout | undefined;
+  const removePendingProbe = registerPendingRelationsProbe({ store: store.kind }, () =>
+    countPendingRelations(store),
+  );
+  const stopSources = async () => {
+    // Every source at once: each stops taking, finishes what it holds, and acknowledges it.
+    const results = await Promise.allSettled(sources.splice(0).map((source) => source.stop()));
+    for (const result of results) {
+      if (result.status === "rejected")
+        logger.error({ err: result.reason }, "a source failed to stop");
+    }
+  };
   try {
-    if (!config.MQTT_URL) broker = await startEmbeddedBroker(config.MQTT_PORT, log);
+    if (!config.MQTT_URL)
+      broker = await startEmbeddedBroker(config.MQTT_PORT, (line) => logger.warn(line));
     const mqttUrl = config.MQTT_URL ?? (broker as EmbeddedBroker).url;
-    source = await startMqttSource({
-      url: mqttUrl,
-      topicPrefix: config.MQTT_TOPIC_PREFIX,
-      onMessage: async (message) => {
-        await ingestMessage(store, message, tally);
+    sources.push(
+      await startMqttSource({
+        url: mqttUrl,
+        topicPrefix: config.MQTT_TOPIC_PREFIX,
+        onMessage: async (message) => {
+          await handle(message);
+        },
+        onError: (error) => logger.error({ err: error, source: "mqtt" }, "mqtt: message failed"),
+      }),
+    );
+    if (config.NATS_URL) {
+      nats = await startNatsSource({
+        url: config.NATS_URL,
+        subjectPrefix: config.NATS_SUBJECT_PREFIX,
+        stream: config.NATS_STREAM,
+        consumer: config.NATS_CONSUMER,
+        maxInFlight: config.NATS_MAX_IN_FLIGHT,
+        ackWaitMs: config.NATS_ACK_WAIT_MS,
+        onMessage: handle,
+        logger,
+      });
+      sources.push(nats);
+    }
+    const local = [
+      [config.CAMFLOW_FIFO, startCamflowdFifo],
+      [config.CAMFLOW_SOCKET, startCamflowdSocket],
+    ] as const;
+    for (const [path, startLocal] of local) {
+      if (!path) continue;
+      sources.push(
+        await startLocal({ path, host: config.CAMFLOW_HOST, onMessage: handle, logger }),
+      );
+    }
+    http = await serveHttp(
+      store,
+      config.BRIDGE_PORT,
+      {
+        handle,
+        maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
+        logger,
       },
-      onError: (error) => log(`bridge: ${error.message}`),
-    });
-    http = await serveHttp(store, config.BRIDGE_PORT);
+      config.BRIDGE_HOST,
+    );
     // The "every T seconds" half of checkpointing (the "every N records" half is in the append).
     checkpointTimer = setInterval(() => {
       checkpointAll(store).catch((error: Error) =>
-        log(`bridge: checkpoint failed: ${error.message}`),
+        logger.error({ err: error }, "checkpoint failed"),
       );
     }, config.CHECKPOINT_INTERVAL_MS);
     checkpointTimer.unref();
     const httpUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    logger.info(
+      { store: store.kind, mqtt: mqttUrl, nats: config.NATS_URL ?? null, http: httpUrl },
+      "bridge: started",
+    );
     return {
       store,
       mqttUrl,
       httpUrl,
       tally,
+      nats,
+      logger,
       async stop() {
         clearInterval(checkpointTimer);
-        await source?.stop();
+        // Stop taking HTTP requests first; requests already inside finish before close resolves.
+        const httpClosed = new Promise<void>((resolve) => http?.close(() => resolve()));
+        http?.closeIdleConnections();
+        await stopSources();
+        await httpClosed;
         await checkpointAll(store);
-        await new Promise<void>((resolve) => http?.close(() => resolve()));
+        removePendingProbe();
         await broker?.close();
         if (ownsStore) await store.close();
+        logger.info(tally.summary(), "bridge: stopped");
       },
     };
   } catch (error) {
     clearInterval(checkpointTimer);
-    await source?.stop().catch(() => undefined);
+    removePendingProbe();
+    await stopSources();
     http?.close();
     await broker?.close();
     if (ownsStore) await store.close();

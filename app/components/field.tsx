@@ -1,30 +1,126 @@
-import type { InputHTMLAttributes } from "react";
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
 
-interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
-  name: string;
+interface FieldShellProps {
+  /** The control's id (unique on the page). */
+  id: string;
   label: string;
   /** The message to show, already translated; none when the value is fine. */
-  error?: string;
+  error?: string | undefined;
+  /** A short explanation under the label, already translated. */
+  hint?: string | undefined;
+  className?: string;
+  children: (describedBy: string | undefined) => ReactNode;
 }
 
-/** A labelled input whose error is shown above it and announced with it (aria-describedby). */
-export function Field({ name, label, error, ...input }: FieldProps) {
-  const errorId = `${name}-error`;
+/** Label, hint and error around one control; the error is announced with it (aria-describedby). */
+function FieldShell({ id, label, error, hint, className, children }: FieldShellProps) {
+  const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy =
+    [error ? errorId : null, hint ? hintId : null].filter(Boolean).join(" ") || undefined;
+  const classes = ["field", className, error ? "invalid" : null].filter(Boolean).join(" ");
   return (
-    <div className={error ? "field invalid" : "field"}>
-      <label htmlFor={name}>{label}</label>
+    <div className={classes}>
+      <label htmlFor={id}>{label}</label>
+      {hint ? (
+        <p className="field-hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
       {error ? (
         <p className="field-error" id={errorId}>
           {error}
         </p>
       ) : null}
-      <input
-        id={name}
-        name={name}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? errorId : undefined}
-        {...input}
-      />
+      {children(describedBy)}
     </div>
+  );
+}
+
+interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
+  name: string;
+  label: string;
+  /** The message to show, already translated; none when the value is fine. */
+  error?: string | undefined;
+  hint?: string | undefined;
+  /** Defaults to `name`; give one when a page has several forms with the same field names. */
+  id?: string;
+}
+
+/** A labelled input whose error is shown above it and announced with it (aria-describedby). */
+export function Field({ name, label, error, hint, id, ...input }: FieldProps) {
+  const controlId = id ?? name;
+  return (
+    <FieldShell id={controlId} label={label} error={error} hint={hint}>
+      {(describedBy) => (
+        <input
+          id={controlId}
+          name={name}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy}
+          {...input}
+        />
+      )}
+    </FieldShell>
+  );
+}
+
+interface SelectFieldProps extends SelectHTMLAttributes<HTMLSelectElement> {
+  name: string;
+  label: string;
+  error?: string | undefined;
+  hint?: string | undefined;
+  id?: string;
+  options: { value: string; label: string }[];
+}
+
+/** A labelled select, with its error like Field's. */
+export function SelectField({
+  name,
+  label,
+  error,
+  hint,
+  id,
+  options,
+  ...select
+}: SelectFieldProps) {
+  const controlId = id ?? name;
+  return (
+    <FieldShell id={controlId} label={label} error={error} hint={hint}>
+      {(describedBy) => (
+        <select
+          id={controlId}
+          name={name}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy}
+          {...select}
+        >
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </FieldShell>
+  );
+}
+
+/** A labelled checkbox (label after the box), with its error like Field's. */
+export function CheckboxField({ name, label, error, hint, id, ...input }: FieldProps) {
+  const controlId = id ?? name;
+  return (
+    <FieldShell id={controlId} label={label} error={error} hint={hint} className="checkbox">
+      {(describedBy) => (
+        <input
+          type="checkbox"
+          id={controlId}
+          name={name}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy}
+          {...input}
+        />
+      )}
+    </FieldShell>
   );
 }

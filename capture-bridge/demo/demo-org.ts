@@ -3,13 +3,15 @@
  * report it in W3C PROV-JSON, one document per capture host, with `gdpr:` annotations on the
  * personal-data sources and `gdpr:service` / `gdpr:organisation` on what each service runs.
  *
- * Two scenarios:
+ * Three scenarios:
  * - Newsletter (Lumen Books, an online bookshop): a subject's email address is collected at
  *   sign-up, copied into the CRM, used by the newsletter job, which has PostHaste (a mail
  *   processor) send the email. Bob signs up too but never gets past the CRM.
  * - Continuous integration, Fig. 2 of the Provtopia paper: Alice's commit is used by git (gitCo),
  *   which generates the repository the CI service (SquareCI) builds; its report is consumed by
  *   Flack (FlackCo).
+ * - A nightly backup on the CRM host, reported without `gdpr:service` (as a system-level capture
+ *   would): the DPO's mapping rules make it the "Backups" service.
  */
 
 export const DEMO_PREFIXES = {
@@ -74,6 +76,7 @@ function signup(who: "alice" | "bob", at: string) {
           "gdpr:subject": `subj-${who}`,
           "gdpr:category": "email",
           "gdpr:purpose": "account",
+          "prov:generatedAtTime": at,
           ...svc("Sign-up"),
         },
         [`lumen:accounts-db/row/${who}`]: {
@@ -115,7 +118,51 @@ function signup(who: "alice" | "bob", at: string) {
   };
 }
 
+/**
+ * A nightly backup on the CRM host, as a system-level capture reports it: no `gdpr:service`,
+ * only the process and the file it wrote. The DPO's mapping rules decide that it is "Backups"
+ * (capture-bridge/demo/record-of-processing.ts maps the process; the file is left for the DPO).
+ */
+const crmBackup = {
+  activity: {
+    "lumen:backup/2026-10-05": {
+      "prov:type": "lumen:Process",
+      "prov:label": "pg_dump",
+      exe: "/usr/lib/postgresql/15/bin/pg_dump",
+      comm: "pg_dump",
+      "prov:startTime": "2026-10-05T02:00:00Z",
+    },
+  },
+  entity: {
+    "lumen:backups/crm-2026-10-05.sql": {
+      "prov:type": "lumen:File",
+      "prov:label": "CRM backup file",
+      "cf:pathname": "/var/backups/crm-2026-10-05.sql",
+    },
+  },
+  used: Object.fromEntries(
+    (["alice", "bob"] as const).map((who) => [
+      `lumen:u/backup/${who}`,
+      {
+        "prov:activity": "lumen:backup/2026-10-05",
+        "prov:entity": `lumen:crm/contact/${who}`,
+        "prov:time": "2026-10-05T02:00:00Z",
+      },
+    ]),
+  ),
+  wasGeneratedBy: {
+    "lumen:g/backup": {
+      "prov:entity": "lumen:backups/crm-2026-10-05.sql",
+      "prov:activity": "lumen:backup/2026-10-05",
+      "prov:time": "2026-10-05T02:01:00Z",
+    },
+  },
+};
+
 function crmSync(who: "alice" | "bob", at: string) {
+  // The backup runs after the last sync; it travels in the same document as Bob's.
+  const backup =
+    who === "bob" ? crmBackup : { activity: {}, entity: {}, used: {}, wasGeneratedBy: {} };
   return {
     host: "crm-1",
     document: {
@@ -127,6 +174,7 @@ function crmSync(who: "alice" | "bob", at: string) {
           "prov:startTime": at,
           ...svc("CRM"),
         },
+        ...backup.activity,
       },
       entity: {
         [`lumen:crm/contact/${who}`]: {
@@ -134,6 +182,7 @@ function crmSync(who: "alice" | "bob", at: string) {
           "prov:label": `CRM contact (${who})`,
           ...svc("CRM"),
         },
+        ...backup.entity,
       },
       used: {
         [`lumen:u/crm/${who}`]: {
@@ -141,6 +190,7 @@ function crmSync(who: "alice" | "bob", at: string) {
           "prov:entity": `lumen:accounts-db/row/${who}`,
           "prov:time": at,
         },
+        ...backup.used,
       },
       wasGeneratedBy: {
         [`lumen:g/crm/${who}`]: {
@@ -148,6 +198,7 @@ function crmSync(who: "alice" | "bob", at: string) {
           "prov:activity": `lumen:crm-sync/${who}`,
           "prov:time": at,
         },
+        ...backup.wasGeneratedBy,
       },
     },
   };
@@ -220,6 +271,7 @@ const continuousIntegration: DemoDocument = {
         "prov:label": "commit 4f2a9c1 by Alice",
         "gdpr:subject": "subj-alice",
         "gdpr:category": "commit",
+        "prov:generatedAtTime": "2026-11-10T14:01:30Z",
         ...svc("git", { "gdpr:organisation": "gitCo" }),
       },
       "ci:repository/provtopia@4f2a9c1": {

@@ -1,6 +1,7 @@
 /**
- * Seeds the demo once: the accounts go straight into the store; the provenance goes in the way
- * real provenance does, published over MQTT to the bridge. Resolves once the bridge has stored
+ * Seeds the demo once: the accounts, the record of processing and the consent history go
+ * straight into the store; the provenance goes in the way real provenance does, published over
+ * MQTT to the bridge. Resolves once the bridge has stored
  * every published document. A store that already has the demo accounts is left alone.
  */
 import mqtt from "mqtt";
@@ -8,6 +9,7 @@ import type { Store } from "../../db/client";
 import { createAccount, findUserByEmail } from "../../db/queries/users";
 import type { RunningBridge } from "../main";
 import { DEMO_ACCOUNTS, DEMO_DOCUMENTS } from "./demo-org";
+import { seedConsentHistory, seedRecordOfProcessing } from "./record-of-processing";
 
 const SEED_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 50;
@@ -20,6 +22,8 @@ export async function seedDemo(
   const first = DEMO_ACCOUNTS[0];
   if (first && (await findUserByEmail(store, first.email))) return "already-seeded";
 
+  // The record of processing first, so system-level nodes are mapped to services at ingest.
+  await seedRecordOfProcessing(store);
   const before = bridge.tally.documents + bridge.tally.quarantined;
   const client = await mqtt.connectAsync(bridge.mqttUrl, {
     clientId: `provtopia-seed-${process.pid}`,
@@ -40,6 +44,7 @@ export async function seedDemo(
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
+  await seedConsentHistory(store);
   // Accounts last: their presence marks a complete seed.
   for (const account of DEMO_ACCOUNTS) await createAccount(store, account);
   return "seeded";

@@ -3,7 +3,8 @@
  * partial ProvGraph. Pure: no I/O, no clock; the same input and documentKey give the same graph.
  *
  * Read tolerantly, because real producers (CamFlow, the `prov` test suite) bend the format:
- * - any key order; unknown top-level sections (CamFlow's stray `relation`, `message`) are ignored;
+ * - any key order; statements in unknown top-level sections (CamFlow v0.3.3's stray `relation`,
+ *   `message`) cannot be classified and are reported in `graph.skipped` (`unknown-section`);
  * - "scruffy" documents: an id may hold a JSON array of statements instead of one object;
  * - the same node id may appear several times (array, several sections, several bundles): its
  *   attributes are merged, later wins per key, array values are kept whole (never concatenated);
@@ -13,7 +14,8 @@
  *   `<id>#<n>` (n from 2, counted per document over emitted relations), so nothing is lost;
  * - wasStartedBy / wasEndedBy without a trigger take their starter / ender as `to`; any other
  *   statement missing one of its two endpoints (PROV's optional terms: wasGeneratedBy without
- *   activity, ...) is dropped, as there is no edge to draw; it is not an error;
+ *   activity, ...) has no edge to draw: it is not an error, and it is reported in
+ *   `graph.skipped` (reason `incomplete`), never dropped silently;
  * - edges may name nodes that are not in the document (CamFlow streams): they are kept as is;
  * - attribute values are kept as the JSON they are (typed literals `{"$","type","lang"}` and
  *   CamFlow's nested `cf:address` objects stay objects); only endpoints leave `attributes`.
@@ -26,18 +28,29 @@
  * (CamFlow legacy machine ids), and names whose prefix the document does not declare. Blank
  * nodes `_:x` become `_:<first 16 chars of documentKey>:x`, stable per document.
  *
+ * CamFlow documents (those binding `cf` to http://www.camflow.org) get camflow.ts's treatment:
+ * pre-2017 bare base64 ids gain their `cf:`, a node's `type` is today's name for it, a relation
+ * without `prov:time` takes its `cf:date`, and a document with no `cf:machine_id` but a legacy
+ * machine vertex (keyed by its number) is that machine's.
+ * Attribute keys in the gdpr namespace (model.ts GDPR_NAMESPACE), under whatever prefix or as a
+ * full URI, are rewritten to `gdpr:<name>`; `gdpr:` annotations that do not make a node a
+ * personal-data source are reported in `graph.skipped` (`gdpr-annotation`).
+ *
  * Shapes that make the document meaningless throw ProvFormatError (code "PROV_FORMAT") naming
  * the section and id: a non-object document, section, bundle or statement (including null), a
  * non-string prefix URI, an endpoint that is not a string (hadMember's `prov:entity` may also be
  * an array of strings), an attribute value that is not JSON.
  *
- * `host` is CamFlow's `cf:machine_id` of the first statement (document order) that carries one:
- * strings are kept as written ("cf:509509127"), numbers and digit strings become "cf:<n>".
+ * `host` is CamFlow's `cf:machine_id` of the first statement (document order) that carries one,
+ * as camflow.ts camflowHost reads it ("cf:509509127"; numbers and digit strings become "cf:<n>").
  */
 
 import { createHash } from "node:crypto";
 import {
   type Attributes,
+  GDPR_NAMESPACE,
+  gdprAnnotations,
+  hasGdprAnnotations,
   type JsonValue,
   NODE_KINDS,
   type NodeKind,
@@ -47,7 +60,16 @@ import {
   plainString,
   RELATION_KINDS,
   type RelationKind,
+  type SkippedStatement,
 } from "../../db/prov/model";
+import {
+  camflowHost,
+  camflowId,
+  camflowTime,
+  camflowVertexType,
+  isCamflowNamespace,
+  legacyMachineHost,
+} from "./camflow";
 
 export class ProvFormatError extends Error {
   readonly code = "PROV_FORMAT";
@@ -113,13 +135,27 @@ const RELATION_KIND_SET: ReadonlySet<string> = new Set(RELATION_KINDS);
 
 type JsonObject = { [key: string]: unknown };
 
+/** The names in force in one document or bundle. */
+interface Scope {
+  readonly prefixes: ReadonlyMap<string, string>;
+  /** `cf` is bound to CamFlow's namespace: bare base64 names are CamFlow ids. */
+  readonly camflow: boolean;
+  /** Prefixes other than `gdpr` bound to GDPR_NAMESPACE (their attribute keys become `gdpr:`). */
+  readonly gdprAliases: ReadonlySet<string>;
+}
+
+const EMPTY_SCOPE: Scope = { prefixes: new Map(), camflow: false, gdprAliases: new Set() };
+
 interface ParseState {
   readonly blankScope: string;
   readonly nodes: Map<string, { kind: NodeKind; attributes: Attributes }>;
   readonly relations: ProvRelation[];
   /** Relations emitted so far per relation id, for the `<id>#<n>` suffix. */
   readonly emitted: Map<string, number>;
+  readonly skipped: SkippedStatement[];
   host: string | null;
+  /** The top-level document is CamFlow's (its nodes get camflow.ts types). */
+  camflow: boolean;
 }
 
 /**
@@ -141,21 +177,32 @@ export function parseProvJson(doc: unknown, options: ParseOptions): ProvGraph {
     nodes: new Map(),
     relations: [],
     emitted: new Map(),
+    skipped: [],
     host: null,
+    camflow: false,
   };
-  readDocument(doc, new Map(), "", state);
+  readDocument(doc, EMPTY_SCOPE, "", state);
 
   const nodes: ProvNode[] = [];
   for (const [id, { kind, attributes }] of state.nodes) {
     nodes.push({
       id,
       kind,
-      type: plainString(own(attributes, "prov:type")),
+      type: state.camflow
+        ? camflowVertexType(attributes)
+        : plainString(own(attributes, "prov:type")),
       label: plainString(own(attributes, "prov:label")),
       attributes,
     });
+    if (hasGdprAnnotations(attributes)) noteGdprProblems(state, kind, id, attributes);
   }
-  return { nodes, relations: state.relations, host: state.host };
+  // A 2016-17 document holding only its machine's vertex names the host by that vertex's id.
+  if (state.host === null && state.camflow) {
+    for (const node of nodes) state.host ??= legacyMachineHost(node.id, node.type);
+  }
+  const graph: ProvGraph = { nodes, relations: state.relations, host: state.host };
+  if (state.skipped.length > 0) graph.skipped = state.skipped;
+  return graph;
 }
 
 /**
@@ -189,35 +236,43 @@ export function parseProvJsonText(text: string, options: Partial<ParseOptions> =
 }
 
 /** Reads one document or bundle body; `where` prefixes error messages ("" at top level). */
-function readDocument(
-  doc: JsonObject,
-  outerPrefixes: ReadonlyMap<string, string>,
-  where: string,
-  state: ParseState,
-): void {
+function readDocument(doc: JsonObject, outer: Scope, where: string, state: ParseState): void {
   // The prefix section may come after the sections that use it, so read it first.
-  const prefixes = readPrefixes(doc, outerPrefixes, where);
+  const scope = readPrefixes(doc, outer, where);
+  if (where === "") state.camflow = scope.camflow;
   for (const [section, value] of Object.entries(doc)) {
     if (section === "prefix") continue;
     if (NODE_KIND_SET.has(section)) {
-      readNodeSection(section as NodeKind, value, prefixes, where, state);
+      readNodeSection(section as NodeKind, value, scope, where, state);
     } else if (RELATION_KIND_SET.has(section)) {
-      readRelationSection(section as RelationKind, value, prefixes, where, state);
+      readRelationSection(section as RelationKind, value, scope, where, state);
     } else if (section === "bundle") {
-      readBundleSection(value, prefixes, where, state);
+      readBundleSection(value, scope, where, state);
+    } else {
+      skipUnknownSection(section, value, where, state);
     }
-    // Any other section is not PROV-JSON (CamFlow's `relation`, `message`): ignored.
   }
 }
 
-function readPrefixes(
-  doc: JsonObject,
-  outerPrefixes: ReadonlyMap<string, string>,
-  where: string,
-): ReadonlyMap<string, string> {
-  if (!Object.hasOwn(doc, "prefix")) return outerPrefixes;
+/**
+ * A section PROV-JSON does not define (CamFlow's stray `relation`, `message`): each statement in
+ * it is reported, since its kind cannot be told. A value that is not an object is reported once.
+ */
+function skipUnknownSection(section: string, value: unknown, where: string, state: ParseState) {
+  const detail = `${where}${quote(section)} is not a PROV-JSON section`;
+  if (!isJsonObject(value)) {
+    state.skipped.push({ reason: "unknown-section", section, id: "", detail });
+    return;
+  }
+  for (const id of Object.keys(value)) {
+    state.skipped.push({ reason: "unknown-section", section, id, detail });
+  }
+}
+
+function readPrefixes(doc: JsonObject, outer: Scope, where: string): Scope {
+  if (!Object.hasOwn(doc, "prefix")) return outer;
   const section = requireObject(doc.prefix, `${where}prefix`);
-  const prefixes = new Map(outerPrefixes);
+  const prefixes = new Map(outer.prefixes);
   for (const [name, uri] of Object.entries(section)) {
     if (typeof uri !== "string") {
       throw new ProvFormatError(
@@ -226,25 +281,29 @@ function readPrefixes(
     }
     prefixes.set(name, uri);
   }
-  return prefixes;
+  const gdprAliases = new Set<string>();
+  for (const [name, uri] of prefixes) {
+    if (uri === GDPR_NAMESPACE && name !== "gdpr") gdprAliases.add(name);
+  }
+  return { prefixes, camflow: isCamflowNamespace(prefixes.get("cf")), gdprAliases };
 }
 
 function readNodeSection(
   kind: NodeKind,
   value: unknown,
-  prefixes: ReadonlyMap<string, string>,
+  scope: Scope,
   where: string,
   state: ParseState,
 ): void {
   const section = requireObject(value, `${where}${kind}`);
   for (const [key, element] of Object.entries(section)) {
     const context = `${where}${kind} ${quote(key)}`;
-    const id = expandName(key, prefixes, state.blankScope);
+    const id = expandName(key, scope, state.blankScope);
     // An id with an empty array of statements is still declared: it gets a node.
     addNode(state, id, kind, {});
     for (const statement of statementsOf(element, context)) {
       noteHost(state, statement);
-      addNode(state, id, kind, copyAttributes(statement, context, []));
+      addNode(state, id, kind, copyAttributes(statement, context, [], scope));
     }
   }
 }
@@ -252,7 +311,7 @@ function readNodeSection(
 function readRelationSection(
   kind: RelationKind,
   value: unknown,
-  prefixes: ReadonlyMap<string, string>,
+  scope: Scope,
   where: string,
   state: ParseState,
 ): void {
@@ -260,7 +319,7 @@ function readRelationSection(
   const [fromKey, toKey] = RELATION_ENDPOINTS[kind];
   for (const [key, element] of Object.entries(section)) {
     const context = `${where}${kind} ${quote(key)}`;
-    const id = expandName(key, prefixes, state.blankScope);
+    const id = expandName(key, scope, state.blankScope);
     for (const statement of statementsOf(element, context)) {
       noteHost(state, statement);
       const from = endpointName(statement, fromKey, context);
@@ -271,17 +330,27 @@ function readRelationSection(
       if (to.length === 0 && fallbackKey) {
         to = optionalList(endpointName(statement, fallbackKey, context));
       }
-      const attributes = copyAttributes(statement, context, [fromKey, toKey]);
-      const time = relationTime(attributes);
-      // A missing endpoint (or an empty member list) drops the statement, by design.
-      if (from === undefined || to.length === 0) continue;
-      const fromId = expandName(from, prefixes, state.blankScope);
+      const attributes = copyAttributes(statement, context, [fromKey, toKey], scope);
+      const time =
+        relationTime(attributes) ?? (scope.camflow ? camflowTime(attributes["cf:date"]) : null);
+      if (from === undefined || to.length === 0) {
+        // PROV's optional terms: no edge to draw. Reported, not stored (model.ts SkipReason).
+        const missing = [from === undefined ? fromKey : null, to.length === 0 ? toKey : null];
+        state.skipped.push({
+          reason: "incomplete",
+          section: kind,
+          id: key,
+          detail: `${where}${kind} ${quote(key)} has no ${missing.filter(Boolean).join(" and no ")}`,
+        });
+        continue;
+      }
+      const fromId = expandName(from, scope, state.blankScope);
       to.forEach((target, index) => {
         state.relations.push({
           id: nextRelationId(state, id),
           kind,
           from: fromId,
-          to: expandName(target, prefixes, state.blankScope),
+          to: expandName(target, scope, state.blankScope),
           time,
           attributes: index === 0 ? attributes : structuredClone(attributes),
         });
@@ -290,20 +359,15 @@ function readRelationSection(
   }
 }
 
-function readBundleSection(
-  value: unknown,
-  prefixes: ReadonlyMap<string, string>,
-  where: string,
-  state: ParseState,
-): void {
+function readBundleSection(value: unknown, scope: Scope, where: string, state: ParseState): void {
   const section = requireObject(value, `${where}bundle`);
   for (const [key, body] of Object.entries(section)) {
     const context = `${where}bundle ${quote(key)}`;
     const content = requireObject(body, context);
     // A bundle is itself an entity (PROV-DM 5.4.1), named in the enclosing document.
-    addNode(state, expandName(key, prefixes, state.blankScope), "entity", {});
+    addNode(state, expandName(key, scope, state.blankScope), "entity", {});
     // PROV does not nest bundles; if a producer does, reading them the same way loses nothing.
-    readDocument(content, prefixes, `${context} > `, state);
+    readDocument(content, scope, `${context} > `, state);
   }
 }
 
@@ -366,16 +430,17 @@ function requireObject(value: unknown, context: string): JsonObject {
 
 /**
  * Expands a qualified name to its global id (rules in the module header). Requires that
- * `prefixes` hold the document's declarations, including `default` when declared.
+ * `scope.prefixes` hold the document's declarations, including `default` when declared.
  */
-function expandName(
-  name: string,
-  prefixes: ReadonlyMap<string, string>,
-  blankScope: string,
-): string {
+function expandName(name: string, scope: Scope, blankScope: string): string {
+  const { prefixes } = scope;
   const colon = name.indexOf(":");
   if (colon === -1) {
     if (/^[0-9]+$/.test(name)) return name;
+    if (scope.camflow) {
+      const id = camflowId(name);
+      if (id !== name) return id;
+    }
     const namespace = prefixes.get("default");
     return namespace === undefined ? name : namespace + name;
   }
@@ -387,16 +452,17 @@ function expandName(
   return namespace === undefined ? name : namespace + local;
 }
 
-/** The statement's attributes, minus `omit`, as fresh JSON values. */
+/** The statement's attributes, minus `omit`, as fresh JSON values; gdpr keys as `gdpr:`. */
 function copyAttributes(
   statement: JsonObject,
   context: string,
   omit: readonly string[],
+  scope: Scope,
 ): Attributes {
   const entries: [string, JsonValue][] = [];
   for (const [key, value] of Object.entries(statement)) {
     if (omit.includes(key)) continue;
-    entries.push([key, toJsonValue(value, `${context}: ${key}`)]);
+    entries.push([gdprKey(key, scope), toJsonValue(value, `${context}: ${key}`)]);
   }
   // fromEntries defines own properties, so a key like "__proto__" stays an ordinary key.
   return Object.fromEntries(entries);
@@ -425,15 +491,33 @@ function relationTime(attributes: Attributes): string | null {
   return null;
 }
 
+/** `g:subject` (g bound to the gdpr namespace) and `<namespace>subject` become `gdpr:subject`. */
+function gdprKey(key: string, scope: Scope): string {
+  if (key.startsWith(GDPR_NAMESPACE)) return `gdpr:${key.slice(GDPR_NAMESPACE.length)}`;
+  if (scope.gdprAliases.size === 0) return key;
+  const colon = key.indexOf(":");
+  return colon > 0 && scope.gdprAliases.has(key.slice(0, colon))
+    ? `gdpr:${key.slice(colon + 1)}`
+    : key;
+}
+
+/** Reports gdpr: annotations that will not make the node a personal-data source. */
+function noteGdprProblems(state: ParseState, kind: NodeKind, id: string, attributes: Attributes) {
+  const gdpr = gdprAnnotations(attributes);
+  const problems = [...gdpr.problems];
+  if (gdpr.subjects.length > 0 && gdpr.categories.length === 0) {
+    problems.push("gdpr:subject without gdpr:category: not recorded as personal data");
+  } else if (gdpr.categories.length > 0 && gdpr.subjects.length === 0) {
+    problems.push("gdpr:category without gdpr:subject: not recorded as personal data");
+  }
+  for (const detail of problems) {
+    state.skipped.push({ reason: "gdpr-annotation", section: kind, id, detail });
+  }
+}
+
 function noteHost(state: ParseState, statement: JsonObject): void {
   if (state.host !== null || !Object.hasOwn(statement, "cf:machine_id")) return;
-  const raw = statement["cf:machine_id"];
-  const value = isJsonObject(raw) && Object.hasOwn(raw, "$") ? raw.$ : raw;
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) {
-    state.host = `cf:${value}`;
-  } else if (typeof value === "string" && value !== "") {
-    state.host = /^[0-9]+$/.test(value) ? `cf:${value}` : value;
-  }
+  state.host = camflowHost(statement["cf:machine_id"] as JsonValue);
 }
 
 function own(object: { readonly [key: string]: JsonValue }, key: string): JsonValue | undefined {

@@ -7,7 +7,9 @@
  * Ids get the `cf:` prefix the W3C format writes, so the same vertex reported in either format
  * is one element. SPADE's `from` is the effect and `to` the cause, which is PROV's dependent and
  * dependency: they map straight onto ProvRelation's `from` and `to`. Annotations are kept as the
- * element's attributes. Pure; a record of the wrong shape throws SpadeFormatError.
+ * element's attributes. Vertex kind, type and host follow camflow.ts, so a vertex reported in
+ * both formats is one element of one kind: SPADE's `Entity` machine is the W3C format's agent.
+ * Pure; a record of the wrong shape throws SpadeFormatError.
  */
 import type {
   Attributes,
@@ -18,9 +20,15 @@ import type {
   RelationKind,
 } from "../../db/prov/model";
 import { plainString } from "../../db/prov/model";
+import { camflowHost, camflowTime, camflowVertexKind, camflowVertexType } from "./camflow";
 
 export class SpadeFormatError extends Error {
   readonly code = "SPADE_FORMAT";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SpadeFormatError";
+  }
 }
 
 const VERTEX_KINDS: Readonly<Record<string, NodeKind>> = {
@@ -85,15 +93,16 @@ export function parseSpadeRecords(records: readonly unknown[]): ProvGraph {
     const type = record.type as string;
     const what = `record ${index} (${type})`;
     const attributes = annotationsOf(record, what);
-    host ??= plainString(attributes["cf:machine_id"]);
+    host ??= camflowHost(attributes["cf:machine_id"]);
     const vertexKind = VERTEX_KINDS[type];
     if (vertexKind) {
       const id = cfId(requireString(record.id, `${what} id`));
       if (!nodes.has(id)) {
+        const vertexType = camflowVertexType(attributes);
         nodes.set(id, {
           id,
-          kind: vertexKind,
-          type: plainString(attributes.object_type),
+          kind: camflowVertexKind(vertexType, vertexKind),
+          type: vertexType,
           label: null,
           attributes,
         });
@@ -108,7 +117,7 @@ export function parseSpadeRecords(records: readonly unknown[]): ProvGraph {
       kind: EDGE_KINDS[type] as RelationKind,
       from,
       to,
-      time: null,
+      time: camflowTime(attributes["cf:date"]),
       attributes,
     });
   });

@@ -4,6 +4,7 @@
  * send plain JSON; CamFlow log files hold one document per line among daemon status lines.
  */
 import { inflateSync } from "node:zlib";
+import { repairCamflowJson } from "../formats/camflow";
 
 export class MessageDecodeError extends Error {
   readonly code = "MESSAGE_DECODE";
@@ -41,7 +42,8 @@ export function decodePayload(payload: Uint8Array): string {
 }
 
 export type DocumentText =
-  | { ok: true; text: string; value: unknown }
+  /** `repaired`: camflowd's missing escapes were put back (formats/camflow.ts repairCamflowJson). */
+  | { ok: true; text: string; value: unknown; repaired?: true }
   | { ok: false; text: string; reason: string };
 
 /**
@@ -50,24 +52,43 @@ export type DocumentText =
  * starts like a document but is not JSON comes back as `ok: false` with the parser's reason,
  * so the caller can quarantine it and keep the lines around it. A text that is neither comes
  * back whole as one `ok: false`.
+ *
+ * camflowd writes some strings unescaped: a CamFlow document that is not JSON is repaired when
+ * it can be (`repaired: true`). A raw newline in a pathname splits a document over lines: a
+ * broken line takes the lines after it up to the next `{` line, so the repaired document, or
+ * the quarantined text, is whole.
  */
 export function readDocuments(text: string): DocumentText[] {
   const body = text.replace(BOM, "").trim();
   if (body === "") return [];
   const whole = tryParse(body);
   if (whole.ok || !body.includes("\n")) return [whole];
-  const lines = body
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith("{"));
+  const lines = body.split(/\r?\n/);
+  const documents: DocumentText[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (!line.startsWith("{")) continue; // a daemon status line
+    let end = i + 1;
+    while (end < lines.length && !(lines[end] as string).trim().startsWith("{")) end++;
+    const document = tryParse(line);
+    if (document.ok || end === i + 1) {
+      documents.push(document);
+      continue;
+    }
+    const joined = tryParse(lines.slice(i, end).join("\n").trim());
+    documents.push(joined);
+    i = end - 1;
+  }
   // Not a log either: report the whole text, so that nothing vanishes unexplained.
-  return lines.length > 0 ? lines.map(tryParse) : [whole];
+  return documents.length > 0 ? documents : [whole];
 }
 
 function tryParse(text: string): DocumentText {
   try {
     return { ok: true, text, value: JSON.parse(text) };
   } catch (error) {
+    const repaired = repairCamflowJson(text);
+    if (repaired !== null) return { ok: true, text, value: JSON.parse(repaired), repaired: true };
     return { ok: false, text, reason: `not JSON: ${(error as Error).message}` };
   }
 }

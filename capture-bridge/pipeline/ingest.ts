@@ -13,6 +13,7 @@ import {
 } from "../../db/ledger/host-signatures";
 import { NoteError } from "../../db/ledger/note";
 import { type IngestResult, ingestGraph, quarantineMessage } from "../../db/prov/ingest";
+import type { SkippedStatement, SkipReason } from "../../db/prov/model";
 import { parseProvJson } from "../formats/prov-json";
 import { isSpadeRecord, parseSpadeRecords } from "../formats/spade-json";
 import { type DocumentText, decodePayload, readDocuments } from "./decode";
@@ -32,6 +33,18 @@ export class IngestTally {
   newElements = 0;
   quarantined = 0;
   documents = 0;
+  /** Documents read only after camflowd's missing escapes were put back (decode.ts). */
+  repaired = 0;
+  /** Statements read from stored documents that did not become elements (model.ts SkipReason). */
+  readonly skipped: Record<SkipReason, number> = {
+    incomplete: 0,
+    "unknown-section": 0,
+    "gdpr-annotation": 0,
+  };
+
+  noteSkipped(statements: readonly SkippedStatement[] | undefined): void {
+    for (const statement of statements ?? []) this.skipped[statement.reason] += 1;
+  }
 
   summary() {
     return {
@@ -130,6 +143,7 @@ export async function ingestMessage(
     for (const relation of graph.relations) tally.relationIds.add(relation.id);
     tally.newElements += result.newNodes + result.newRelations;
     tally.documents += 1;
+    tally.noteSkipped(graph.skipped);
   }
   return tally;
 }
@@ -175,6 +189,7 @@ async function readUnits(
       tally.quarantined += 1;
       continue;
     }
+    if (document.repaired) tally.repaired += 1;
     if (!isSpadeRecord(document.value)) {
       units.push({ spade: false, texts: [document.text], values: [document.value] });
       continue;

@@ -22,13 +22,13 @@ export interface SessionWithToken {
 
 export type SessionUser = Pick<User, "id" | "email" | "role" | "subjectId" | "displayName">;
 
-function randomSecret(): string {
+export function randomSecret(): string {
   const bytes = new Uint8Array(20);
   crypto.getRandomValues(bytes);
   return encodeBase32LowerCaseNoPadding(bytes);
 }
 
-function hashSecret(secret: string): Uint8Array {
+export function hashSecret(secret: string): Uint8Array {
   return sha256(new TextEncoder().encode(secret));
 }
 

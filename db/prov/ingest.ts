@@ -3,14 +3,16 @@
  * global id, so a re-delivered document inserts nothing and reports `new: 0`. The first
  * statement of an element wins; later statements of the same id add a reporting host only.
  *
- * App-level annotations are read here, on the way in: a node with `gdpr:subject` and
- * `gdpr:category` becomes a personal-data source of that subject; a node with `gdpr:service`
- * (and optionally `gdpr:organisation`) belongs to that service. Everything for one graph is
+ * App-level annotations are read here, on the way in (model.ts gdprAnnotations): a node with
+ * `gdpr:subject` and `gdpr:category` becomes a personal-data source of each subject and category
+ * it names, for its first `gdpr:purpose` (a purposes row, created for the node's service if new);
+ * a node with `gdpr:service` (and optionally `gdpr:organisation`) belongs to that service. Everything for one graph is
  * written in one transaction, together with its ledger record (db/ledger/log.ts): a document
  * is stored and recorded, or neither.
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
+import { labelIngested } from "../labels/propagate";
 import {
   beginAppend,
   type DigestedNode,
@@ -26,11 +28,12 @@ import {
   provNodeHosts,
   provNodes,
   provRelations,
+  purposes,
   quarantine,
   services,
   subjects,
 } from "../schema";
-import { type ProvGraph, type ProvNode, plainString } from "./model";
+import { gdprAnnotations, type ProvGraph, type ProvNode, plainString } from "./model";
 
 /** What the ledger keeps of a stored document: its raw bytes as received, and when. */
 export interface Evidence {
@@ -57,6 +60,8 @@ export async function ingestGraph(
   hostName: string,
   /** null only for benchmarks that measure the ledger's cost: the document is not recorded. */
   evidence: Evidence | null,
+  /** `labels: false` only for benchmarks that measure labelling's cost (db/labels). */
+  options: { labels?: boolean } = {},
 ): Promise<IngestResult> {
   const nodes = dedupeById(graph.nodes);
   const relations = dedupeById(graph.relations);
@@ -130,6 +135,7 @@ export async function ingestGraph(
     );
 
     await recordPersonalDataSources(tx, nodes);
+    if (options.labels !== false) await labelIngested(store, tx, { ...graph, nodes, relations });
     if (pending && evidence) {
       const digest = elementsDigest(newNodes, newRelations);
       await finishAppend(store, tx, pending, digest, evidence.receivedAt);
@@ -153,10 +159,10 @@ export async function quarantineMessage(
 
 async function upsertHost(store: Store, tx: Executor, name: string): Promise<number> {
   const [row] = await store.rows<{ id: number }>(
-    sql`with inserted as (
-          insert into ${hosts} (name) values (${name}) on conflict (name) do nothing returning id
-        )
-        select id from inserted union all select id from ${hosts} where name = ${name} limit 1`,
+    // `do update`, not `do nothing`: a row another transaction committed meanwhile is returned
+    // too (the select of a `do nothing` cannot see it, so concurrent first messages failed).
+    sql`insert into ${hosts} (name) values (${name})
+        on conflict (name) do update set name = excluded.name returning id`,
     tx,
   );
   if (!row) throw new Error(`couldn't record host ${JSON.stringify(name)}`);
@@ -203,16 +209,25 @@ async function upsertServices(
   return ids;
 }
 
-/** Marks the nodes carrying `gdpr:subject` and `gdpr:category`: three statements per graph. */
+/** Marks the nodes carrying `gdpr:subject` and `gdpr:category`: four statements per graph. */
 async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promise<void> {
   const sources = nodes.flatMap((node) => {
-    const subject = plainString(node.attributes["gdpr:subject"]);
-    const category = plainString(node.attributes["gdpr:category"]);
-    return subject && category ? [{ ext_id: node.id, subject, category }] : [];
+    if (!Object.hasOwn(node.attributes, "gdpr:subject")) return [];
+    const gdpr = gdprAnnotations(node.attributes);
+    const purpose = gdpr.purposes[0] ?? null;
+    return gdpr.subjects.flatMap((subject) =>
+      gdpr.categories.map((category) => ({
+        ext_id: node.id,
+        subject,
+        category,
+        purpose,
+        service: gdpr.service,
+      })),
+    );
   });
   if (sources.length === 0) return;
   const input = sql`jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
-    as i(ext_id text, subject text, category text)`;
+    as i(ext_id text, subject text, category text, purpose text, service text)`;
   // Sorted, so two transactions inserting the same new subjects lock them in the same order.
   await tx.execute(
     sql`insert into ${subjects} (ref) select distinct subject from ${input} order by 1
@@ -222,12 +237,21 @@ async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promi
     sql`insert into ${dataCategories} (key) select distinct category from ${input} order by 1
         on conflict do nothing`,
   );
+  // A purpose first named here belongs to the service of the node that named it.
+  await tx.execute(
+    sql`insert into ${purposes} (key, service_id)
+        select distinct on (i.purpose) i.purpose, sv.id from ${input}
+          left join ${services} sv on sv.name = i.service
+        where i.purpose is not null order by i.purpose, sv.id
+        on conflict do nothing`,
+  );
   await tx.execute(sql`
-    insert into ${personalDataSources} (node_id, subject_id, category_id)
-    select n.id, s.id, c.id from ${input}
+    insert into ${personalDataSources} (node_id, subject_id, category_id, purpose_id)
+    select n.id, s.id, c.id, p.id from ${input}
       join ${provNodes} n on n.ext_id = i.ext_id
       join ${subjects} s on s.ref = i.subject
       join ${dataCategories} c on c.key = i.category
+      left join ${purposes} p on p.key = i.purpose
     on conflict do nothing`);
 }
 

@@ -8,6 +8,7 @@
  */
 import {
   bigint,
+  boolean,
   index,
   integer,
   pgEnum,
@@ -34,6 +35,8 @@ export const dataCategories = pgTable("data_categories", {
 export const organisations = pgTable("organisations", {
   id: serial("id").primaryKey(),
   name: text("name").notNull().unique(),
+  /** A recipient outside the controller (Art. 30(1)(d)): processors, partners, other controllers. */
+  thirdParty: boolean("third_party").notNull().default(false),
 });
 
 export const services = pgTable(

@@ -72,6 +72,57 @@ test.describe("README screenshots", () => {
     });
   }
 
+  test("subject-path-en.png", async ({ page }) => {
+    await logIn(page, ALICE);
+    await page
+      .getByTestId("flow")
+      .filter({ has: page.getByRole("rowheader", { name: "Newsletter" }) })
+      .getByRole("link", { name: translation("en", "me.showPath") })
+      .click();
+    await expect(page.getByTestId("witness-path")).toBeVisible();
+    await expect(page.getByTestId("flow-map")).toHaveAttribute("data-ready", "true");
+    await settle(page);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS_DIR, "subject-path-en.png"),
+      fullPage: true,
+    });
+  });
+
+  for (const lng of ["en", "de"] as const) {
+    test(`dpo-processing-${lng}.png`, async ({ page }) => {
+      await logIn(page, DPO);
+      if (lng !== "en") {
+        await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
+      }
+      await page
+        .getByRole("link", { name: translation(lng, "nav.processing"), exact: true })
+        .click();
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+        translation(lng, "processing.title"),
+      );
+      await settle(page);
+      await page.screenshot({
+        path: path.join(SCREENSHOTS_DIR, `dpo-processing-${lng}.png`),
+        fullPage: true,
+      });
+    });
+  }
+
+  test("dpo-violations-en.png", async ({ page }) => {
+    await logIn(page, DPO);
+    await page
+      .getByRole("link", { name: translation("en", "nav.violations"), exact: true })
+      .click();
+    await expect(page.getByTestId("violation").first()).toBeVisible();
+    await page.getByTestId("violation").first().locator("summary").click();
+    await expect(page.getByTestId("witness-path").first()).toBeVisible();
+    await settle(page);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS_DIR, "dpo-violations-en.png"),
+      fullPage: true,
+    });
+  });
+
   test("login-errors-en.png", async ({ page, browserErrors }) => {
     browserErrors.allowErrorResponse(400, "/login.data");
     await page.goto("/login");

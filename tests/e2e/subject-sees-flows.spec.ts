@@ -1,7 +1,8 @@
 /**
- * A data subject logs in and sees where their data went, in their language, and nothing of
- * anyone else's. Runs against the seeded demo organisation (capture-bridge/demo/demo-org.ts).
+ * A data subject logs in and sees where their data went (each flow with its purpose, time and
+ * legal status, and the path that proves it), in their language, and nothing of anyone else's. Runs against the seeded demo organisation (capture-bridge/demo/demo-org.ts).
  */
+import { request as playwrightRequest } from "@playwright/test";
 import { ALICE, BOB, expect, type Language, logIn, test, translation } from "./fixtures";
 
 test.describe("a data subject", () => {
@@ -11,14 +12,12 @@ test.describe("a data subject", () => {
   }) => {
     await logIn(page, ALICE);
 
-    const services = page.getByTestId("services");
-    await expect(services.getByRole("rowheader", { name: "CRM", exact: true })).toBeVisible();
-    await expect(
-      services.getByRole("rowheader", { name: "Newsletter", exact: true }),
-    ).toBeVisible();
-    await expect(services.getByRole("cell", { name: "Lumen Books" }).first()).toBeVisible();
-    await expect(services.getByRole("cell", { name: "PostHaste Ltd" })).toBeVisible();
-    await expect(services.getByRole("rowheader", { name: "Flack", exact: true })).toBeVisible();
+    const flows = page.getByTestId("flows");
+    await expect(flows.getByRole("rowheader", { name: "CRM", exact: true })).toBeVisible();
+    await expect(flows.getByRole("rowheader", { name: "Newsletter", exact: true })).toBeVisible();
+    await expect(flows.getByRole("cell", { name: "Lumen Books" }).first()).toBeVisible();
+    await expect(flows.getByRole("cell", { name: "PostHaste Ltd" })).toBeVisible();
+    await expect(flows.getByRole("rowheader", { name: "Flack", exact: true })).toBeVisible();
     await expect(page.getByTestId("flow-map")).toHaveAttribute("data-ready", "true");
 
     const session = (await context.cookies()).find((c) => c.name === "provtopia_session");
@@ -27,17 +26,76 @@ test.describe("a data subject", () => {
     expect(session?.sameSite).toBe("Lax");
   });
 
+  test("sees each flow's purpose, time and legal status, and the path of one", async ({ page }) => {
+    await logIn(page, ALICE);
+    const flow = (service: string) =>
+      page.getByTestId("flow").filter({ has: page.getByRole("rowheader", { name: service }) });
+
+    await expect(flow("Sign-up")).toHaveAttribute("data-status", "allowed");
+    await expect(flow("Sign-up")).toContainText("Allowed: Contract");
+    await expect(flow("Sign-up")).toContainText(translation("en", "purposes.account"));
+    await expect(flow("Sign-up").locator("time")).toHaveAttribute(
+      "datetime",
+      "2026-10-01T09:30:00Z",
+    );
+    await expect(flow("Sign-up")).toContainText("1 use");
+    // Withdrawn the evening before the November newsletter went out.
+    await expect(flow("Newsletter")).toHaveAttribute("data-status", "no-legal-basis");
+    await expect(flow("Newsletter")).toContainText(translation("en", "me.statusNoLegalBasis"));
+    // Alice said "never again" to FlackCo before the CI run that reached Flack.
+    await expect(flow("Flack")).toHaveAttribute("data-status", "after-block");
+    await expect(flow("Flack")).toContainText(translation("en", "me.statusAfterBlock"));
+    await expect(page.getByTestId("unlawful-notice")).toContainText("2 of these uses");
+
+    await flow("Newsletter")
+      .getByRole("link", { name: translation("en", "me.showPath") })
+      .click();
+    await expect(page).toHaveURL(/\/me\?flow=\d+#path$/);
+    const path = page.getByTestId("witness-path");
+    await expect(path.getByRole("listitem").first()).toContainText("Sign-up form (alice)");
+    await expect(path.getByRole("listitem").last()).toContainText("November newsletter");
+    await expect(
+      page.getByRole("heading", { name: "How your Email address reached Newsletter" }),
+    ).toBeVisible();
+  });
+
   test("sees only their own data", async ({ page }) => {
     await logIn(page, BOB);
 
-    const services = page.getByTestId("services");
-    await expect(services.getByRole("rowheader", { name: "Sign-up", exact: true })).toBeVisible();
-    await expect(services.getByRole("rowheader", { name: "CRM", exact: true })).toBeVisible();
-    await expect(services.getByRole("rowheader")).toHaveCount(2);
+    const flows = page.getByTestId("flows");
+    await expect(flows.getByRole("rowheader", { name: "Sign-up", exact: true })).toBeVisible();
+    await expect(flows.getByRole("rowheader", { name: "CRM", exact: true })).toBeVisible();
+    await expect(flows.getByRole("rowheader", { name: "Backups", exact: true })).toBeVisible();
+    await expect(flows.getByRole("rowheader")).toHaveCount(3);
     for (const other of ["Newsletter", "Mail delivery", "Flack", "PostHaste Ltd"]) {
-      await expect(services).not.toContainText(other);
+      await expect(flows).not.toContainText(other);
     }
+    await expect(page.getByTestId("unlawful-notice")).toHaveCount(0);
     await expect(page.getByTestId("flow-map")).toHaveAttribute("data-ready", "true");
+  });
+
+  test("cannot open another subject's flow by its id", async ({ page, baseURL }) => {
+    await logIn(page, ALICE);
+    const href = await page
+      .getByTestId("flow")
+      .filter({ has: page.getByRole("rowheader", { name: "Newsletter" }) })
+      .getByRole("link", { name: translation("en", "me.showPath") })
+      .getAttribute("href");
+    const alicesFlow = /flow=(\d+)/.exec(href ?? "")?.[1];
+    expect(alicesFlow, "the link names Alice's flow").toBeDefined();
+
+    const bob = await playwrightRequest.newContext({ baseURL });
+    await bob.post("/login", {
+      form: { email: BOB.email, password: BOB.password },
+      headers: { Origin: new URL(baseURL ?? "").origin },
+      maxRedirects: 0,
+    });
+    const own = await bob.get("/me", { maxRedirects: 0 });
+    expect(own.status()).toBe(200);
+    const other = await bob.get(`/me?flow=${alicesFlow}`, { maxRedirects: 0 });
+    expect(other.status()).toBe(404);
+    expect(await other.text()).not.toContain("November newsletter");
+    await bob.dispose();
   });
 
   for (const [lng, button] of [

@@ -14,6 +14,8 @@ export type StoreKind = "pglite" | "postgres";
 export const REAL_DATABASE_URL = process.env.DATABASE_URL || undefined;
 /** The real broker's URL, when the environment names one. */
 export const REAL_MQTT_URL = process.env.MQTT_URL || undefined;
+/** The real NATS JetStream server's URL, when the environment names one. */
+export const REAL_NATS_URL = process.env.NATS_URL || undefined;
 
 /** The backends to run store tests on here. */
 export const STORE_KINDS: StoreKind[] = REAL_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];

@@ -8,11 +8,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CAMFLOW_FIXTURE_FILES,
+  countCamflowFile,
+  danglingIds,
+  emptyCounts,
+} from "../../factories/fixture-counts";
 import { createTestDatabase, REAL_DATABASE_URL, type TestDatabase } from "../../setup/databases";
 
 const run = promisify(execFile);
 const BIN = path.resolve("capture-bridge/bin/provtopia.js");
 const PROV_JSON_DIR = path.resolve("../shared/fixtures/prov-json");
+const CAMFLOW_DIR = path.resolve("../shared/fixtures/camflow");
 
 describe("provtopia CLI", () => {
   let env: NodeJS.ProcessEnv;
@@ -54,6 +61,7 @@ describe("provtopia CLI", () => {
       hosts: 1,
     });
     expect(Object.keys(stats).sort()).toEqual([
+      "danglingNodes",
       "hosts",
       "nodes",
       "pending",
@@ -64,6 +72,33 @@ describe("provtopia CLI", () => {
     const second = JSON.parse(await provtopia("ingest", ...fixtures, "--json"));
     expect(second).toEqual({ ...first, new: 0 });
     expect(JSON.parse(await provtopia("stats", "--json"))).toEqual(stats);
+  });
+
+  it("ingests a directory tree of CamFlow captures; ingest and stats report what the files hold", async () => {
+    const before = JSON.parse(await provtopia("stats", "--json"));
+    const report = JSON.parse(await provtopia("ingest", CAMFLOW_DIR, "--json", "--host", "ops"));
+    const counts = emptyCounts();
+    for (const file of CAMFLOW_FIXTURE_FILES) {
+      countCamflowFile(path.join(CAMFLOW_DIR, file), counts);
+    }
+    expect(report).toEqual({
+      nodes: counts.nodes.size,
+      relations: counts.relations.size,
+      new: counts.nodes.size + counts.relations.size,
+      quarantined: 0,
+      files: 7,
+      ignoredFiles: 1, // SOURCES.md
+      documents: 198, // 4 SPADE logs (one graph each), 192 + 1 + 1 W3C documents
+      repaired: 0,
+      skipped: { incomplete: 0, "unknown-section": 0, "gdpr-annotation": 0 },
+    });
+    const stats = JSON.parse(await provtopia("stats", "--json", "--dangling", "2"));
+    expect(stats.nodes - before.nodes).toBe(counts.nodes.size);
+    expect(stats.relations - before.relations).toBe(counts.relations.size);
+    // The PROV-JSON fixtures ingested before dangle nothing CamFlow could resolve.
+    expect(stats.danglingNodes - before.danglingNodes).toBe(danglingIds(counts).length);
+    expect(stats.dangling).toHaveLength(2);
+    expect(stats.dangling[0]).toEqual({ id: expect.stringMatching(/^cf:/), relations: 3 });
   });
 
   it("prints a one-line summary without --json", async () => {
@@ -79,5 +114,6 @@ describe("provtopia CLI", () => {
       code: 2,
       stderr: expect.stringContaining("couldn't read /nonexistent/file.json"),
     });
+    await expect(provtopia("stats", "--dangling", "x")).rejects.toMatchObject({ code: 2 });
   });
 });

@@ -25,4 +25,21 @@ describe("loadConfig", () => {
       /invalid configuration: .*DATABASE_URL.*MQTT_PORT|invalid configuration: .*MQTT_PORT.*DATABASE_URL/,
     );
   });
+
+  it("runs no NATS or local source unless configured, and refuses wildcard NATS prefixes", () => {
+    const config = loadConfig({});
+    expect(config.NATS_URL).toBeUndefined();
+    expect(config.CAMFLOW_FIFO).toBeUndefined();
+    expect(config.CAMFLOW_SOCKET).toBeUndefined();
+    expect(config).toMatchObject({
+      NATS_SUBJECT_PREFIX: "camflow.provenance",
+      NATS_STREAM: "CAMFLOW",
+      NATS_CONSUMER: "provtopia-bridge",
+      LOG_LEVEL: "info",
+    });
+    expect(() => loadConfig({ NATS_SUBJECT_PREFIX: "camflow.*" })).toThrow(
+      /NATS_SUBJECT_PREFIX: dot-separated tokens without wildcards/,
+    );
+    expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
+  });
 });

@@ -211,13 +211,13 @@ describe("ids", () => {
       kind: "used",
       from: "cf:AQAAAAAAAEBW5AEAAAAAABwAAAAHfl4eEAAAAAAAAAA=",
       to: "cf:ABAAAAAAACBq5AEAAAAAABwAAAAHfl4eCwAAAAAAAAA=",
-      time: null,
+      time: "2017-09-25T21:11:46Z", // its cf:date, 2017:09:25T21:11:46
     });
 
     const cytoscape = parseFile(CYTOSCAPE);
     expect(node(cytoscape, "184983327")).toMatchObject({
       kind: "entity",
-      type: null,
+      type: "machine",
       label: "[machine] 184983327",
     });
     expect(cytoscape.nodes.every((n) => n.id.startsWith("cf:") || /^[0-9]+$/.test(n.id))).toBe(
@@ -431,18 +431,39 @@ describe("relations", () => {
     expect(start?.attributes["prov:starter"]).toBe("ex:a2");
   });
 
-  it("drops a statement with a missing endpoint without throwing", () => {
+  it("reports a statement with a missing endpoint instead of storing or losing it", () => {
     const graph = parseProvJson(
       {
         wasGeneratedBy: {
-          "ex:g1": { "prov:entity": "ex:e" },
+          "ex:g1": { "prov:entity": "ex:e", "prov:time": "2020-01-01T00:00:00Z" },
           "ex:g2": { "prov:entity": "ex:e", "prov:activity": "ex:a" },
         },
+        used: { "ex:u": {} },
         hadMember: { "ex:m": { "prov:collection": "ex:c", "prov:entity": [] } },
       },
       { documentKey: KEY },
     );
     expect(graph.relations.map((r) => r.id)).toEqual(["ex:g2"]);
+    expect(graph.skipped).toEqual([
+      {
+        reason: "incomplete",
+        section: "wasGeneratedBy",
+        id: "ex:g1",
+        detail: 'wasGeneratedBy "ex:g1" has no prov:activity',
+      },
+      {
+        reason: "incomplete",
+        section: "used",
+        id: "ex:u",
+        detail: 'used "ex:u" has no prov:activity and no prov:entity',
+      },
+      {
+        reason: "incomplete",
+        section: "hadMember",
+        id: "ex:m",
+        detail: 'hadMember "ex:m" has no prov:entity',
+      },
+    ]);
   });
 
   it("takes the time from prov:time, then prov:startTime, then prov:endTime, unwrapped", () => {
@@ -554,10 +575,10 @@ describe("tolerance", () => {
     expect(readFileSync(CYTOSCAPE, "utf8").charCodeAt(0)).toBe(0xfeff);
   });
 
-  it("ignores unknown top-level sections such as CamFlow's relation", () => {
+  it("reports, and does not store, statements in unknown sections such as CamFlow's relation", () => {
     const graph = parseProvJson(
       {
-        relation: { "cf:x": { "prov:type": "unknown" } },
+        relation: { "cf:x": { "prov:type": "unknown" }, "cf:y": {} },
         message: null,
         entity: { "cf:e": {} },
       },
@@ -567,6 +588,11 @@ describe("tolerance", () => {
       nodes: [{ id: "cf:e", kind: "entity", type: null, label: null, attributes: {} }],
       relations: [],
       host: null,
+      skipped: [
+        { reason: "unknown-section", section: "relation", id: "cf:x", detail: expect.any(String) },
+        { reason: "unknown-section", section: "relation", id: "cf:y", detail: expect.any(String) },
+        { reason: "unknown-section", section: "message", id: "", detail: expect.any(String) },
+      ],
     });
   });
 
@@ -650,5 +676,64 @@ describe("garbage", () => {
 
   it("requires a documentKey", () => {
     expect(() => parseProvJson({}, { documentKey: "" })).toThrow(TypeError);
+  });
+});
+
+describe("gdpr annotations", () => {
+  const GDPR = "https://provtopia.example/ns/gdpr#";
+
+  it("rewrites any prefix bound to the gdpr namespace, and full URIs, to gdpr:", () => {
+    const graph = parseProvJson(
+      {
+        prefix: { g: GDPR, ex: "http://example.org/" },
+        entity: {
+          "ex:email": { "g:subject": "subj-alice", [`${GDPR}category`]: "email", "ex:x": 1 },
+        },
+      },
+      { documentKey: KEY },
+    );
+    expect(node(graph, "http://example.org/email").attributes).toEqual({
+      "gdpr:subject": "subj-alice",
+      "gdpr:category": "email",
+      "ex:x": 1,
+    });
+    expect(graph.skipped).toBeUndefined();
+  });
+
+  it("reports annotations that do not make a personal-data source, and keeps the node", () => {
+    const graph = parseProvJson(
+      {
+        entity: {
+          "ex:a": { "gdpr:subject": "subj-alice" },
+          "ex:b": { "gdpr:subject": { "not-a-literal": true }, "gdpr:category": "email" },
+          "ex:c": { "gdpr:category": "email", "gdpr:service": ["CRM", "Billing"] },
+        },
+      },
+      { documentKey: KEY },
+    );
+    expect(graph.nodes).toHaveLength(3);
+    expect(graph.skipped?.map((s) => [s.reason, s.id, s.detail])).toEqual([
+      [
+        "gdpr-annotation",
+        "ex:a",
+        "gdpr:subject without gdpr:category: not recorded as personal data",
+      ],
+      [
+        "gdpr-annotation",
+        "ex:b",
+        'gdpr:subject: expected a string or a typed literal, got {"not-a-literal":true}',
+      ],
+      [
+        "gdpr-annotation",
+        "ex:b",
+        "gdpr:category without gdpr:subject: not recorded as personal data",
+      ],
+      ["gdpr-annotation", "ex:c", "gdpr:service: expected one value, got 2"],
+      [
+        "gdpr-annotation",
+        "ex:c",
+        "gdpr:category without gdpr:subject: not recorded as personal data",
+      ],
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
+  type DocumentText,
   decodePayload,
   MessageDecodeError,
   readDocuments,
@@ -72,5 +73,48 @@ describe("readDocuments", () => {
 
   it("returns nothing for an empty message", () => {
     expect(readDocuments(" \n")).toEqual([]);
+  });
+});
+
+describe("readDocuments on camflowd's unescaped strings", () => {
+  // A real v0.3.x vertex (website walkthrough), its raw fields damaged as camflowd damages them.
+  const vertex = (pathname: string, secctx = "unconfined_u:object_r:user_tmp_t:s0") =>
+    `{"prefix":{"prov" : "http://www.w3.org/ns/prov", "cf":"http://www.camflow.org"}, "entity":{"cf:ABAAAAAAACBq5AEAAAAAABwAAAAHfl4eCwAAAAAAAAA=":{"cf:id":"123498","prov:type":"file_name","cf:boot_id":28,"cf:machine_id":"cf:509509127","cf:version":0,"cf:date":"2017:09:25T21:11:46","cf:secctx":"${secctx}","cf:pathname":"${pathname}","prov:label":"[file_name] ${pathname}"}}}`;
+  const attributesOf = (doc: DocumentText | undefined) => {
+    if (!doc?.ok) throw new Error(`not read: ${JSON.stringify(doc)}`);
+    const entity = (doc.value as { entity: Record<string, Record<string, string>> }).entity;
+    return Object.values(entity)[0] ?? {};
+  };
+
+  it("puts back a quote, a tab and a stray backslash, keeping the text as received", () => {
+    const text = vertex('/tmp/say "hi".txt', "u:r:\\q\tx");
+    expect(() => JSON.parse(text)).toThrow();
+    const [doc] = readDocuments(text);
+    expect(doc).toMatchObject({ ok: true, repaired: true, text });
+    expect(attributesOf(doc)["cf:pathname"]).toBe('/tmp/say "hi".txt');
+    expect(attributesOf(doc)["cf:secctx"]).toBe("u:r:\\q\tx");
+  });
+
+  it("rejoins a document split by a newline in a pathname, between status lines", () => {
+    const broken = vertex("/tmp/two\nlines");
+    const log = [
+      "Starting audit service...",
+      broken,
+      '{"entity":{"cf:b":{}}}',
+      "Output option: log",
+    ].join("\n");
+    const docs = readDocuments(log);
+    expect(docs.map((d) => d.ok)).toEqual([true, true]);
+    expect(attributesOf(docs[0])["cf:pathname"]).toBe("/tmp/two\nlines");
+    expect(docs[0]?.text).toBe(broken);
+  });
+
+  it("does not repair what is not camflowd's, nor a document cut short", () => {
+    expect(readDocuments('{"entity":{"ex:e":{"ex:x":"a"b"}}}')[0]?.ok).toBe(false);
+    const cut = vertex("/tmp/x").slice(0, 200);
+    const docs = readDocuments(`${cut}\nstatus line`);
+    expect(docs).toEqual([
+      { ok: false, text: `${cut}\nstatus line`, reason: expect.stringMatching(/^not JSON/) },
+    ]);
   });
 });

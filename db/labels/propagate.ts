@@ -1,0 +1,262 @@
+/**
+ * Personal-data labels follow information flow forward in time (DESIGN.md, "Personal data and
+ * how it spreads"), maintained incrementally at ingest, inside the ingest's transaction.
+ *
+ * Semantics. A node holds, at time t, the labels of its sources plus those every flow relation
+ * into it delivered at or before t; a relation delivers what its other end held when it
+ * happened. So a process that wrote a file before it read someone's data did not put that data
+ * in the file. What orders a relation:
+ * - generic PROV: `prov:time` (relation_times.orders); the receiving end holds the labels from
+ *   that time on, and only labels its other end held at that time cross;
+ * - CamFlow: object versions. Every version is its own node, so plain reachability between
+ *   versions is already in time order; the relation gates nothing;
+ * - nothing (PROV without time): conservative, everything crosses, and the labels become their
+ *   unordered twins (-id), so flows built on them say they are unordered.
+ * This is the least fixpoint of a monotone system, so it does not depend on the order in which
+ * relations and nodes arrive: a late relation propagates from its ends to what is stored.
+ *
+ * Incremental and set-based: one recursive statement per ingested graph walks from the graph's
+ * new relations and new sources, and stops wherever a node already holds a label at that time
+ * or earlier. Rows are per (node, since), pointing to interned label sets (db/schema/labels.ts).
+ *
+ * Cost: the walk carries single labels, so it is linear in labels x nodes it reaches for the
+ * first time; a node that already holds everything stops it at once.
+ */
+import { sql } from "drizzle-orm";
+import type { Executor, Store } from "../client";
+import { FLOW_RELATION_KINDS, type ProvGraph, type ProvNode, plainString } from "../prov/model";
+import { refreshEntries } from "./flows";
+import { mapNodesToServices } from "./services";
+import {
+  CARRIES,
+  DELIVERED_SINCE,
+  deliveredLabel,
+  MERGE_INCOMING,
+  ROW_BEFORE_RELATION,
+  textSet,
+} from "./sql";
+import { parseIsoTime, relationTime } from "./time";
+
+export interface LabellingResult {
+  /** Source nodes in the graph (`gdpr:subject` + `gdpr:category`). */
+  sources: number;
+  /** Nodes whose labels changed, sources included. */
+  labelled: number;
+  /** Flows whose summary changed. */
+  flows: number;
+  /** New violations. */
+  violations: number;
+}
+
+/**
+ * Labels what one ingested graph changed, and the flows and violations that follow. Call it in
+ * the ingest's transaction, after the graph's nodes and relations are stored. Throws if the
+ * database rejects a statement (the caller's transaction then rolls back).
+ */
+export async function labelIngested(
+  store: Store,
+  tx: Executor,
+  graph: ProvGraph,
+): Promise<LabellingResult> {
+  await withoutJit(tx);
+  await recordRelationTimes(tx, graph);
+  const sources = await recordSources(store, tx, graph.nodes);
+  const nodeIds = graph.nodes.map((node) => node.id);
+  await mapNodesToServices(store, tx, nodeIds);
+  const flowRelations = graph.relations
+    .filter((relation) => FLOW_RELATION_KINDS.includes(relation.kind))
+    .map((relation) => relation.id);
+  const changed = await propagate(store, tx, { relations: flowRelations, nodes: sources });
+  const labelled = new Set([...sources, ...changed]);
+  const flows = await refreshEntries(store, tx, {
+    nodes: [...labelled],
+    newNodes: nodeIds,
+    relations: graph.relations.map((relation) => relation.id),
+  });
+  return { sources: sources.length, labelled: labelled.size, ...flows };
+}
+
+/**
+ * Turns PostgreSQL's JIT off for the rest of the transaction. Labelling runs a few statements
+ * whose estimated cost (recursive walks, tables without statistics yet) crosses jit_above_cost
+ * while they touch a few hundred rows: compiling them cost about a second each on the bench
+ * machine, a hundred times the work itself.
+ */
+export async function withoutJit(tx: Executor): Promise<void> {
+  await tx.execute(sql`set local jit = off`);
+}
+
+/** Where propagation starts: relations (from their `to` end) and nodes (all their outflows). */
+export interface PropagationSeed {
+  relations: readonly string[];
+  nodes: readonly string[];
+}
+
+/**
+ * Propagates labels from the seed to everything they reach and returns the nodes whose labels
+ * changed. Requires the seed's relations, nodes and their times to be stored.
+ */
+export async function propagate(
+  store: Store,
+  tx: Executor,
+  seed: PropagationSeed,
+): Promise<string[]> {
+  if (seed.relations.length === 0 && seed.nodes.length === 0) return [];
+  const rows = await store.rows<{ node: string }>(
+    sql`with recursive
+      seed as (
+        select r.from_ext_id as node, n.label, n.since
+        from prov_relations r
+        left join relation_times t on t.relation_id = r.id
+        join node_labels nl on nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
+        join label_sets ls on ls.id = nl.label_set_id
+        cross join lateral unnest(ls.label_ids) as x(id)
+        cross join lateral (select ${deliveredLabel(sql`x.id`)} as label,
+                                   ${DELIVERED_SINCE} as since) n
+        where (r.ext_id in ${textSet(seed.relations)} or r.to_ext_id in ${textSet(seed.nodes)})
+          and ${CARRIES}
+      ),
+      walk(node, label, since) as (
+        select s.node, s.label, s.since from seed s
+        where not exists (
+          select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
+          where h.node_ext_id = s.node and h.since <= s.since and hs.label_ids @> array[s.label])
+        union
+        select r.from_ext_id, n.label, n.since
+        from walk w
+        join prov_relations r on r.to_ext_id = w.node
+        left join relation_times t on t.relation_id = r.id
+        cross join lateral (select ${deliveredLabel(sql`w.label`)} as label,
+                                   ${DELIVERED_SINCE} as since) n
+        where ${CARRIES} and (t.orders is not true or w.since <= t.at)
+          and not exists (
+            select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
+            where h.node_ext_id = r.from_ext_id and h.since <= n.since
+              and hs.label_ids @> array[n.label])
+      ),
+      incoming as (
+        select node, label, min(since) as since from walk group by node, label
+      ),
+      ${MERGE_INCOMING}`,
+    tx,
+  );
+  return rows.map((row) => row.node);
+}
+
+/** Parses each relation's time once (db/labels/time.ts) into relation_times. */
+async function recordRelationTimes(tx: Executor, graph: ProvGraph): Promise<void> {
+  const times = graph.relations.flatMap((relation) => {
+    const time = relationTime(relation);
+    return time
+      ? [
+          {
+            ext_id: relation.id,
+            at: time.at.toISOString(),
+            orders: time.orders,
+            raw: relation.time,
+          },
+        ]
+      : [];
+  });
+  if (times.length === 0) return;
+  // Only where the stored statement is the one read here: the first statement of an id wins.
+  await tx.execute(sql`
+    insert into relation_times (relation_id, at, orders)
+    select r.id, i.at, i.orders
+    from jsonb_to_recordset(${JSON.stringify(times)}::jsonb)
+      as i(ext_id text, at timestamptz, orders boolean, raw text)
+    join prov_relations r on r.ext_id = i.ext_id
+    where (not i.orders or r.time is not distinct from i.raw)
+    order by r.id
+    on conflict (relation_id) do nothing`);
+}
+
+/**
+ * Stores the labels of the graph's sources (`gdpr:subject` + `gdpr:category`, optional
+ * `gdpr:purpose`) from the start of time, and the consent a source states (`gdpr:consent`: a
+ * date-time, or true/yes/given for "from the start"). Returns the source nodes' ids.
+ */
+async function recordSources(
+  store: Store,
+  tx: Executor,
+  nodes: readonly ProvNode[],
+): Promise<string[]> {
+  const sources = nodes.flatMap((node) => {
+    const subject = plainString(node.attributes["gdpr:subject"]);
+    const category = plainString(node.attributes["gdpr:category"]);
+    if (!subject || !category) return [];
+    const purpose = plainString(node.attributes["gdpr:purpose"]);
+    const stated = Object.fromEntries(
+      GDPR_SOURCE_KEYS.flatMap((key) =>
+        node.attributes[key] === undefined ? [] : [[key, node.attributes[key]]],
+      ),
+    );
+    const consent = consentTime(node, purpose);
+    return [{ node: node.id, subject, category, purpose, consent, stated }];
+  });
+  if (sources.length === 0) return [];
+  // Only what the stored node says: the first statement of an id wins, a later one that
+  // disagrees about the subject or purpose of a node labels nothing.
+  const input = sql`(select i.* from jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
+      as i(node text, subject text, category text, purpose text, consent timestamptz,
+           stated jsonb)
+    join prov_nodes n on n.ext_id = i.node and n.attributes @> i.stated) as i`;
+  // Sorted inserts: concurrent ingests of the same new keys lock them in the same order.
+  await tx.execute(sql`
+    insert into subjects (ref) select distinct subject from ${input} order by 1
+    on conflict do nothing`);
+  await tx.execute(sql`
+    insert into data_categories (key) select distinct category from ${input} order by 1
+    on conflict do nothing`);
+  if (sources.some((source) => source.purpose !== null)) {
+    await tx.execute(sql`
+      insert into purposes (key) select distinct purpose from ${input}
+      where purpose is not null order by 1
+      on conflict do nothing`);
+  }
+  await tx.execute(sql`
+    insert into labels (subject_id, category_id, purpose_id)
+    select distinct s.id, c.id, p.id from ${input}
+      join subjects s on s.ref = i.subject
+      join data_categories c on c.key = i.category
+      left join purposes p on p.key = i.purpose
+    order by 1, 2, 3
+    on conflict do nothing`);
+  if (sources.some((source) => source.consent !== null)) {
+    await tx.execute(sql`
+    insert into consent_events (subject_id, purpose_id, action, at, how)
+    select distinct s.id, p.id, 'given'::consent_action, i.consent,
+           'provenance: gdpr:consent on ' || i.node
+    from ${input}
+      join subjects s on s.ref = i.subject
+      join purposes p on p.key = i.purpose
+    where i.consent is not null
+      and not exists (
+        select 1 from consent_events e
+        where e.subject_id = s.id and e.purpose_id = p.id and e.action = 'given'
+          and e.at = i.consent and e.how = 'provenance: gdpr:consent on ' || i.node)`);
+  }
+  await tx.execute(sql`
+    with incoming as (
+      select i.node, '-infinity'::timestamptz as since, l.id as label from ${input}
+        join subjects s on s.ref = i.subject
+        join data_categories c on c.key = i.category
+        left join purposes p on p.key = i.purpose
+        join labels l on l.subject_id = s.id and l.category_id = c.id
+          and l.purpose_id is not distinct from p.id
+    ),
+    ${MERGE_INCOMING}`);
+  const stored = await store.rows<{ node: string }>(sql`select i.node from ${input}`, tx);
+  return stored.map((row) => row.node);
+}
+
+const GDPR_SOURCE_KEYS = ["gdpr:subject", "gdpr:category", "gdpr:purpose", "gdpr:consent"];
+const CONSENT_FROM_THE_START = new Set(["true", "yes", "given", "1"]);
+
+/** When the source says consent was given: its date-time, "-infinity" for a plain yes, or null. */
+function consentTime(node: ProvNode, purpose: string | null): string | null {
+  const value = plainString(node.attributes["gdpr:consent"]);
+  if (!value || !purpose) return null;
+  if (CONSENT_FROM_THE_START.has(value.trim().toLowerCase())) return "-infinity";
+  return parseIsoTime(value)?.toISOString() ?? null;
+}

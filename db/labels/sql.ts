@@ -1,0 +1,76 @@
+/**
+ * SQL fragments shared by propagation, flows and queries: which relations carry data, whether
+ * they are ordered, when they gate, and how a batch of (node, since, label) rows is merged into
+ * interned label sets. Set-based throughout: one statement per step, whatever the batch size.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import { FLOW_RELATION_KINDS } from "../prov/model";
+
+/** `r.kind in ('used', ...)`: the relation kinds along which data travels (literals, not input). */
+export const FLOW_KINDS = sql.raw(FLOW_RELATION_KINDS.map((kind) => `'${kind}'`).join(", "));
+
+/**
+ * A relation `r` (prov_relations) carries data: a flow kind, not a loop, and not a flow the
+ * kernel denied (CamFlow's `cf:allowed: "false"`, SPADE's `allowed`).
+ */
+export const CARRIES = sql`(r.kind in (${FLOW_KINDS})
+  and r.from_ext_id <> r.to_ext_id
+  and coalesce(r.attributes->>'cf:allowed', r.attributes->>'allowed', 'true') <> 'false')`;
+
+/**
+ * The relation `r` (with its time `t`, left-joined relation_times) is ordered: by `prov:time`,
+ * or by CamFlow's object versions (its ids are `cf:`; SPADE edges without an id `spade:`).
+ */
+export const ORDERED = sql`(t.orders is true or r.ext_id like 'cf:%' or r.ext_id like 'spade:%')`;
+
+/** The label a relation delivers: itself when ordered, its unordered twin (-id) otherwise. */
+export function deliveredLabel(label: SQL): SQL {
+  return sql`case when ${ORDERED} then ${label} else -abs(${label}) end`;
+}
+
+/** From when the receiving end holds what `r` delivered: its time if it orders, else always. */
+export const DELIVERED_SINCE = sql`case when t.orders then t.at else '-infinity'::timestamptz end`;
+
+/** A node's label row `nl` counts for relation `r`: it existed when `r` happened (if timed). */
+export const ROW_BEFORE_RELATION = sql`(t.orders is not true or nl.since <= t.at)`;
+
+/** A JSON array parameter as a set of text values, for `in (...)`. */
+export function textSet(values: readonly string[]): SQL {
+  return sql`(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
+}
+
+/**
+ * Merges `incoming(node, since, label)` (a CTE defined by the caller) into node_labels: per
+ * (node, since) the existing row's set united with the new labels, interned by digest. Returns
+ * the statement's tail; it selects the nodes whose rows changed as `node`.
+ */
+export const MERGE_INCOMING = sql`
+  grouped as (
+    select node, since, array_agg(distinct label) as ids from incoming group by node, since
+  ),
+  merged as (
+    select g.node, g.since,
+      (select array_agg(distinct v order by v)
+         from unnest(g.ids || coalesce(ls.label_ids, '{}'::integer[])) as v) as ids
+    from grouped g
+    left join node_labels cur on cur.node_ext_id = g.node and cur.since = g.since
+    left join label_sets ls on ls.id = cur.label_set_id
+  ),
+  digested as (
+    select node, since, ids, md5(array_to_string(ids, ',')) as digest from merged
+  ),
+  interned as (
+    insert into label_sets (digest, label_ids)
+    select distinct on (digest) digest, ids from digested order by digest
+    on conflict (digest) do update set digest = excluded.digest
+    returning id, digest
+  ),
+  upserted as (
+    insert into node_labels (node_ext_id, since, label_set_id)
+    select d.node, d.since, i.id from digested d join interned i on i.digest = d.digest
+    order by 1, 2
+    on conflict (node_ext_id, since) do update set label_set_id = excluded.label_set_id
+      where node_labels.label_set_id <> excluded.label_set_id
+    returning node_ext_id
+  )
+  select distinct node_ext_id as node from upserted`;

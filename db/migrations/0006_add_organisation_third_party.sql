@@ -1,0 +1,1 @@
+ALTER TABLE "organisations" ADD COLUMN "third_party" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,100 @@
+/**
+ * Personal-data labels and how they sit on the provenance graph (db/labels/propagate.ts).
+ *
+ * A label is (subject, category, purpose it was collected for). Nodes never list labels: they
+ * point to an interned label set, a sorted array of label ids stored once, so a database file
+ * that holds a million subjects costs one set however many nodes carry it.
+ *
+ * A set entry `-id` is label `id` reached only through a relation that nothing orders in time
+ * (a generic PROV relation without `prov:time`): propagated conservatively, and flows built on it
+ * are marked unordered. `id` and `-id` may both be present.
+ *
+ * A node's labels over time are a step function: `node_labels` keeps one row per time at which
+ * labels arrived (`since`), and the node holds the union of the sets of its rows with
+ * `since <= t`. `-infinity` is "from the start": sources, CamFlow (ordered by object versions,
+ * each version its own node) and unordered relations. Rows are keyed by the node's external id,
+ * so labels reach nodes that are still pending (named by a relation, not yet received).
+ */
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  unique,
+} from "drizzle-orm/pg-core";
+import { dataCategories, purposes, subjects } from "./gdpr";
+import { provRelations } from "./prov";
+
+export const labels = pgTable(
+  "labels",
+  {
+    id: serial("id").primaryKey(),
+    subjectId: integer("subject_id")
+      .notNull()
+      .references(() => subjects.id, { onDelete: "cascade" }),
+    categoryId: integer("category_id")
+      .notNull()
+      .references(() => dataCategories.id, { onDelete: "cascade" }),
+    /** The purpose the data was collected for (`gdpr:purpose` on the source), if stated. */
+    purposeId: integer("purpose_id").references(() => purposes.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    unique("labels_subject_category_purpose_key")
+      .on(t.subjectId, t.categoryId, t.purposeId)
+      .nullsNotDistinct(),
+    index("labels_category_id_idx").on(t.categoryId),
+    index("labels_purpose_id_idx").on(t.purposeId),
+  ],
+);
+
+export const labelSets = pgTable(
+  "label_sets",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** md5 of the ids joined by commas: the interning key. */
+    digest: text("digest").notNull().unique(),
+    /** Sorted, distinct label ids; negative = reached only without order (see module header). */
+    labelIds: integer("label_ids").array().notNull(),
+  },
+  // "Which sets hold this label": witness paths and the subjects a service held.
+  (t) => [index("label_sets_label_ids_idx").using("gin", t.labelIds)],
+);
+
+export const nodeLabels = pgTable(
+  "node_labels",
+  {
+    nodeExtId: text("node_ext_id").notNull(),
+    since: timestamp("since", { withTimezone: true }).notNull(),
+    labelSetId: bigint("label_set_id", { mode: "number" })
+      .notNull()
+      .references(() => labelSets.id, { onDelete: "restrict" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.nodeExtId, t.since] }),
+    index("node_labels_label_set_id_idx").on(t.labelSetId),
+  ],
+);
+
+/**
+ * The time of a relation, parsed once at ingest: `prov:time` (which orders generic PROV flows),
+ * or CamFlow's `cf:date` (the flush second; shown and judged, but CamFlow flows are ordered by
+ * versions, not by it). Relations without either have no row.
+ */
+export const relationTimes = pgTable("relation_times", {
+  relationId: bigint("relation_id", { mode: "number" })
+    .primaryKey()
+    .references(() => provRelations.id, { onDelete: "cascade" }),
+  at: timestamp("at", { withTimezone: true }).notNull(),
+  /** true: `at` orders the flow (prov:time); false: informational (cf:date). */
+  orders: boolean("orders").notNull(),
+});
+
+export type Label = typeof labels.$inferSelect;
+export type LabelSet = typeof labelSets.$inferSelect;
+export type NodeLabel = typeof nodeLabels.$inferSelect;

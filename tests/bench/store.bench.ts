@@ -1,0 +1,352 @@
+/**
+ * The consent-aware store (db/labels) on the real PostgreSQL: ingest throughput with labelling
+ * on and off, the latency of the portal's and the breach report's reads, and what it costs on
+ * disk. Needs DATABASE_URL (PGlite is for the demo, not for measuring); without it the bench
+ * says so and measures nothing.
+ *
+ * The graph is generated here (tests/bench/store-generator.ts): app-level sign-ups (sources),
+ * CamFlow-shaped tasks and versions of a shared database file, services mapped by DPO rules,
+ * packets across hosts, relations across documents. Two fresh databases get the same documents,
+ * one transaction each (ingestGraph without a ledger record, to isolate labelling), alternating
+ * document by document so that load on this shared machine hits both arms alike.
+ *
+ * Size: `--quick` is small enough for CI; otherwise STORE_BENCH_DOCUMENTS (default 400) and
+ * STORE_BENCH_SUBJECTS (default 20,000), about 400 elements per document. The issue's scale
+ * (10 million elements, 100,000 subjects) is STORE_BENCH_DOCUMENTS=25000
+ * STORE_BENCH_SUBJECTS=100000: hours here, not a CI run.
+ */
+import { sql } from "drizzle-orm";
+import type { Store } from "../../db/client";
+import { addServiceMappingRule, declarePurpose } from "../../db/labels/rules";
+import { ingestGraph } from "../../db/prov/ingest";
+import { flowWitness, subjectFlowSummaries, subjectsHeldByService } from "../../db/queries/flows";
+import { createTestStore, REAL_DATABASE_URL, type TestStore } from "../setup/databases";
+import {
+  type BenchOptions,
+  type BenchResult,
+  type BenchRow,
+  currentLoad,
+  describeEnvironment,
+  type Figure,
+} from "./bench-result";
+import { percentile, perSecond, serverVersion, sum, timed } from "./bench-stats";
+import { createRandom } from "./prov-generator";
+import {
+  generateStoreDocuments,
+  MAPPING_RULES,
+  START_MS,
+  type StoreDocument,
+  subjectRef,
+} from "./store-generator";
+
+const SEED = 20_261_130;
+const QUICK = { documents: 24, subjects: 600, samples: 30, warmUp: 3 } as const;
+const FULL_DEFAULTS = { documents: 400, subjects: 20_000, samples: 200, warmUp: 10 } as const;
+const SUBJECTS_PER_DOCUMENT = 50;
+const HOSTS = 4;
+const SLICE_MINUTES = 10;
+/** Documents between two ANALYZEs of both stores (not timed). */
+const ANALYZE_EVERY = 100;
+
+function sizeFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`expected ${name} to be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/** The Art. 30 record and the DPO's rules, before anything is ingested. */
+async function prepare(store: Store): Promise<void> {
+  await declarePurpose(store, { key: "account", service: "Sign-up", legalBasis: "contract" });
+  await declarePurpose(store, {
+    key: "crm",
+    service: "CRM",
+    legalBasis: "legitimate_interests",
+    retentionDays: 365,
+  });
+  await declarePurpose(store, { key: "newsletter", service: "Newsletter", legalBasis: "consent" });
+  await declarePurpose(store, {
+    key: "analytics",
+    service: "Analytics",
+    legalBasis: "legitimate_interests",
+  });
+  for (const rule of MAPPING_RULES) await addServiceMappingRule(store, rule);
+}
+
+/**
+ * Consent for the newsletter from nine subjects in ten, recorded before the uses (set-based):
+ * the tenth subject's newsletter uses are violations, kept with their witness paths.
+ */
+async function recordConsents(store: Store, tag: string, subjects: number): Promise<void> {
+  await store.db.execute(sql`
+    insert into subjects (ref)
+    select ${tag} || '-subject-' || i from generate_series(0, ${subjects - 1}) as i
+    on conflict do nothing`);
+  await store.db.execute(sql`
+    insert into consent_events (subject_id, purpose_id, action, at, how)
+    select s.id, p.id, 'given', ${new Date(START_MS - 86_400_000).toISOString()}::timestamptz,
+           'bench: sign-up form'
+    from subjects s, purposes p
+    where p.key = 'newsletter' and s.ref like ${`${tag}-subject-%`} and s.id % 10 <> 0`);
+}
+
+interface Arm {
+  name: string;
+  labels: boolean;
+  store: TestStore;
+  latenciesMs: number[];
+  elements: number;
+}
+
+async function ingestAll(arms: Arm[], documents: StoreDocument[], record: boolean): Promise<void> {
+  for (const document of documents) {
+    for (const arm of arms) {
+      const { ms } = await timed(() =>
+        ingestGraph(arm.store.store, document.graph, document.host, null, {
+          labels: arm.labels,
+        }),
+      );
+      if (record) {
+        arm.latenciesMs.push(ms);
+        arm.elements += document.elements;
+      }
+    }
+  }
+}
+
+async function storeBytes(store: Store): Promise<number> {
+  const [row] = await store.rows<{ bytes: string }>(sql`
+    select sum(pg_total_relation_size(c.oid))::text as bytes
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind = 'r'`);
+  return Number(row?.bytes ?? 0);
+}
+
+async function labellingBytes(store: Store): Promise<number> {
+  const [row] = await store.rows<{ bytes: string }>(sql`
+    select sum(pg_total_relation_size(c.oid))::text as bytes
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind = 'r'
+      and c.relname in ('labels', 'label_sets', 'node_labels', 'relation_times',
+                        'service_entries', 'flows', 'violations')`);
+  return Number(row?.bytes ?? 0);
+}
+
+async function latencies<T>(
+  samples: T[],
+  work: (sample: T) => Promise<unknown>,
+): Promise<number[]> {
+  const out: number[] = [];
+  for (const sample of samples) out.push((await timed(() => work(sample))).ms);
+  return out;
+}
+
+function latencyFigures(samplesMs: number[]): Figure[] {
+  return [
+    { name: "samples", value: samplesMs.length, unit: "" },
+    { name: "p50", value: percentile(samplesMs, 0.5), unit: "ms" },
+    { name: "p95", value: percentile(samplesMs, 0.95), unit: "ms" },
+    { name: "max", value: samplesMs.length ? Math.max(...samplesMs) : null, unit: "ms" },
+  ];
+}
+
+export async function run({ quick }: BenchOptions): Promise<BenchResult> {
+  const start = { date: new Date(), load: currentLoad() };
+  const sizes = quick
+    ? QUICK
+    : {
+        ...FULL_DEFAULTS,
+        documents: sizeFromEnv("STORE_BENCH_DOCUMENTS", FULL_DEFAULTS.documents),
+        subjects: sizeFromEnv("STORE_BENCH_SUBJECTS", FULL_DEFAULTS.subjects),
+      };
+  const parameters = {
+    seed: SEED,
+    documents: sizes.documents,
+    subjects: sizes.subjects,
+    subjectsPerDocument: SUBJECTS_PER_DOCUMENT,
+    hosts: HOSTS,
+    sliceMinutes: SLICE_MINUTES,
+  };
+  const title = "Consent-aware store: labelling at ingest, flow reads, bytes per element";
+  if (!REAL_DATABASE_URL) {
+    return {
+      title,
+      quick,
+      parameters,
+      rows: [],
+      notes: ["DATABASE_URL is not set: this bench measures the real PostgreSQL only."],
+      environment: describeEnvironment([], start),
+    };
+  }
+  const tag = "bench";
+  const options = { hosts: HOSTS, sliceMinutes: SLICE_MINUTES };
+  const documents = generateStoreDocuments({
+    ...options,
+    seed: SEED,
+    documents: sizes.documents,
+    subjects: sizes.subjects,
+    subjectsPerDocument: SUBJECTS_PER_DOCUMENT,
+    runTag: tag,
+  });
+  const warmUp = generateStoreDocuments({
+    ...options,
+    seed: SEED + 1,
+    documents: sizes.warmUp,
+    subjects: 50,
+    subjectsPerDocument: 5,
+    runTag: "warm-up",
+  });
+
+  const arms: Arm[] = [];
+  try {
+    for (const [name, labels] of [
+      ["labelling off", false],
+      ["labelling on", true],
+    ] as const) {
+      const store = await createTestStore("postgres");
+      arms.push({ name, labels, store, latenciesMs: [], elements: 0 });
+      await prepare(store.store);
+      await recordConsents(store.store, tag, sizes.subjects);
+    }
+    await ingestAll(arms, warmUp, false);
+    let wallMs = 0;
+    for (let offset = 0; offset < documents.length; offset += ANALYZE_EVERY) {
+      // What autovacuum does on a running server (its naptime is longer than this bench):
+      // without statistics, the planner takes a growing table for an empty one.
+      for (const arm of arms) await arm.store.store.db.execute(sql`analyze`);
+      const started = performance.now();
+      await ingestAll(arms, documents.slice(offset, offset + ANALYZE_EVERY), true);
+      wallMs += performance.now() - started;
+    }
+
+    const rows: BenchRow[] = [];
+    const ingestSection = `ingest: ${documents.length} documents of about ${Math.round(sum(documents.map((d) => d.elements)) / documents.length)} elements, one transaction each (no ledger record), the two arms alternating`;
+    const off = arms[0] as Arm;
+    const on = arms[1] as Arm;
+    for (const arm of arms) {
+      const busyMs = sum(arm.latenciesMs);
+      rows.push({
+        section: ingestSection,
+        label: `postgres, ${arm.name}`,
+        figures: [
+          { name: "elements", value: arm.elements, unit: "" },
+          { name: "elements/s", value: perSecond(arm.elements, busyMs), unit: "" },
+          { name: "p50", value: percentile(arm.latenciesMs, 0.5), unit: "ms" },
+          { name: "p95", value: percentile(arm.latenciesMs, 0.95), unit: "ms" },
+          {
+            name: "slower than off",
+            value:
+              arm === off
+                ? null
+                : (sum(on.latenciesMs) / Math.max(1, sum(off.latenciesMs)) - 1) * 100,
+            unit: "%",
+          },
+        ],
+      });
+    }
+
+    const store = on.store.store;
+    const random = createRandom(SEED + 2);
+    const [totals] = await store.rows<{
+      flows: number;
+      violations: number;
+      sets: number;
+      nodeLabels: number;
+      subjects: number;
+    }>(sql`select (select count(*) from flows)::integer as flows,
+                  (select count(*) from violations)::integer as violations,
+                  (select count(*) from label_sets)::integer as sets,
+                  (select count(*) from node_labels)::integer as "nodeLabels",
+                  (select count(distinct subject_id) from flows)::integer as subjects`);
+    const subjectSamples = Array.from({ length: sizes.samples }, () =>
+      subjectRef(
+        tag,
+        random.int(0, Math.min(sizes.subjects, documents.length * SUBJECTS_PER_DOCUMENT) - 1),
+      ),
+    );
+    const overview = await latencies(subjectSamples, async (ref) => {
+      const flows = await subjectFlowSummaries(store, ref);
+      if (!flows || flows.length === 0) throw new Error(`expected flows for ${ref}, got none`);
+    });
+    const flowIds = await store.rows<{ id: number }>(
+      sql`select id::integer as id from flows where witness is null
+          order by md5(id::text) limit ${sizes.samples}`,
+    );
+    const witness = await latencies(flowIds, async ({ id }) => {
+      const path = await flowWitness(store, id);
+      if (!path || path.length === 0) throw new Error(`expected a witness path for flow ${id}`);
+    });
+    const spanMs = documents.length * SLICE_MINUTES * 60_000;
+    const windows = Array.from({ length: Math.min(sizes.samples, 30) }, () => {
+      const from = START_MS + random.int(0, Math.max(0, spanMs - 86_400_000));
+      return { from: new Date(from), to: new Date(from + 86_400_000) };
+    });
+    const window = await latencies(windows, (w) => subjectsHeldByService(store, "CRM", w));
+    const readsSection = "reads on the labelled store (uncached witness paths)";
+    rows.push(
+      {
+        section: readsSection,
+        label: "a subject's flow overview",
+        figures: latencyFigures(overview),
+      },
+      {
+        section: readsSection,
+        label: "a witness path for one flow",
+        figures: latencyFigures(witness),
+      },
+      {
+        section: readsSection,
+        label: "subjects whose data CRM held in a 24 h window",
+        figures: latencyFigures(window),
+      },
+    );
+
+    const elements = on.elements + sum(warmUp.map((d) => d.elements));
+    const bytesOff = await storeBytes(off.store.store);
+    const bytesOn = await storeBytes(store);
+    const bytesLabels = await labellingBytes(store);
+    const sizeSection = "store size (all tables with indexes and TOAST)";
+    rows.push(
+      {
+        section: sizeSection,
+        label: "postgres, labelling off",
+        figures: [
+          { name: "elements", value: elements, unit: "" },
+          { name: "bytes/element", value: bytesOff / elements, unit: "" },
+          { name: "labelling part", value: null, unit: "bytes/element" },
+        ],
+      },
+      {
+        section: sizeSection,
+        label: "postgres, labelling on",
+        figures: [
+          { name: "elements", value: elements, unit: "" },
+          { name: "bytes/element", value: bytesOn / elements, unit: "" },
+          { name: "labelling part", value: bytesLabels / elements, unit: "bytes/element" },
+        ],
+      },
+    );
+    return {
+      title,
+      quick,
+      parameters,
+      rows,
+      notes: [
+        `Labelled store: ${totals?.flows ?? 0} flows of ${totals?.subjects ?? 0} subjects, ${totals?.violations ?? 0} violations, ${totals?.sets ?? 0} interned label sets for ${totals?.nodeLabels ?? 0} node label rows.`,
+        `Wall time of both arms together: ${(wallMs / 1000).toFixed(1)} s. elements/s is per arm: elements over the sum of that arm's transaction times.`,
+        `Both stores are ANALYZEd every ${ANALYZE_EVERY} documents (not timed), as autovacuum would on a running server.`,
+        "The machine is shared (2 cores, other work running): figures are lower bounds.",
+        "Scale with STORE_BENCH_DOCUMENTS and STORE_BENCH_SUBJECTS (about 400 elements per document).",
+      ],
+      environment: describeEnvironment(
+        [{ kind: "postgres", version: await serverVersion(store) }],
+        start,
+      ),
+    };
+  } finally {
+    for (const arm of arms) await arm.store.dispose();
+  }
+}
