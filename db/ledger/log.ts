@@ -7,7 +7,7 @@
  * CHECKPOINT_EVERY records (and on demand: `checkpointAll`) the log signs a checkpoint of its
  * current tree. A re-delivered document (same raw bytes) is not appended again.
  */
-import { createHash, generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, hash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import {
@@ -19,7 +19,7 @@ import {
   ledgerSubtrees,
 } from "../schema";
 import { BUNDLE_SIZE, encodeBundle } from "./archive";
-import { canonicalBytes } from "./canonical";
+import { canonicalBytes, canonicalJson } from "./canonical";
 import { CompactRange } from "./compact-range";
 import { hashLeaf } from "./merkle";
 import { signLogCheckpoint } from "./signing";
@@ -56,7 +56,7 @@ export interface LogRow {
 }
 
 export function sha256Hex(bytes: Uint8Array | string): string {
-  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  return `sha256:${hash("sha256", bytes, "hex")}`;
 }
 
 /** The log named `origin` (of `hostId`, or the legal log when null), created with a fresh Ed25519
@@ -353,16 +353,24 @@ export function groupByRecord(
 export function elementsDigest(nodes: DigestedNode[], relations: DigestedRelation[]): string {
   const byId = (a: { ext_id: string }, b: { ext_id: string }) =>
     a.ext_id < b.ext_id ? -1 : a.ext_id > b.ext_id ? 1 : 0;
-  const pick = <T extends object>(row: T, keys: (keyof T)[]) =>
-    Object.fromEntries(keys.map((k) => [k, row[k] ?? null]));
+  // Members written in sorted order, so the canonical writer has nothing to sort.
   return sha256Hex(
-    canonicalBytes({
-      nodes: [...nodes]
-        .sort(byId)
-        .map((n) => pick(n, ["ext_id", "kind", "prov_type", "label", "attributes"])),
-      relations: [...relations]
-        .sort(byId)
-        .map((r) => pick(r, ["ext_id", "kind", "from_ext_id", "to_ext_id", "time", "attributes"])),
+    canonicalJson({
+      nodes: [...nodes].sort(byId).map((n) => ({
+        attributes: n.attributes ?? null,
+        ext_id: n.ext_id ?? null,
+        kind: n.kind ?? null,
+        label: n.label ?? null,
+        prov_type: n.prov_type ?? null,
+      })),
+      relations: [...relations].sort(byId).map((r) => ({
+        attributes: r.attributes ?? null,
+        ext_id: r.ext_id ?? null,
+        from_ext_id: r.from_ext_id ?? null,
+        kind: r.kind ?? null,
+        time: r.time ?? null,
+        to_ext_id: r.to_ext_id ?? null,
+      })),
     }),
   );
 }

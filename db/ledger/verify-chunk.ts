@@ -118,56 +118,54 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   // A canonical leaf without escapes in its strings: each string runs to the next quote, so
   // the text is read by position, against the one RFC 8785 layout of a ledger record.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
-  const needsEscapes = /[\u0000-\u001f\\]/;
+  const needsCare = /[\u0000-\u001f\\\u0080-\u00ff]/;
+  const latin1 = blob.toString("latin1");
   const canonicalInteger = /^(?:0|-?[1-9][0-9]*)$/;
-  // The text being scanned and the position in it (no closures per leaf: tsx wraps each one).
-  let text = "";
-  let scanAt = 0;
-  const literal = (expected: string): boolean => {
-    if (!text.startsWith(expected, scanAt)) return false;
-    scanAt += expected.length;
-    return true;
-  };
-  const quoted = (): string | null => {
-    const end = text.indexOf('"', scanAt);
-    if (end < 0) return null;
-    const value = text.slice(scanAt, end);
-    scanAt = end + 1;
-    return value;
-  };
-  const scanLeaf = (): Record<string, unknown> | null => {
-    scanAt = 0;
-    if (!literal('{"digest":"')) return null;
-    const digest = quoted();
-    if (digest === null || !literal(',"host":"')) return null;
-    const host = quoted();
-    if (host === null || !literal(',"object":"')) return null;
-    const object = quoted();
-    if (object === null || !literal(',"origin":"')) return null;
-    const origin = quoted();
-    if (origin === null || !literal(',"receivedAt":"')) return null;
-    const receivedAt = quoted();
-    if (receivedAt === null || !literal(',"seq":')) return null;
-    const comma = text.indexOf(",", scanAt);
+  // The five strings of a record in canonical order, each opened by its prefix and run to the
+  // next quote (which holds here: the text has no escapes).
+  const PREFIXES = [
+    '{"digest":"',
+    '","host":"',
+    '","object":"',
+    '","origin":"',
+    '","receivedAt":"',
+  ];
+  const scanLeaf = (text: string): Record<string, unknown> | null => {
+    let at = 0;
+    const values: string[] = [];
+    for (const prefix of PREFIXES) {
+      if (!text.startsWith(prefix, at)) return null;
+      at += prefix.length;
+      const end = text.indexOf('"', at);
+      if (end < 0) return null;
+      values.push(text.slice(at, end));
+      at = end;
+    }
+    if (!text.startsWith('","seq":', at)) return null;
+    at += 8;
+    const comma = text.indexOf(",", at);
     if (comma < 0) return null;
-    const seqText = text.slice(scanAt, comma);
+    const seqText = text.slice(at, comma);
     const seq = Number(seqText);
     if (!canonicalInteger.test(seqText) || !Number.isSafeInteger(seq)) return null;
-    scanAt = comma + 1;
+    at = comma + 1;
     let signedBy: string | undefined;
-    if (literal('"signedBy":"')) {
-      const value = quoted();
-      if (value === null || !literal(",")) return null;
-      signedBy = value;
+    if (text.startsWith('"signedBy":"', at)) {
+      at += 12;
+      const end = text.indexOf('"', at);
+      if (end < 0 || text.charCodeAt(end + 1) !== 44) return null; // ","
+      signedBy = text.slice(at, end);
+      at = end + 2;
     }
-    if (!literal('"v":1}') || scanAt !== text.length) return null;
+    if (text.length !== at + 6 || !text.endsWith('"v":1}')) return null;
+    const [digest, host, object, origin, receivedAt] = values;
     return { digest, host, object, origin, receivedAt, seq, signedBy, v: 1 };
   };
   // Any other leaf: JSON.parse keeps the text's member order, so the text is canonical when the
   // members are the record's, in sorted order, JSON.stringify gives the text back, and no
   // string holds a lone surrogate (which JSON.stringify escapes and RFC 8785 refuses).
   const loneSurrogate = /[\uD800-\uDFFF]/u;
-  const parseLeafSlowly = (): Record<string, unknown> | null => {
+  const parseLeafSlowly = (text: string): Record<string, unknown> | null => {
     const v = JSON.parse(text) as Record<string, unknown>;
     const fields = [v?.digest, v?.host, v?.object, v?.origin, v?.receivedAt, v?.signedBy ?? ""];
     const valid =
@@ -198,9 +196,14 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
 
     let leaf: Record<string, unknown> | null = null;
     try {
-      text = blob.toString("utf8", (leafStart[i] as number) + 1, leafEnd[i]);
-      if (text.includes("\uFFFD")) text = decoder.decode(prefixed.subarray(1));
-      leaf = needsEscapes.test(text) ? parseLeafSlowly() : scanLeaf();
+      // ASCII leaves read as latin1 out of one string of the whole blob (a slice, no copy);
+      // any other byte, or anything JSON escapes, takes the careful path.
+      const text = latin1.slice((leafStart[i] as number) + 1, leafEnd[i]);
+      if (!needsCare.test(text)) leaf = scanLeaf(text);
+      else {
+        const utf8 = decoder.decode(prefixed.subarray(1));
+        leaf = parseLeafSlowly(utf8);
+      }
     } catch {
       leaf = null;
     }

@@ -47,11 +47,14 @@ export class VerifyPool {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
       const slot = { worker, busy: 0 };
+      // Idle workers do not keep the process alive; busy ones do.
+      worker.unref();
       worker.on("message", (message: { id: number; out?: ChunkOutput; error?: string }) => {
         const task = this.pending.get(message.id);
         if (!task) return;
         this.pending.delete(message.id);
         slot.busy -= 1;
+        if (slot.busy === 0) worker.unref();
         if (message.out) task.resolve(message.out);
         else task.reject(new Error(`verifier worker: ${message.error ?? "no result"}`));
       });
@@ -77,6 +80,7 @@ export class VerifyPool {
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     slot.busy += 1;
+    slot.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       slot.worker.postMessage({ id, input });
@@ -84,6 +88,24 @@ export class VerifyPool {
   }
 
   async close(): Promise<void> {
+    this.failed ??= new Error("the verifier pool is closed");
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
+}
+
+const SHARED = Symbol.for("provtopia.ledger.verifyPool");
+
+/**
+ * One pool per process and size, kept between verifications (starting a worker costs about as
+ * much CPU as verifying thousands of records); replaced when it failed.
+ */
+export function sharedVerifyPool(size: number): VerifyPool {
+  const g = globalThis as { [SHARED]?: Map<number, VerifyPool> };
+  g[SHARED] ??= new Map();
+  let pool = g[SHARED].get(size);
+  if (!pool?.usable) {
+    pool = new VerifyPool(size);
+    g[SHARED].set(size, pool);
+  }
+  return pool;
 }

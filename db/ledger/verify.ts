@@ -22,7 +22,7 @@ import { EMPTY_ROOT } from "./merkle";
 import { NoteError } from "./note";
 import { openLogCheckpoint } from "./signing";
 import { type ChunkInput, type ChunkOutput, verifyChunk } from "./verify-chunk";
-import { VerifyPool } from "./verify-pool";
+import { sharedVerifyPool, type VerifyPool } from "./verify-pool";
 
 export type FindingKind =
   | "changed"
@@ -106,31 +106,27 @@ export async function verifyLedger(
     options.workers ?? DEFAULT_WORKERS,
     options.chunkSize ?? CHUNK_SIZE,
   );
-  try {
-    // Two logs at a time: one's reads are in flight while the other's chunks are verified.
-    const selected = logs.filter((log) => !options.only || log.origin === options.only);
-    const results: Awaited<ReturnType<typeof verifyLog>>[] = new Array(selected.length);
-    let next = 0;
-    const lane = async () => {
-      for (let i = next++; i < selected.length; i = next++) {
-        const log = selected[i] as LogRow;
-        results[i] = await verifyLog(store, log, previous.logs[log.origin], chunker);
-      }
-    };
-    await Promise.all([lane(), lane()]);
-    for (const [i, result] of results.entries()) {
+  // Two logs at a time: one's reads are in flight while the other's chunks are verified.
+  const selected = logs.filter((log) => !options.only || log.origin === options.only);
+  const results: Awaited<ReturnType<typeof verifyLog>>[] = new Array(selected.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < selected.length; i = next++) {
       const log = selected[i] as LogRow;
-      findings.push(...result.findings);
-      leaves += result.summary.size;
-      summaries.push(result.summary);
-      state.logs[log.origin] = {
-        size: result.summary.size,
-        rootHash: result.summary.rootHash,
-        verifiedAt: now.toISOString(),
-      };
+      results[i] = await verifyLog(store, log, previous.logs[log.origin], chunker);
     }
-  } finally {
-    await chunker.close();
+  };
+  await Promise.all([lane(), lane()]);
+  for (const [i, result] of results.entries()) {
+    const log = selected[i] as LogRow;
+    findings.push(...result.findings);
+    leaves += result.summary.size;
+    summaries.push(result.summary);
+    state.logs[log.origin] = {
+      size: result.summary.size,
+      rootHash: result.summary.rootHash,
+      verifiedAt: now.toISOString(),
+    };
   }
   for (const [origin, seen] of Object.entries(previous.logs)) {
     if (options.only && origin !== options.only) continue;
@@ -288,7 +284,6 @@ const READ_AHEAD = 4;
 export interface Chunker {
   readonly chunkSize: number;
   verify(input: ChunkInput, pooled: boolean): Promise<ChunkOutput>;
-  close(): Promise<void>;
 }
 
 /**
@@ -304,7 +299,7 @@ export function createChunker(workers: number, chunkSize: number): Chunker {
   return {
     chunkSize,
     async verify(input, pooled) {
-      if (pooled && workers > 0 && !pool) pool = new VerifyPool(workers);
+      if (pooled && workers > 0 && !pool) pool = sharedVerifyPool(workers);
       if (pooled && pool?.usable) {
         try {
           return await pool.run(input);
@@ -313,9 +308,6 @@ export function createChunker(workers: number, chunkSize: number): Chunker {
         }
       }
       return verifyChunk(input, deps);
-    },
-    async close() {
-      await pool?.close();
     },
   };
 }

@@ -2,6 +2,7 @@
 // cases, and every kind of value that has no canonical form.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CanonicalJsonError, canonicalBytes, canonicalJson } from "../../../../db/ledger/canonical";
 
@@ -172,5 +173,47 @@ describe("canonicalJson on JavaScript values", () => {
     expect(error.code).toBe("LEDGER_NOT_CANONICAL_JSON");
     expect(error.path).toBe(wantPath);
     expect(error.message).toContain(`at ${wantPath}: got ${got}, want`);
+  });
+});
+
+// A plain reference: members sorted by UTF-16 code units, everything else as JSON.stringify.
+function reference(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(record[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+describe("canonicalJson's fast path", () => {
+  it("writes what the reference writes for any JSON value (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+      { numRuns: 400, seed: 8785 },
+    );
+  });
+
+  it("orders integer-like member names as strings, at any depth", () => {
+    const value = { b: { "10": 1, "9": 2, a: 3 }, a: [{ "2": 0, "1": 0, "0": 0 }] };
+    expect(canonicalJson(value)).toBe('{"a":[{"0":0,"1":0,"2":0}],"b":{"10":1,"9":2,"a":3}}');
+    expect(canonicalJson(value)).toBe(reference(value));
+  });
+
+  it("keeps a member named __proto__ when it reorders", () => {
+    const value = JSON.parse('{"b":1,"__proto__":{"y":1,"x":2}}') as unknown;
+    expect(canonicalJson(value)).toBe('{"__proto__":{"x":2,"y":1},"b":1}');
+  });
+
+  it("still names where a value nested deep in sorted data has no canonical form", () => {
+    expect(() => canonicalJson({ a: { b: [1, { c: Number.NaN }] } })).toThrow(
+      /canonical JSON at \$\.a\.b\[1\]\.c: got NaN/,
+    );
+    expect(() => canonicalJson({ a: "\udc00" })).toThrow(
+      /\$\.a: got a string with a lone surrogate/,
+    );
   });
 });
