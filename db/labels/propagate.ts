@@ -126,17 +126,26 @@ export async function propagate(
           select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
           where h.node_ext_id = s.node and h.since <= s.since and hs.label_ids @> array[s.label])
         union
-        select r.from_ext_id, n.label, n.since
+        select step.node, step.label, step.since
         from walk w
-        join prov_relations r on r.to_ext_id = w.node
-        left join relation_times t on t.relation_id = r.id
-        cross join lateral (select ${deliveredLabel(sql`w.label`)} as label,
-                                   ${DELIVERED_SINCE} as since) n
-        where ${CARRIES} and (t.orders is not true or w.since <= t.at)
-          and not exists (
-            select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
-            where h.node_ext_id = r.from_ext_id and h.since <= n.since
-              and hs.label_ids @> array[n.label])
+        -- One step per walked row in a lateral with offset 0 (not flattened), so it probes the
+        -- indexes by that row's node. As a join, the planner takes the work table for 900 rows
+        -- and hashes all of prov_relations, relation_times and node_labels at every step: work
+        -- that grows with the store, not with the batch.
+        cross join lateral (
+          select r.from_ext_id as node, n.label, n.since
+          from prov_relations r
+          left join relation_times t on t.relation_id = r.id
+          cross join lateral (select ${deliveredLabel(sql`w.label`)} as label,
+                                     ${DELIVERED_SINCE} as since) n
+          where r.to_ext_id = w.node and ${CARRIES}
+            and (t.orders is not true or w.since <= t.at)
+            and not exists (
+              select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
+              where h.node_ext_id = r.from_ext_id and h.since <= n.since
+                and hs.label_ids @> array[n.label])
+          offset 0
+        ) step
       ),
       incoming as (
         select node, label, min(since) as since from walk group by node, label

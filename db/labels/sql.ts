@@ -57,7 +57,11 @@ export const MERGE_INCOMING = sql`
       (select array_agg(distinct v order by v)
          from unnest(g.ids || coalesce(ls.label_ids, '{}'::integer[])) as v) as ids
     from grouped g
-    left join node_labels cur on cur.node_ext_id = g.node and cur.since = g.since
+    -- A lateral probe (offset 0: not flattened into a join that scans all of node_labels).
+    left join lateral (
+      select cur.label_set_id from node_labels cur
+      where cur.node_ext_id = g.node and cur.since = g.since offset 0
+    ) cur on true
     left join label_sets ls on ls.id = cur.label_set_id
   ),
   digested as (
