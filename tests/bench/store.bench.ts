@@ -59,7 +59,7 @@ function sizeFromEnv(name: string, fallback: number): number {
 }
 
 /** The Art. 30 record and the DPO's rules, before anything is ingested. */
-async function prepare(store: Store): Promise<void> {
+export async function prepare(store: Store): Promise<void> {
   await declarePurpose(store, { key: "account", service: "Sign-up", legalBasis: "contract" });
   await declarePurpose(store, {
     key: "crm",
@@ -80,7 +80,7 @@ async function prepare(store: Store): Promise<void> {
  * Consent for the newsletter from nine subjects in ten, recorded before the uses (set-based):
  * the tenth subject's newsletter uses are violations, kept with their witness paths.
  */
-async function recordConsents(store: Store, tag: string, subjects: number): Promise<void> {
+export async function recordConsents(store: Store, tag: string, subjects: number): Promise<void> {
   await store.db.execute(sql`
     insert into subjects (ref)
     select ${tag} || '-subject-' || i from generate_series(0, ${subjects - 1}) as i

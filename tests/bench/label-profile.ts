@@ -1,0 +1,86 @@
+/**
+ * Where labelling at ingest spends its time, statement by statement: ingests the store bench's
+ * documents (tests/bench/store-generator.ts) into one fresh PostgreSQL database with labelling
+ * on, timing every statement the ingest's transaction runs by the source line that issued it.
+ * Not a bench (no JSON): a profiling aid. Needs DATABASE_URL.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx tests/bench/label-profile.ts [documents]
+ */
+import { sql } from "drizzle-orm";
+import { ingestGraph } from "../../db/prov/ingest";
+import { createTestStore } from "../setup/databases";
+import { prepare, recordConsents } from "./store.bench";
+import { generateStoreDocuments } from "./store-generator";
+
+const documents = Number(process.argv[2] ?? 60);
+const subjects = Number(process.argv[3] ?? 600);
+let explainNow = false;
+const keep = process.env.KEEP_PROFILE_DB === "1";
+const test = await createTestStore("postgres");
+const { store } = test;
+const totals = new Map<string, { ms: number; calls: number }>();
+const originalTransaction = store.db.transaction.bind(store.db);
+// biome-ignore lint/suspicious/noExplicitAny: a profiling shim around drizzle's transaction.
+(store.db as any).transaction = (work: (tx: any) => Promise<unknown>, config?: unknown) =>
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
+  originalTransaction(async (tx: any) => {
+    const execute = tx.execute.bind(tx);
+    tx.execute = async (query: unknown) => {
+      const frames = (new Error().stack ?? "").split("\n").slice(2);
+      const frame = frames.find((f) => f.includes("/db/") && !f.includes("client.ts")) ?? "?";
+      const key = frame.replace(/.*\/db\//, "db/").replace(/\)$/, "");
+      if (explainNow && key.includes("labels/") && !key.includes("propagate.ts:86")) {
+        await execute(sql`savepoint profile_explain`);
+        const plan = (await execute(sql`explain (analyze, buffers) ${query}`)) as unknown as {
+          "QUERY PLAN": string;
+        }[];
+        console.log(`--- ${key}\n${plan.map((row) => row["QUERY PLAN"]).join("\n")}`);
+        await execute(sql`rollback to savepoint profile_explain`);
+      }
+      const started = performance.now();
+      try {
+        return await execute(query);
+      } finally {
+        const entry = totals.get(key) ?? { ms: 0, calls: 0 };
+        entry.ms += performance.now() - started;
+        entry.calls += 1;
+        totals.set(key, entry);
+      }
+    };
+    return work(tx);
+  }, config as never);
+
+try {
+  await prepare(store);
+  await recordConsents(store, "bench", subjects);
+  const docs = generateStoreDocuments({
+    hosts: 4,
+    sliceMinutes: 10,
+    seed: 20_261_130,
+    documents,
+    subjects,
+    subjectsPerDocument: 50,
+    runTag: "bench",
+  });
+  let elements = 0;
+  let wall = 0;
+  for (const [i, document] of docs.entries()) {
+    if (i % 20 === 0) await store.db.execute(sql`analyze`);
+    explainNow = process.env.EXPLAIN === "1" && i === docs.length - 1;
+    const started = performance.now();
+    await ingestGraph(store, document.graph, document.host, null, { labels: true });
+    wall += performance.now() - started;
+    elements += document.elements;
+  }
+  const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms);
+  for (const [key, { ms, calls }] of rows) {
+    console.log(`${ms.toFixed(0).padStart(7)} ms ${String(calls).padStart(5)}x  ${key}`);
+  }
+  console.log(
+    `${elements} elements in ${wall.toFixed(0)} ms: ${((elements / wall) * 1000).toFixed(0)} el/s`,
+  );
+  if (keep) console.log(`kept: ${test.url}`);
+} finally {
+  if (!keep) await test.dispose();
+  else await store.close();
+}
