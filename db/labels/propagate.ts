@@ -214,43 +214,57 @@ async function recordSources(
       as i(node text, subject text, category text, purpose text, consent timestamptz,
            stated jsonb)
     join prov_nodes n on n.ext_id = i.node and n.attributes @> i.stated) as i`;
-  // Sorted inserts: concurrent ingests of the same new keys lock them in the same order.
+  // Three statements, each a set of independent inserts (data-modifying CTEs run whether or
+  // not the main query reads them): the keys, then the labels of those keys (a later statement,
+  // so that it sees keys a concurrent ingest committed meanwhile), then consents and sources'
+  // label rows. Sorted inserts: concurrent ingests of the same new keys lock them in the same
+  // order.
+  const purposes = sources.some((source) => source.purpose !== null)
+    ? sql`, purpose_keys as (
+        insert into purposes (key) select distinct purpose from ${input}
+        where purpose is not null order by 1
+        on conflict do nothing returning 1)`
+    : sql``;
   await tx.execute(sql`
-    insert into subjects (ref) select distinct subject from ${input} order by 1
-    on conflict do nothing`);
+    with subject_keys as (
+      insert into subjects (ref) select distinct subject from ${input} order by 1
+      on conflict do nothing returning 1),
+    category_keys as (
+      insert into data_categories (key) select distinct category from ${input} order by 1
+      on conflict do nothing returning 1)
+    ${purposes}
+    select 1`);
+  const stored = await store.rows<{ node: string }>(
+    sql`
+    with new_labels as (
+      insert into labels (subject_id, category_id, purpose_id)
+      select distinct s.id, c.id, p.id from ${input}
+        join subjects s on s.ref = i.subject
+        join data_categories c on c.key = i.category
+        left join purposes p on p.key = i.purpose
+      order by 1, 2, 3
+      on conflict do nothing returning 1)
+    select i.node from ${input}`,
+    tx,
+  );
+  const consents = sources.some((source) => source.consent !== null)
+    ? sql`consents as (
+        insert into consent_events (subject_id, purpose_id, action, at, how)
+        select distinct s.id, p.id, 'given'::consent_action, i.consent,
+               'provenance: gdpr:consent on ' || i.node
+        from ${input}
+          join subjects s on s.ref = i.subject
+          join purposes p on p.key = i.purpose
+        where i.consent is not null
+          and not exists (
+            select 1 from consent_events e
+            where e.subject_id = s.id and e.purpose_id = p.id and e.action = 'given'
+              and e.at = i.consent and e.how = 'provenance: gdpr:consent on ' || i.node)
+        returning 1),`
+    : sql``;
   await tx.execute(sql`
-    insert into data_categories (key) select distinct category from ${input} order by 1
-    on conflict do nothing`);
-  if (sources.some((source) => source.purpose !== null)) {
-    await tx.execute(sql`
-      insert into purposes (key) select distinct purpose from ${input}
-      where purpose is not null order by 1
-      on conflict do nothing`);
-  }
-  await tx.execute(sql`
-    insert into labels (subject_id, category_id, purpose_id)
-    select distinct s.id, c.id, p.id from ${input}
-      join subjects s on s.ref = i.subject
-      join data_categories c on c.key = i.category
-      left join purposes p on p.key = i.purpose
-    order by 1, 2, 3
-    on conflict do nothing`);
-  if (sources.some((source) => source.consent !== null)) {
-    await tx.execute(sql`
-    insert into consent_events (subject_id, purpose_id, action, at, how)
-    select distinct s.id, p.id, 'given'::consent_action, i.consent,
-           'provenance: gdpr:consent on ' || i.node
-    from ${input}
-      join subjects s on s.ref = i.subject
-      join purposes p on p.key = i.purpose
-    where i.consent is not null
-      and not exists (
-        select 1 from consent_events e
-        where e.subject_id = s.id and e.purpose_id = p.id and e.action = 'given'
-          and e.at = i.consent and e.how = 'provenance: gdpr:consent on ' || i.node)`);
-  }
-  await tx.execute(sql`
-    with incoming as (
+    with ${consents}
+    incoming as (
       select i.node, '-infinity'::timestamptz as since, l.id as label from ${input}
         join subjects s on s.ref = i.subject
         join data_categories c on c.key = i.category
@@ -259,7 +273,6 @@ async function recordSources(
           and l.purpose_id is not distinct from p.id
     ),
     ${MERGE_INCOMING}`);
-  const stored = await store.rows<{ node: string }>(sql`select i.node from ${input}`, tx);
   return stored.map((row) => row.node);
 }
 
