@@ -30,65 +30,66 @@ export async function witnessPathTo(
 }
 
 /**
- * witnessPathTo for many (label, node) pairs at once: one breadth-first search per pair, but
- * one statement per level for all of them. Returns the paths in the order of `searches`.
+ * witnessPathTo for many (label, node) pairs at once: one breadth-first search per pair, all of
+ * them in one recursive statement (a row per search and level: its frontier, the parent of
+ * every node it visited, and the source it found). Returns the paths in the order of
+ * `searches`.
  */
 export async function witnessPaths(
   store: Store,
   executor: Executor,
   searches: readonly { labelId: number; to: string }[],
 ): Promise<(string[] | null)[]> {
-  const parents = searches.map((search) => new Map<string, string | null>([[search.to, null]]));
+  if (searches.length === 0) return [];
+  const input = searches.map((search, key) => ({ key, label: search.labelId, node: search.to }));
+  const rows = await store.rows<{ key: number; origin: string; parents: Record<string, string> }>(
+    sql`with recursive bfs(key, label, depth, frontier, parents, origin) as (
+          select f.key, f.label, 0, array[f.node], jsonb_build_object(f.node, null), null::text
+          from jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+            as f(key integer, label integer, node text)
+          union all
+          select b.key, b.label, b.depth + 1, coalesce(step.next, '{}'),
+                 b.parents || coalesce(step.links, '{}'), o.origin
+          from bfs b
+          -- A source of the label in the frontier ends the search (the first by id).
+          cross join lateral (
+            select min(x.node) as origin
+            from unnest(b.frontier) as x(node)
+            join prov_nodes n on n.ext_id = x.node
+            join personal_data_sources p on p.node_id = n.id
+            join labels l on l.id = b.label and l.subject_id = p.subject_id
+              and l.category_id = p.category_id
+          ) o
+          -- Else one level back: what a data-carrying relation came from, if it held the label
+          -- then and is not visited yet; one parent per new node.
+          cross join lateral (
+            select array_agg(s.pred) as next, jsonb_object_agg(s.pred, s.node) as links
+            from (
+              select distinct on (r.to_ext_id) r.from_ext_id as node, r.to_ext_id as pred
+              from unnest(b.frontier) as x(node)
+              join prov_relations r on r.from_ext_id = x.node
+              left join relation_times t on t.relation_id = r.id
+              where o.origin is null and ${CARRIES} and not (b.parents ? r.to_ext_id)
+                and exists (
+                  select 1 from node_labels nl join label_sets ls on ls.id = nl.label_set_id
+                  where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
+                    and ls.label_ids && array[b.label, -b.label])
+              order by r.to_ext_id, r.from_ext_id
+            ) s
+          ) step
+          where b.origin is null and cardinality(b.frontier) > 0
+            and b.depth <= ${WITNESS_MAX_DEPTH}
+        )
+        select key, origin, parents from bfs where origin is not null`,
+    executor,
+  );
   const found: (string[] | null)[] = searches.map(() => null);
-  let frontier = searches.map((search, key) => ({ key, label: search.labelId, node: search.to }));
-  const pathFrom = (key: number, origin: string): string[] => {
+  for (const { key, origin, parents } of rows) {
     const path: string[] = [];
-    const parent = parents[key] as Map<string, string | null>;
-    for (let node: string | null = origin; node !== null; node = parent.get(node) ?? null) {
+    for (let node: string | null = origin; node !== null; node = parents[node] ?? null) {
       path.push(node);
     }
-    return path;
-  };
-  for (let depth = 0; depth <= WITNESS_MAX_DEPTH && frontier.length > 0; depth++) {
-    const rows = await store.rows<{ key: number; node: string; pred: string | null }>(
-      sql`with f as (
-            select * from jsonb_to_recordset(${JSON.stringify(frontier)}::jsonb)
-              as f(key integer, label integer, node text)
-          ),
-          origins as (
-            select distinct on (f.key) f.key, f.node, null::text as pred from f
-            join prov_nodes n on n.ext_id = f.node
-            join personal_data_sources p on p.node_id = n.id
-            join labels l on l.id = f.label and l.subject_id = p.subject_id
-              and l.category_id = p.category_id
-            order by f.key, f.node
-          )
-          select key, node, pred from origins
-          union all
-          select distinct on (f.key, r.to_ext_id) f.key, r.from_ext_id, r.to_ext_id
-          from f
-          join prov_relations r on r.from_ext_id = f.node
-          left join relation_times t on t.relation_id = r.id
-          where f.key not in (select key from origins) and ${CARRIES}
-            and exists (
-              select 1 from node_labels nl join label_sets ls on ls.id = nl.label_set_id
-              where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
-                and ls.label_ids && array[f.label, -f.label])`,
-      executor,
-    );
-    const next: typeof frontier = [];
-    for (const { key, node, pred } of rows) {
-      if (found[key]) continue;
-      if (pred === null) {
-        found[key] = pathFrom(key, node);
-        continue;
-      }
-      const parent = parents[key] as Map<string, string | null>;
-      if (parent.has(pred)) continue;
-      parent.set(pred, node);
-      next.push({ key, label: searches[key]?.labelId ?? 0, node: pred });
-    }
-    frontier = next.filter((entry) => !found[entry.key]);
+    found[key] = path;
   }
   return found;
 }
