@@ -38,13 +38,13 @@ export async function mapNodesToServices(
   nodeIds: readonly string[],
 ): Promise<string[]> {
   if (nodeIds.length === 0) return [];
-  // Most deployments map by gdpr:service alone: skip the scan when there is no rule.
-  const [any] = await store.rows<{ one: number }>(
-    sql`select 1 as one from service_mapping_rules limit 1`,
+  // Most deployments map by gdpr:service alone: no rule, no work (a one-time filter, in the
+  // same round trip).
+  return remap(
+    store,
     tx,
+    sql`exists (select 1 from service_mapping_rules) and n.ext_id = any(${textArray(nodeIds)})`,
   );
-  if (!any) return [];
-  return remap(store, tx, sql`n.ext_id = any(${textArray(nodeIds)})`);
 }
 
 /**

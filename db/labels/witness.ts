@@ -134,9 +134,12 @@ export async function fillViolationWitnesses(
   });
   const input = sql`jsonb_to_recordset(${JSON.stringify(witnesses)}::jsonb)
     as w(violation text, flow text, witness jsonb)`;
+  // Two tables, one round trip: data-modifying CTEs run whether or not the query reads them.
   await tx.execute(sql`
-    update violations v set witness = w.witness from ${input} where v.id = w.violation::bigint`);
-  await tx.execute(sql`
+    with violation_witnesses as (
+      update violations v set witness = w.witness from ${input} where v.id = w.violation::bigint
+      returning 1
+    )
     update flows f set witness = w.witness
     from (select distinct on (flow) flow, witness from ${input} order by flow, violation) w
     where f.id = w.flow::bigint and f.witness is null`);
