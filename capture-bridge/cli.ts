@@ -14,6 +14,7 @@
  *   host token issue|list|revoke NAME [ID]  bearer tokens for POST /ingest (only hashes stored)
  *   migrate                                 apply migrations and exit
  *   flows --subject REF [--json]            where a subject's personal data went, and status
+ *   simulate [--hosts N --rate R --duration S ...]   publish a simulated organisation's provenance
  */
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -57,6 +58,7 @@ import { servePortal } from "./demo/serve-portal";
 import type { Logger } from "./logger";
 import { type RunningBridge, startBridge } from "./main";
 import { IngestTally } from "./pipeline/ingest";
+import { SIMULATE_USAGE, SimulateUsageError, simulate } from "./simulate/command";
 import { FileSourceError, ingestFiles, listFiles, progressBar } from "./sources/files";
 
 const USAGE = `usage: provtopia <command>
@@ -86,6 +88,7 @@ const USAGE = `usage: provtopia <command>
   migrate                                 apply the store's migrations
   flows --subject REF [--json]            the services a subject's data reached: purpose,
                                           first/last seen, count, allowed or a violation
+  ${SIMULATE_USAGE}
 
 Environment: DATABASE_URL (default: embedded store in .data/pglite), MQTT_URL (default:
 embedded broker on MQTT_PORT=1883), NATS_URL (default: none), CAMFLOW_FIFO, CAMFLOW_SOCKET,
@@ -124,6 +127,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemo(config);
     case "flows":
       return flows(config, rest);
+    case "simulate":
+      return simulate(config, rest);
     case undefined:
     case "help":
     case "--help":
@@ -551,7 +556,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof SimulateUsageError) {
       console.error(`provtopia: ${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
       return;

@@ -18,6 +18,24 @@ const schema = z.object({
   MQTT_PORT: port.default(1883),
   /** camflowd publishes to `<prefix>/<machine id>`. */
   MQTT_TOPIC_PREFIX: z.string().min(1).default("camflow/provenance"),
+  /**
+   * The bridge's MQTT client id; the broker keeps its persistent session (and what arrives while
+   * the bridge is down) under it. Unset = derived from MQTT_TOPIC_PREFIX. Two bridges must not
+   * share one (the broker would disconnect the first).
+   */
+  MQTT_CLIENT_ID: z.string().min(1).max(128).optional(),
+  /** Write a batch at this many messages, ... */
+  BATCH_MAX_MESSAGES: z.coerce.number().int().min(1).default(500),
+  /** ... or this long after its first message. */
+  BATCH_MAX_DELAY_MS: z.coerce.number().int().min(0).default(50),
+  /** Messages received but not yet committed; beyond this the sources pause (backpressure). */
+  MAX_IN_FLIGHT_MESSAGES: z.coerce.number().int().min(1).default(2_000),
+  /** A larger message is quarantined (kept whole) without being parsed. */
+  MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(16 * 1024 * 1024),
   /** HTTP port of the bridge (GET /healthz). */
   BRIDGE_PORT: port.default(3001),
   /**

@@ -3,7 +3,9 @@
  * (MQTT always, with an embedded broker when there is no MQTT_URL; NATS JetStream with NATS_URL;
  * camflowd's FIFO and unix socket with CAMFLOW_FIFO / CAMFLOW_SOCKET), serves GET /healthz,
  * GET /metrics, POST /ingest and the ledger's auditor API, and signs checkpoints of grown logs
- * every CHECKPOINT_INTERVAL_MS. `start()` resolves once every part listens; `stop()` stops
+ * every CHECKPOINT_INTERVAL_MS. Every source hands its messages to one batching pipeline
+ * (pipeline/pipeline.ts), which acknowledges them only once committed and pauses the sources
+ * when the store falls behind. `start()` resolves once every part listens; `stop()` stops
  * taking messages, lets the ones in flight finish (and be acknowledged), then closes the store.
  */
 import type { Server } from "node:http";
@@ -12,11 +14,13 @@ import { openStore, type Store } from "../db/client";
 import { checkpointAll } from "../db/ledger/log";
 import { countPendingRelations } from "../db/queries/stats";
 import type { BridgeConfig } from "./config";
+import { guardDriverClosedSocket } from "./driver-guard";
 import { serveHttp } from "./http";
-import { meteredIngest } from "./intake";
+import { metered } from "./intake";
 import { createLogger, type Logger, lineLogger } from "./logger";
 import { registerPendingRelationsProbe } from "./metrics";
-import { IngestTally } from "./pipeline/ingest";
+import type { IngestTally } from "./pipeline/ingest";
+import { createPipeline } from "./pipeline/pipeline";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./sources/embedded-broker";
 import { startCamflowdFifo, startCamflowdSocket } from "./sources/local";
 import { startMqttSource } from "./sources/mqtt";
@@ -57,8 +61,17 @@ export async function startBridge(
   const store =
     deps.store ?? (await openStore({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR }));
   const ownsStore = deps.store === undefined;
-  const tally = new IngestTally();
-  const handle = meteredIngest(store, tally);
+  const unguard = guardDriverClosedSocket((line) => logger.warn(line));
+  const pipeline = createPipeline(store, {
+    maxBatchMessages: config.BATCH_MAX_MESSAGES,
+    maxBatchDelayMs: config.BATCH_MAX_DELAY_MS,
+    maxInFlightMessages: config.MAX_IN_FLIGHT_MESSAGES,
+    maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    onRetry: (error, attempt) =>
+      logger.warn({ err: error, attempt }, "bridge: the store failed; retry with sources paused"),
+  });
+  const tally = pipeline.tally;
+  const handle = metered((message) => pipeline.onMessage(message));
   const sources: Stoppable[] = [];
   let broker: EmbeddedBroker | undefined;
   let nats: NatsSource | undefined;
@@ -83,9 +96,9 @@ export async function startBridge(
       await startMqttSource({
         url: mqttUrl,
         topicPrefix: config.MQTT_TOPIC_PREFIX,
-        onMessage: async (message) => {
-          await handle(message);
-        },
+        ...(config.MQTT_CLIENT_ID ? { clientId: config.MQTT_CLIENT_ID } : {}),
+        onMessage: handle,
+        whenReady: () => pipeline.whenReady(),
         onError: (error) => logger.error({ err: error, source: "mqtt" }, "mqtt: message failed"),
       }),
     );
@@ -148,10 +161,12 @@ export async function startBridge(
         http?.closeIdleConnections();
         await stopSources();
         await httpClosed;
+        await pipeline.stop();
         await checkpointAll(store);
         removePendingProbe();
         await broker?.close();
         if (ownsStore) await store.close();
+        unguard();
         logger.info(tally.summary(), "bridge: stopped");
       },
     };
@@ -159,9 +174,11 @@ export async function startBridge(
     clearInterval(checkpointTimer);
     removePendingProbe();
     await stopSources();
+    await pipeline.stop().catch(() => undefined);
     http?.close();
     await broker?.close();
     if (ownsStore) await store.close();
+    unguard();
     throw new Error("couldn't start the capture bridge", { cause: error });
   }
 }

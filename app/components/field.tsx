@@ -47,11 +47,18 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   id?: string;
 }
 
-/** A labelled input whose error is shown above it and announced with it (aria-describedby). */
-export function Field({ name, label, error, hint, id, ...input }: FieldProps) {
+function InputField({
+  name,
+  label,
+  error,
+  hint,
+  id,
+  shellClass,
+  ...input
+}: FieldProps & { shellClass?: string }) {
   const controlId = id ?? name;
   return (
-    <FieldShell id={controlId} label={label} error={error} hint={hint}>
+    <FieldShell id={controlId} label={label} error={error} hint={hint} className={shellClass}>
       {(describedBy) => (
         <input
           id={controlId}
@@ -63,6 +70,16 @@ export function Field({ name, label, error, hint, id, ...input }: FieldProps) {
       )}
     </FieldShell>
   );
+}
+
+/** A labelled input whose error is shown above it and announced with it (aria-describedby). */
+export function Field(props: FieldProps) {
+  return <InputField {...props} />;
+}
+
+/** A labelled checkbox (the box before its label), with its error like Field's. */
+export function CheckboxField(props: Omit<FieldProps, "type">) {
+  return <InputField {...props} type="checkbox" shellClass="checkbox" />;
 }
 
 interface SelectFieldProps extends SelectHTMLAttributes<HTMLSelectElement> {
@@ -101,25 +118,6 @@ export function SelectField({
             </option>
           ))}
         </select>
-      )}
-    </FieldShell>
-  );
-}
-
-/** A labelled checkbox (label after the box), with its error like Field's. */
-export function CheckboxField({ name, label, error, hint, id, ...input }: FieldProps) {
-  const controlId = id ?? name;
-  return (
-    <FieldShell id={controlId} label={label} error={error} hint={hint} className="checkbox">
-      {(describedBy) => (
-        <input
-          type="checkbox"
-          id={controlId}
-          name={name}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={describedBy}
-          {...input}
-        />
       )}
     </FieldShell>
   );

@@ -22,9 +22,17 @@ export default function Home() {
           {t("nav.myData")}
         </Link>
       ) : root?.user?.role === "dpo" ? (
-        <Link className="button" to="/dpo/integrity">
-          {t("dpo.homeCta")}
-        </Link>
+        <p className="cta-row">
+          <Link className="button" to="/dpo/integrity">
+            {t("dpo.homeCta")}
+          </Link>
+          <Link className="button secondary" to="/dpo/processing">
+            {t("nav.processing")}
+          </Link>
+          <Link className="button secondary" to="/dpo/violations">
+            {t("nav.violations")}
+          </Link>
+        </p>
       ) : root?.user ? null : (
         <Link className="button" to="/login">
           {t("home.cta")}

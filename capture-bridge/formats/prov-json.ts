@@ -37,9 +37,10 @@
  * personal-data source are reported in `graph.skipped` (`gdpr-annotation`).
  *
  * Shapes that make the document meaningless throw ProvFormatError (code "PROV_FORMAT") naming
- * the section and id: a non-object document, section, bundle or statement (including null), a
- * non-string prefix URI, an endpoint that is not a string (hadMember's `prov:entity` may also be
- * an array of strings), an attribute value that is not JSON.
+ * the section and id: a non-object document (or one with keys but no PROV-JSON section at
+ * all), section, bundle or statement (including null), a non-string prefix URI, an endpoint
+ * that is not a string (hadMember's `prov:entity` may also be an array of strings), an
+ * attribute value that is not JSON.
  *
  * `host` is CamFlow's `cf:machine_id` of the first statement (document order) that carries one,
  * as camflow.ts camflowHost reads it ("cf:509509127"; numbers and digit strings become "cf:<n>").
@@ -89,7 +90,7 @@ export interface ParseOptions {
 const BLANK_SCOPE_LENGTH = 16;
 
 /** Namespaces fixed by PROV-DM; they win over whatever a document declares for these prefixes. */
-const STANDARD_NAMESPACES: ReadonlyMap<string, string> = new Map([
+export const STANDARD_NAMESPACES: ReadonlyMap<string, string> = new Map([
   ["prov", "http://www.w3.org/ns/prov#"],
   ["xsd", "http://www.w3.org/2001/XMLSchema#"],
 ]);
@@ -98,7 +99,7 @@ const STANDARD_NAMESPACES: ReadonlyMap<string, string> = new Map([
 const VERBATIM_PREFIXES: ReadonlySet<string> = new Set(["cf"]);
 
 /** PROV-JSON endpoint keys per relation kind: [from (dependent), to (what it depends on)]. */
-const RELATION_ENDPOINTS: Readonly<Record<RelationKind, readonly [string, string]>> = {
+export const RELATION_ENDPOINTS: Readonly<Record<RelationKind, readonly [string, string]>> = {
   used: ["prov:activity", "prov:entity"],
   wasGeneratedBy: ["prov:entity", "prov:activity"],
   wasInformedBy: ["prov:informed", "prov:informant"],
@@ -181,6 +182,7 @@ export function parseProvJson(doc: unknown, options: ParseOptions): ProvGraph {
     host: null,
     camflow: false,
   };
+  requireSomeSection(doc);
   readDocument(doc, EMPTY_SCOPE, "", state);
 
   const nodes: ProvNode[] = [];
@@ -233,6 +235,21 @@ export function parseProvJsonText(text: string, options: Partial<ParseOptions> =
     throw error;
   }
   return parseProvJson(doc, { documentKey });
+}
+
+/**
+ * A document with keys but none of PROV-JSON's (a SPADE record of a type no reader knows, an
+ * application's own JSON) is not provenance: storing it as an empty graph would hide it.
+ */
+function requireSomeSection(doc: JsonObject): void {
+  const keys = Object.keys(doc);
+  const known = (key: string) =>
+    key === "prefix" || key === "bundle" || NODE_KIND_SET.has(key) || RELATION_KIND_SET.has(key);
+  if (keys.length === 0 || keys.some(known)) return;
+  const shown = keys.slice(0, 5).map(quote).join(", ");
+  throw new ProvFormatError(
+    `PROV-JSON document: expected a section such as "entity" or "used", got only ${shown}${keys.length > 5 ? ", ..." : ""}`,
+  );
 }
 
 /** Reads one document or bundle body; `where` prefixes error messages ("" at top level). */

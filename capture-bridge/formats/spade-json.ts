@@ -54,9 +54,9 @@ export function isSpadeRecord(value: unknown): boolean {
   const record = value as Record<string, unknown>;
   const type = record.type;
   if (typeof type !== "string") return false;
-  return type in VERTEX_KINDS
+  return Object.hasOwn(VERTEX_KINDS, type)
     ? "id" in record
-    : type in EDGE_KINDS && ("from" in record || "to" in record);
+    : Object.hasOwn(EDGE_KINDS, type) && ("from" in record || "to" in record);
 }
 
 const cfId = (id: string) => (id.startsWith("cf:") ? id : `cf:${id}`);
@@ -94,7 +94,7 @@ export function parseSpadeRecords(records: readonly unknown[]): ProvGraph {
     const what = `record ${index} (${type})`;
     const attributes = annotationsOf(record, what);
     host ??= camflowHost(attributes["cf:machine_id"]);
-    const vertexKind = VERTEX_KINDS[type];
+    const vertexKind = Object.hasOwn(VERTEX_KINDS, type) ? VERTEX_KINDS[type] : undefined;
     if (vertexKind) {
       const id = cfId(requireString(record.id, `${what} id`));
       if (!nodes.has(id)) {

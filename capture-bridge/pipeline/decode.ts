@@ -61,8 +61,10 @@ export type DocumentText =
 export function readDocuments(text: string): DocumentText[] {
   const body = text.replace(BOM, "").trim();
   if (body === "") return [];
-  const whole = tryParse(body);
-  if (whole.ok || !body.includes("\n")) return [whole];
+  const oneLine = !body.includes("\n");
+  // A log's many lines are not one document: no repair is tried on the whole of it.
+  const whole = tryParse(body, oneLine);
+  if (whole.ok || oneLine) return [whole];
   const lines = body.split(/\r?\n/);
   const documents: DocumentText[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -83,11 +85,11 @@ export function readDocuments(text: string): DocumentText[] {
   return documents.length > 0 ? documents : [whole];
 }
 
-function tryParse(text: string): DocumentText {
+function tryParse(text: string, repair = true): DocumentText {
   try {
     return { ok: true, text, value: JSON.parse(text) };
   } catch (error) {
-    const repaired = repairCamflowJson(text);
+    const repaired = repair ? repairCamflowJson(text) : null;
     if (repaired !== null) return { ok: true, text, value: JSON.parse(repaired), repaired: true };
     return { ok: false, text, reason: `not JSON: ${(error as Error).message}` };
   }

@@ -29,7 +29,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { CARRIES, ORDERED, textSet } from "./sql";
+import { CARRIES, ORDERED, textArray } from "./sql";
 import { fillViolationWitnesses } from "./witness";
 
 /**
@@ -69,26 +69,31 @@ export async function refreshEntries(
   if (seed.nodes.length === 0 && seed.newNodes.length === 0 && seed.relations.length === 0) {
     return { flows: 0, violations: 0 };
   }
-  const nodes = textSet(seed.nodes);
-  const relations = textSet(seed.relations);
-  const newNodes = textSet(seed.newNodes);
+  const nodes = textArray(seed.nodes);
+  const relations = textArray(seed.relations);
+  const newNodes = textArray(seed.newNodes);
   const carried = sql`
+    touched as (
+      -- A union, not an OR: each arm walks its own index.
+      select id from prov_relations where to_ext_id = any(${nodes})
+      union select id from prov_relations where from_ext_id = any(${newNodes})
+      union select id from prov_relations where to_ext_id = any(${newNodes})
+      union select id from prov_relations where ext_id = any(${relations})
+    ),
     cand as (
       select r.ext_id as entry, r.to_ext_id as src, r.from_ext_id as dst, d.service_id,
              s.service_id as src_service, t.at, t.orders, ${ORDERED} as ordered
-      from prov_relations r
+      from touched x
+      join prov_relations r on r.id = x.id
       join prov_nodes d on d.ext_id = r.from_ext_id and d.service_id is not null
       join prov_nodes s on s.ext_id = r.to_ext_id
       left join relation_times t on t.relation_id = r.id
-      where (r.to_ext_id in ${nodes} or r.from_ext_id in ${newNodes}
-             or r.to_ext_id in ${newNodes} or r.ext_id in ${relations})
-        and ${CARRIES} and s.service_id is distinct from d.service_id
+      where ${CARRIES} and s.service_id is distinct from d.service_id
     ),
     source_cand as (
       select n.id, n.ext_id, n.service_id, n.attributes from prov_nodes n
       where n.service_id is not null
-        and (n.ext_id in ${nodes}
-             or n.ext_id in ${newNodes})
+        and n.ext_id = any(${textArray([...new Set([...seed.nodes, ...seed.newNodes])])})
         and exists (select 1 from personal_data_sources p where p.node_id = n.id)
     ),
     carried as (

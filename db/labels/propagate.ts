@@ -33,7 +33,7 @@ import {
   deliveredLabel,
   MERGE_INCOMING,
   ROW_BEFORE_RELATION,
-  textSet,
+  textArray,
 } from "./sql";
 import { parseIsoTime, relationTime } from "./time";
 
@@ -104,17 +104,21 @@ export async function propagate(
   if (seed.relations.length === 0 && seed.nodes.length === 0) return [];
   const rows = await store.rows<{ node: string }>(
     sql`with recursive
+      seed_relation as (
+        select id from prov_relations where ext_id = any(${textArray(seed.relations)})
+        union select id from prov_relations where to_ext_id = any(${textArray(seed.nodes)})
+      ),
       seed as (
         select r.from_ext_id as node, n.label, n.since
-        from prov_relations r
+        from seed_relation sr
+        join prov_relations r on r.id = sr.id
         left join relation_times t on t.relation_id = r.id
         join node_labels nl on nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
         join label_sets ls on ls.id = nl.label_set_id
         cross join lateral unnest(ls.label_ids) as x(id)
         cross join lateral (select ${deliveredLabel(sql`x.id`)} as label,
                                    ${DELIVERED_SINCE} as since) n
-        where (r.ext_id in ${textSet(seed.relations)} or r.to_ext_id in ${textSet(seed.nodes)})
-          and ${CARRIES}
+        where ${CARRIES}
       ),
       walk(node, label, since) as (
         select s.node, s.label, s.since from seed s

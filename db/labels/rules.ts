@@ -11,7 +11,7 @@ import type { legalBasis } from "../schema";
 import { type FlowChange, rebuildFlows, refreshEntries } from "./flows";
 import { withoutJit } from "./propagate";
 import { remapAllNodes } from "./services";
-import { textSet } from "./sql";
+import { textArray } from "./sql";
 
 export type LegalBasis = (typeof legalBasis.enumValues)[number];
 
@@ -196,13 +196,13 @@ export async function recountNodes(
   const affected = await store.rows<{ id: number }>(
     sql`with dropped as (
           delete from service_entries
-          where from_ext_id in ${textSet(nodes)} or to_ext_id in ${textSet(nodes)}
+          where from_ext_id = any(${textArray(nodes)}) or to_ext_id = any(${textArray(nodes)})
           returning service_id
         )
         select service_id as id from dropped
         union
         select service_id from prov_nodes
-        where ext_id in ${textSet(nodes)} and service_id is not null`,
+        where ext_id = any(${textArray(nodes)}) and service_id is not null`,
     tx,
   );
   await refreshEntries(store, tx, { nodes, newNodes: nodes, relations: [] });

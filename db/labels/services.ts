@@ -7,7 +7,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { textSet } from "./sql";
+import { textArray } from "./sql";
 
 /** A glob (`*`, `?`) as a LIKE pattern, in SQL. */
 function likeOf(glob: SQL): SQL {
@@ -44,7 +44,7 @@ export async function mapNodesToServices(
     tx,
   );
   if (!any) return [];
-  return remap(store, tx, sql`n.ext_id in ${textSet(nodeIds)}`);
+  return remap(store, tx, sql`n.ext_id = any(${textArray(nodeIds)})`);
 }
 
 /**

@@ -34,9 +34,13 @@ export const DELIVERED_SINCE = sql`case when t.orders then t.at else '-infinity'
 /** A node's label row `nl` counts for relation `r`: it existed when `r` happened (if timed). */
 export const ROW_BEFORE_RELATION = sql`(t.orders is not true or nl.since <= t.at)`;
 
-/** A JSON array parameter as a set of text values, for `in (...)`. */
-export function textSet(values: readonly string[]): SQL {
-  return sql`(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
+/**
+ * A JSON array parameter as a text[] for `= any(...)`. Not `in (select ...)`: the planner cannot
+ * know how many rows a function returns, and once a table is large it hashes the whole table
+ * instead of probing its index; `= any(array)` is always an index probe.
+ */
+export function textArray(values: readonly string[]): SQL {
+  return sql`array(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { CARRIES, ROW_BEFORE_RELATION, textSet } from "./sql";
+import { CARRIES, ROW_BEFORE_RELATION } from "./sql";
 
 /** How far back a witness search goes before it gives up (levels of the graph). */
 export const WITNESS_MAX_DEPTH = 512;
@@ -115,7 +115,7 @@ export async function fillViolationWitnesses(
         join labels l on l.subject_id = f.subject_id and l.category_id = f.category_id
           and l.purpose_id is not distinct from f.source_purpose_id
         left join service_entries se on se.entry = v.entry
-        where v.id::text in ${textSet(violationIds)}`,
+        where v.id in (select jsonb_array_elements_text(${JSON.stringify(violationIds)}::jsonb)::bigint)`,
     tx,
   );
   const paths = await witnessPaths(

@@ -8,17 +8,20 @@
  * it names, for its first `gdpr:purpose` (a purposes row, created for the node's service if new);
  * a node with `gdpr:service` (and optionally `gdpr:organisation`) belongs to that service. Everything for one graph is
  * written in one transaction, together with its ledger record (db/ledger/log.ts): a document
- * is stored and recorded, or neither.
+ * is stored and recorded, or neither. The bridge writes many documents per transaction
+ * (`ingestBatch`), with the same result as writing them one by one in order.
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import { labelIngested } from "../labels/propagate";
 import {
-  beginAppend,
+  beginAppends,
   type DigestedNode,
   type DigestedRelation,
   elementsDigest,
-  finishAppend,
+  finishAppends,
+  hostOrigin,
+  type PendingAppend,
 } from "../ledger/log";
 import {
   dataCategories,
@@ -33,7 +36,14 @@ import {
   services,
   subjects,
 } from "../schema";
-import { gdprAnnotations, type ProvGraph, type ProvNode, plainString } from "./model";
+import { fastElementsDigest } from "./element-digest";
+import {
+  gdprAnnotations,
+  type ProvGraph,
+  type ProvNode,
+  type ProvRelation,
+  plainString,
+} from "./model";
 
 /** What the ledger keeps of a stored document: its raw bytes as received, and when. */
 export interface Evidence {
@@ -63,90 +73,314 @@ export async function ingestGraph(
   /** `labels: false` only for benchmarks that measure labelling's cost (db/labels). */
   options: { labels?: boolean } = {},
 ): Promise<IngestResult> {
-  const nodes = dedupeById(graph.nodes);
-  const relations = dedupeById(graph.relations);
-  return store.db.transaction(async (tx) => {
-    const hostId = await upsertHost(store, tx, hostName);
-    const serviceIds = await upsertServices(store, tx, nodes);
-    // The ledger record comes first: the elements it brings in point at it.
-    const pending = evidence
-      ? await beginAppend(store, tx, {
-          hostId,
-          hostName,
-          raw: evidence.raw,
-          signedBy: evidence.signedBy,
-        })
-      : null;
-    const ledgerLogId = pending?.log.id ?? null;
-    const ledgerSeq = pending?.seq ?? null;
-    // Rows travel as one jsonb parameter and are expanded by jsonb_to_recordset: one statement
-    // per table whatever the document's size, no per-value work in the query builder, and no
-    // 65,535-parameter limit to chunk around.
-    const nodeRows = nodes.map((node) => ({
-      ext_id: node.id,
-      kind: node.kind,
-      prov_type: node.type,
-      label: node.label,
-      attributes: node.attributes,
-      service_id: serviceIds.get(plainString(node.attributes["gdpr:service"]) ?? "") ?? null,
-    }));
-    const newNodes = await store.rows<DigestedNode>(
-      sql`insert into ${provNodes}
-            (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
-          select ext_id, kind, prov_type, label, attributes, service_id,
-                 ${ledgerLogId}::integer, ${ledgerSeq}::bigint
-          from jsonb_to_recordset(${JSON.stringify(nodeRows)}::jsonb) as t(
-            ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
-            service_id integer)
-          on conflict (ext_id) do nothing
-          returning ext_id, kind, prov_type, label, attributes`,
-      tx,
+  const [outcome] = await ingestBatch(store, [{ graph, hostName, evidence }], {
+    refuseUnsigned: false,
+    ...(options.labels === false ? { labels: false } : {}),
+  });
+  if (!outcome || outcome.status === "refused") {
+    throw new Error(
+      `couldn't store the graph of host ${hostName}: ${outcome?.reason ?? "no outcome"}`,
     );
+  }
+  return outcome;
+}
+
+/** One document of a batch. */
+export interface BatchDocument {
+  graph: ProvGraph;
+  hostName: string;
+  /** null only for benchmarks that measure the ledger's cost: the document is not recorded. */
+  evidence: Evidence | null;
+}
+
+/** A message (or part of one) that cannot be stored, kept whole with the reason. */
+export interface QuarantineEntry {
+  source: string;
+  reason: string;
+  raw: Uint8Array;
+}
+
+export type BatchOutcome =
+  /** Written; `new*` count the elements the store did not have. */
+  | ({ status: "stored" } & IngestResult)
+  /** The host's log already holds these raw bytes (a re-delivery): nothing was written. */
+  | ({ status: "duplicate" } & IngestResult)
+  /** Not stored (a signing host's unsigned document); quarantined in the same transaction. */
+  | { status: "refused"; reason: string };
+
+export interface BatchOptions {
+  /** Rejected messages to keep, in the same transaction as the batch. */
+  quarantine?: readonly QuarantineEntry[];
+  /**
+   * Refuse (and quarantine, with `source`) an unsigned document from a host with a registered
+   * key. Default true; `quarantineSources[i]` names the source of document i.
+   */
+  refuseUnsigned?: boolean;
+  quarantineSources?: readonly string[];
+  /** `labels: false` only for benchmarks that measure labelling's cost (db/labels). */
+  labels?: boolean;
+}
+
+const caches = new WeakMap<Store, { services: Map<string, number> }>();
+
+/**
+ * Stores many documents in one transaction with a fixed number of statements, whatever the
+ * batch's size: the same result as storing them one by one in order (the first document that
+ * brings an element in is the one its ledger reference names), and the same ledger records.
+ * Rows are written sorted by external id, so concurrent batches that share elements (CamFlow
+ * packets seen by two hosts, two bridges on one stream) lock them in the same order.
+ * Throws if the database rejects the write; nothing of the batch is stored then.
+ */
+export async function ingestBatch(
+  store: Store,
+  documents: readonly BatchDocument[],
+  options: BatchOptions = {},
+): Promise<BatchOutcome[]> {
+  const cache = caches.get(store) ?? { services: new Map<string, number>() };
+  caches.set(store, cache);
+  const learnedServices = new Map<string, number>();
+  const outcomes = await store.db.transaction(async (tx) => {
+    const hostRows = await upsertHosts(
+      store,
+      tx,
+      documents.map((d) => d.hostName),
+    );
+    const outcomes: (BatchOutcome | null)[] = documents.map(() => null);
+    const quarantined: QuarantineEntry[] = [...(options.quarantine ?? [])];
+    // A host with a registered key must sign: an unsigned document from it is refused.
+    documents.forEach((document, i) => {
+      const host = hostRows.get(document.hostName);
+      if (options.refuseUnsigned === false || !document.evidence || document.evidence.signedBy)
+        return;
+      if (!host?.verifierKey) return;
+      const reason = `host ${document.hostName} signs its messages; this one is unsigned`;
+      outcomes[i] = { status: "refused", reason };
+      quarantined.push({
+        source: options.quarantineSources?.[i] ?? `host:${document.hostName}`,
+        reason,
+        raw: document.evidence.raw,
+      });
+    });
+    // The ledger records come first: the elements they bring in point at them.
+    const pending = await reserveAppends(
+      store,
+      tx,
+      documents.flatMap((document, i) =>
+        outcomes[i] === null && document.evidence
+          ? [
+              {
+                hostId: (hostRows.get(document.hostName) as HostRow).id,
+                hostName: document.hostName,
+                raw: document.evidence.raw,
+                ...(document.evidence.signedBy ? { signedBy: document.evidence.signedBy } : {}),
+              },
+            ]
+          : [],
+      ),
+    );
+    // Which documents to write, and the ledger record (if any) each one gets.
+    const writes: { index: number; ledger: PendingAppend | null }[] = [];
+    let next = 0;
+    documents.forEach((document, i) => {
+      if (outcomes[i] !== null) return;
+      const ledger = document.evidence ? (pending[next++] ?? null) : null;
+      if (document.evidence && ledger === null) {
+        outcomes[i] = {
+          status: "duplicate",
+          nodes: countDistinct(document.graph.nodes),
+          relations: countDistinct(document.graph.relations),
+          newNodes: 0,
+          newRelations: 0,
+        };
+        return;
+      }
+      writes.push({ index: i, ledger });
+    });
+
+    const written = writes.map((w) => documents[w.index] as BatchDocument);
+    const serviceIds = await upsertServices(
+      store,
+      tx,
+      written.flatMap((d) => d.graph.nodes),
+      cache.services,
+      learnedServices,
+    );
+    // The first document (in batch order) that names an element owns it.
+    const nodeOwner = new Map<string, { node: ProvNode; write: number }>();
+    const relationOwner = new Map<string, { relation: ProvRelation; write: number }>();
+    const nodeHosts = new Set<string>();
+    written.forEach((document, w) => {
+      const hostId = (hostRows.get(document.hostName) as HostRow).id;
+      for (const node of document.graph.nodes) {
+        if (!nodeOwner.has(node.id)) nodeOwner.set(node.id, { node, write: w });
+        nodeHosts.add(JSON.stringify([node.id, hostId]));
+      }
+      for (const relation of document.graph.relations) {
+        if (!relationOwner.has(relation.id)) relationOwner.set(relation.id, { relation, write: w });
+      }
+    });
+    const ledgerOf = (w: number) => (writes[w] as (typeof writes)[number]).ledger;
+    // Rows travel as one jsonb parameter and are expanded by jsonb_to_recordset: one statement
+    // per table whatever the batch's size, no per-value work in the query builder, and no
+    // 65,535-parameter limit to chunk around.
+    const nodeRows = [...nodeOwner.values()]
+      .sort((a, b) => compareIds(a.node.id, b.node.id))
+      .map(({ node, write }) => ({
+        ext_id: node.id,
+        kind: node.kind,
+        prov_type: node.type,
+        label: node.label,
+        attributes: node.attributes,
+        service_id: serviceIds.get(plainString(node.attributes["gdpr:service"]) ?? "") ?? null,
+        ledger_log_id: ledgerOf(write)?.log.id ?? null,
+        ledger_seq: ledgerOf(write)?.seq ?? null,
+      }));
+    const newNodes = nodeRows.length
+      ? await store.rows<{ ext_id: string }>(
+          sql`insert into ${provNodes}
+                (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
+              select ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id,
+                     ledger_seq
+              from json_to_recordset(${JSON.stringify(nodeRows)}::json) as t(
+                ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
+                service_id integer, ledger_log_id integer, ledger_seq bigint)
+              on conflict (ext_id) do nothing
+              returning ext_id`,
+          tx,
+        )
+      : [];
     // A statement of its own: its snapshot sees nodes that a concurrent ingest committed while
     // the insert above waited on them (CamFlow packets share one id across hosts).
-    await tx.execute(
-      sql`insert into ${provNodeHosts} (node_id, host_id)
-          select n.id, ${hostId}::integer from ${provNodes} n
-          where n.ext_id in (
-            select jsonb_array_elements_text(${JSON.stringify(nodes.map((n) => n.id))}::jsonb))
-          on conflict do nothing`,
-    );
+    if (nodeHosts.size > 0) {
+      const pairs = [...nodeHosts].sort().map((pair) => JSON.parse(pair) as [string, number]);
+      await tx.execute(
+        sql`insert into ${provNodeHosts} (node_id, host_id)
+            select n.id, p.host_id from json_to_recordset(${JSON.stringify(
+              pairs.map(([ext_id, host_id]) => ({ ext_id, host_id })),
+            )}::json) as p(ext_id text, host_id integer)
+            join ${provNodes} n on n.ext_id = p.ext_id
+            on conflict do nothing`,
+      );
+    }
 
-    const relationRows = relations.map((relation) => ({
-      ext_id: relation.id,
-      kind: relation.kind,
-      from_ext_id: relation.from,
-      to_ext_id: relation.to,
-      time: relation.time,
-      attributes: relation.attributes,
+    const relationRows = [...relationOwner.values()]
+      .sort((a, b) => compareIds(a.relation.id, b.relation.id))
+      .map(({ relation, write }) => ({
+        ext_id: relation.id,
+        kind: relation.kind,
+        from_ext_id: relation.from,
+        to_ext_id: relation.to,
+        time: relation.time,
+        attributes: relation.attributes,
+        host_id: (hostRows.get((written[write] as BatchDocument).hostName) as HostRow).id,
+        ledger_log_id: ledgerOf(write)?.log.id ?? null,
+        ledger_seq: ledgerOf(write)?.seq ?? null,
+      }));
+    const newRelations = relationRows.length
+      ? await store.rows<{ ext_id: string }>(
+          sql`insert into ${provRelations}
+                (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+                 ledger_log_id, ledger_seq)
+              select ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+                     ledger_log_id, ledger_seq
+              from json_to_recordset(${JSON.stringify(relationRows)}::json) as t(
+                ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
+                attributes jsonb, host_id integer, ledger_log_id integer, ledger_seq bigint)
+              on conflict (ext_id) do nothing
+              returning ext_id`,
+          tx,
+        )
+      : [];
+
+    // Per-batch hooks, over every element the batch's written documents hold.
+    const batchNodes = [...nodeOwner.values()].map((o) => o.node);
+    await recordPersonalDataSources(tx, batchNodes);
+    if (options.labels !== false && written.length > 0) {
+      const batchRelations = [...relationOwner.values()].map((o) => o.relation);
+      await labelIngested(store, tx, { nodes: batchNodes, relations: batchRelations, host: null });
+    }
+
+    // What each document added, for its outcome and its ledger record's digest.
+    const added = written.map(() => ({
+      nodes: [] as DigestedNode[],
+      relations: [] as DigestedRelation[],
     }));
-    const newRelations = await store.rows<DigestedRelation>(
-      sql`insert into ${provRelations}
-            (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
-             ledger_log_id, ledger_seq)
-          select ext_id, kind, from_ext_id, to_ext_id, time, attributes, ${hostId}::integer,
-                 ${ledgerLogId}::integer, ${ledgerSeq}::bigint
-          from jsonb_to_recordset(${JSON.stringify(relationRows)}::jsonb) as t(
-            ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
-            attributes jsonb)
-          on conflict (ext_id) do nothing
-          returning ext_id, kind, from_ext_id, to_ext_id, time, attributes`,
+    // The digest is of the rows as sent (what jsonb keeps of them reads back the same), so the
+    // inserts return ids only.
+    const sentNodes = new Map(nodeRows.map((row) => [row.ext_id, row]));
+    const sentRelations = new Map(relationRows.map((row) => [row.ext_id, row]));
+    for (const { ext_id } of newNodes) {
+      const owner = nodeOwner.get(ext_id);
+      const row = sentNodes.get(ext_id);
+      if (owner && row) added[owner.write]?.nodes.push(row);
+    }
+    for (const { ext_id } of newRelations) {
+      const owner = relationOwner.get(ext_id);
+      const row = sentRelations.get(ext_id);
+      if (owner && row) added[owner.write]?.relations.push(row);
+    }
+    const finished: Parameters<typeof finishAppends>[2][number][] = [];
+    for (const [w, document] of written.entries()) {
+      const mine = added[w] as (typeof added)[number];
+      const ledger = ledgerOf(w);
+      if (ledger && document.evidence) {
+        finished.push({
+          pending: ledger,
+          digest: await digestAsStored(store, tx, mine.nodes, mine.relations),
+          receivedAt: document.evidence.receivedAt,
+        });
+      }
+      outcomes[(writes[w] as (typeof writes)[number]).index] = {
+        status: "stored",
+        nodes: countDistinct(document.graph.nodes),
+        relations: countDistinct(document.graph.relations),
+        newNodes: mine.nodes.length,
+        newRelations: mine.relations.length,
+      };
+    }
+    // One call per log, its records in sequence order (the order they were reserved in).
+    const byLog = new Map<number, typeof finished>();
+    for (const record of finished) {
+      const list = byLog.get(record.pending.log.id) ?? [];
+      list.push(record);
+      byLog.set(record.pending.log.id, list);
+    }
+    for (const records of byLog.values()) await finishAppends(store, tx, records);
+    if (quarantined.length > 0) await tx.insert(quarantine).values(quarantined);
+    return outcomes as BatchOutcome[];
+  });
+  // Only what committed may be remembered.
+  for (const [name, id] of learnedServices) cache.services.set(name, id);
+  return outcomes;
+}
+
+/**
+ * `elementsDigest` of elements as the store holds them. Computed from the rows as sent; a value
+ * that JSON cannot carry as is (a number too large for a double, parsed as Infinity, is sent as
+ * null) makes the canonical encoder throw, and then the stored rows are read back instead.
+ */
+async function digestAsStored(
+  store: Store,
+  tx: Executor,
+  nodes: DigestedNode[],
+  relations: DigestedRelation[],
+): Promise<string> {
+  try {
+    return fastElementsDigest(nodes, relations);
+  } catch {
+    const ids = (rows: { ext_id: string }[]) => JSON.stringify(rows.map((r) => r.ext_id));
+    const storedNodes = await store.rows<DigestedNode>(
+      sql`select ext_id, kind, prov_type, label, attributes from ${provNodes}
+          where ext_id in (select jsonb_array_elements_text(${ids(nodes)}::jsonb))`,
       tx,
     );
-
-    await recordPersonalDataSources(tx, nodes);
-    if (options.labels !== false) await labelIngested(store, tx, { ...graph, nodes, relations });
-    if (pending && evidence) {
-      const digest = elementsDigest(newNodes, newRelations);
-      await finishAppend(store, tx, pending, digest, evidence.receivedAt);
-    }
-    return {
-      nodes: nodes.length,
-      relations: relations.length,
-      newNodes: newNodes.length,
-      newRelations: newRelations.length,
-    };
-  });
+    const storedRelations = await store.rows<DigestedRelation>(
+      sql`select ext_id, kind, from_ext_id, to_ext_id, time, attributes from ${provRelations}
+          where ext_id in (select jsonb_array_elements_text(${ids(relations)}::jsonb))`,
+      tx,
+    );
+    return elementsDigest(storedNodes, storedRelations);
+  }
 }
 
 /** Keeps a message the bridge could not read, whole, with the reason. */
@@ -157,56 +391,138 @@ export async function quarantineMessage(
   await store.db.insert(quarantine).values(message);
 }
 
-async function upsertHost(store: Store, tx: Executor, name: string): Promise<number> {
-  const [row] = await store.rows<{ id: number }>(
-    // `do update`, not `do nothing`: a row another transaction committed meanwhile is returned
-    // too (the select of a `do nothing` cannot see it, so concurrent first messages failed).
-    sql`insert into ${hosts} (name) values (${name})
-        on conflict (name) do update set name = excluded.name returning id`,
-    tx,
-  );
-  if (!row) throw new Error(`couldn't record host ${JSON.stringify(name)}`);
-  return row.id;
+interface HostRow {
+  id: number;
+  verifierKey: string | null;
 }
 
-/** Creates the services (and their organisations) that nodes name; returns name -> id. */
+/** Creates the hosts not seen before (in name order); returns name -> id and registered key. */
+async function upsertHosts(
+  store: Store,
+  tx: Executor,
+  names: readonly string[],
+): Promise<Map<string, HostRow>> {
+  const wanted = JSON.stringify([...new Set(names)].sort());
+  // `do update`, not `do nothing`: a row another transaction committed meanwhile is returned
+  // too (a `do nothing` with a select beside it cannot see it).
+  const rows = await store.rows<{ id: number; name: string; verifier_key: string | null }>(
+    sql`insert into ${hosts} (name)
+        select name from jsonb_array_elements_text(${wanted}::jsonb) as w(name) order by 1
+        on conflict (name) do update set name = excluded.name
+        returning id, name, verifier_key`,
+    tx,
+  );
+  const result = new Map(
+    rows.map((row) => [row.name, { id: Number(row.id), verifierKey: row.verifier_key }]),
+  );
+  for (const name of names) {
+    if (!result.has(name)) throw new Error(`couldn't record host ${JSON.stringify(name)}`);
+  }
+  return result;
+}
+
+/**
+ * Creates the services (and their organisations) that nodes name; returns name -> id. A
+ * service already handled with the same organisation in a committed batch (`known`, keyed by
+ * service and organisation) costs nothing; what this batch resolves goes to `learned`.
+ */
 async function upsertServices(
   store: Store,
   tx: Executor,
-  nodes: ProvNode[],
+  nodes: readonly ProvNode[],
+  known: ReadonlyMap<string, number>,
+  learned: Map<string, number>,
 ): Promise<Map<string, number>> {
   const wanted = new Map<string, string | null>();
   for (const node of nodes) {
     const service = plainString(node.attributes["gdpr:service"]);
-    if (service) wanted.set(service, plainString(node.attributes["gdpr:organisation"]));
+    const organisation = plainString(node.attributes["gdpr:organisation"]);
+    if (service && (!wanted.has(service) || organisation)) wanted.set(service, organisation);
   }
   const ids = new Map<string, number>();
-  for (const [name, organisation] of wanted) {
-    let organisationId: number | null = null;
-    if (organisation) {
-      await tx.insert(organisations).values({ name: organisation }).onConflictDoNothing();
-      const [org] = await tx
-        .select({ id: organisations.id })
-        .from(organisations)
-        .where(sql`${organisations.name} = ${organisation}`);
-      organisationId = org?.id ?? null;
-    }
-    await tx.insert(services).values({ name, organisationId }).onConflictDoNothing();
-    // A service first seen without its organisation learns it from a later statement. Only
-    // that case writes: an unconditional update would rewrite and lock the service's row in
-    // every document, serialising concurrent ingests of one service until they commit.
-    const [row] = await store.rows<{ id: number }>(
-      sql`with updated as (
-            update ${services} set organisation_id = ${organisationId}::integer
-            where name = ${name} and organisation_id is null and ${organisationId}::integer is not null
-            returning id
-          )
-          select id from updated union all select id from ${services} where name = ${name} limit 1`,
-      tx,
-    );
-    if (row) ids.set(name, row.id);
+  const missing: { name: string; organisation: string | null }[] = [];
+  for (const [name, organisation] of [...wanted].sort(([a], [b]) => compareIds(a, b))) {
+    const id = known.get(serviceKey(name, organisation));
+    if (id === undefined) missing.push({ name, organisation });
+    else ids.set(name, id);
+  }
+  if (missing.length === 0) return ids;
+  const input = sql`jsonb_to_recordset(${JSON.stringify(missing)}::jsonb)
+    as i(name text, organisation text)`;
+  await tx.execute(
+    sql`insert into ${organisations} (name)
+        select distinct organisation from ${input} where organisation is not null order by 1
+        on conflict do nothing`,
+  );
+  await tx.execute(
+    sql`insert into ${services} (name, organisation_id)
+        select i.name, o.id from ${input} left join ${organisations} o on o.name = i.organisation
+        order by i.name
+        on conflict do nothing`,
+  );
+  // A service first seen without its organisation learns it from a later statement. Only
+  // that case writes: an unconditional update would rewrite and lock the service's row in
+  // every batch, serialising concurrent ingests of one service until they commit.
+  await tx.execute(
+    sql`update ${services} s set organisation_id = o.id
+        from ${input} join ${organisations} o on o.name = i.organisation
+        where s.name = i.name and s.organisation_id is null`,
+  );
+  const rows = await store.rows<{ id: number; name: string }>(
+    sql`select s.id, s.name from ${services} s where s.name in (select name from ${input})`,
+    tx,
+  );
+  for (const row of rows) {
+    ids.set(row.name, Number(row.id));
+    learned.set(serviceKey(row.name, wanted.get(row.name) ?? null), Number(row.id));
   }
   return ids;
+}
+
+interface AppendRequest {
+  hostId: number;
+  hostName: string;
+  raw: Uint8Array;
+  signedBy?: string;
+}
+
+/**
+ * `beginAppends` for a batch of several hosts: one call per host, in log-origin order, so two
+ * bridges appending to the same logs lock them in the same order. Null where the host's log
+ * already holds the same raw bytes (a re-delivery, or earlier in the batch).
+ */
+async function reserveAppends(
+  store: Store,
+  tx: Executor,
+  requests: readonly AppendRequest[],
+): Promise<(PendingAppend | null)[]> {
+  const byHost = new Map<string, { hostId: number; indexes: number[] }>();
+  requests.forEach((request, i) => {
+    const group = byHost.get(request.hostName) ?? { hostId: request.hostId, indexes: [] };
+    group.indexes.push(i);
+    byHost.set(request.hostName, group);
+  });
+  const reserved: (PendingAppend | null)[] = requests.map(() => null);
+  const hostNames = [...byHost.keys()].sort((a, b) => compareIds(hostOrigin(a), hostOrigin(b)));
+  for (const hostName of hostNames) {
+    const { hostId, indexes } = byHost.get(hostName) as { hostId: number; indexes: number[] };
+    const pending = await beginAppends(store, tx, {
+      hostId,
+      hostName,
+      documents: indexes.map((i) => {
+        const { raw, signedBy } = requests[i] as AppendRequest;
+        return signedBy ? { raw, signedBy } : { raw };
+      }),
+    });
+    pending.forEach((p, k) => {
+      reserved[indexes[k] as number] = p;
+    });
+  }
+  return reserved;
+}
+
+function serviceKey(name: string, organisation: string | null): string {
+  return JSON.stringify([name, organisation]);
 }
 
 /** Marks the nodes carrying `gdpr:subject` and `gdpr:category`: four statements per graph. */
@@ -255,8 +571,11 @@ async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promi
     on conflict do nothing`);
 }
 
-function dedupeById<T extends { id: string }>(items: T[]): T[] {
-  const seen = new Map<string, T>();
-  for (const item of items) if (!seen.has(item.id)) seen.set(item.id, item);
-  return [...seen.values()];
+function countDistinct(items: readonly { id: string }[]): number {
+  return new Set(items.map((item) => item.id)).size;
+}
+
+/** Code-unit order, the same in every process (localeCompare is not). */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -6,11 +6,12 @@
  *
  * Cost is bounded: at most MAX_BUNDLES_SCANNED sealed bundles (256 events each) are decoded,
  * so an old event of a rare type may not be found; the page says "recent", the verifier and
- * the CLI see everything.
+ * the CLI see everything. A bundle that does not decode ends the list there: the verifier
+ * names it.
  */
 import { sql } from "drizzle-orm";
 import type { Store } from "../client";
-import { decodeBundle } from "../ledger/archive";
+import { ArchiveError, decodeBundle } from "../ledger/archive";
 import { LEGAL_ORIGIN } from "../ledger/log";
 
 export const MAX_BUNDLES_SCANNED = 4;
@@ -75,7 +76,15 @@ export async function recentLegalEvents(
         where log_id = ${log.id} order by first_seq desc limit ${MAX_BUNDLES_SCANNED}`,
   );
   for (const bundle of bundles) {
-    const entries = decodeBundle(new Uint8Array(bundle.data));
+    let entries: ReturnType<typeof decodeBundle>;
+    try {
+      entries = decodeBundle(new Uint8Array(bundle.data));
+    } catch (error) {
+      // A damaged bundle is the verifier's finding to report; a list of recent changes shows
+      // what it could read rather than fail the page.
+      if (error instanceof ArchiveError) return found;
+      throw error;
+    }
     for (let i = entries.length - 1; i >= 0; i--) {
       const entry = entries[i];
       if (entry && take(Number(bundle.firstSeq) + i, entry.raw)) return found;

@@ -51,6 +51,8 @@ export interface ServiceRow {
   organisation: string | null;
   /** Stored nodes that belong to the service (by `gdpr:service` or by a rule). */
   nodes: number;
+  /** Of those, the nodes a mapping rule put there (they do not name a service themselves). */
+  byRule: number;
 }
 
 export interface PurposeRow {
@@ -92,7 +94,9 @@ export async function recordOfProcessing(store: Store): Promise<RecordOfProcessi
       from organisations o order by lower(o.name), o.name`),
     store.rows<ServiceRow>(sql`
       select s.id, s.name, s.organisation_id as "organisationId", o.name as organisation,
-        (select count(*) from prov_nodes n where n.service_id = s.id)::integer as nodes
+        (select count(*) from prov_nodes n where n.service_id = s.id)::integer as nodes,
+        (select count(*) from prov_nodes n
+         where n.service_id = s.id and not (n.attributes ? 'gdpr:service'))::integer as "byRule"
       from services s left join organisations o on o.id = s.organisation_id
       order by lower(s.name), s.name`),
     store.rows<PurposeRow>(sql`

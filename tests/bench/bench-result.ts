@@ -54,6 +54,8 @@ export interface BenchResult {
 
 export interface BenchOptions {
   quick: boolean;
+  /** `--duration S`: how long a streaming bench streams, in seconds, instead of its default. */
+  durationS?: number;
 }
 
 /** The 1-minute load average now; call it when the bench starts, for describeEnvironment. */

@@ -15,6 +15,14 @@
  * Element ids are unique per `runTag`, so a warm-up run and a measured run never overlap.
  */
 import { deflateSync } from "node:zlib";
+import {
+  camflowDate,
+  camflowId,
+  createRandom,
+  type Random,
+} from "../../capture-bridge/simulate/camflow-shape";
+
+export { createRandom };
 
 export type DocumentFlavour = "camflow" | "app";
 
@@ -41,27 +49,6 @@ export interface GeneratorOptions {
   /** CamFlow machines (capture hosts) the CamFlow-shaped documents come from; default 4. */
   machines?: number;
 }
-
-/** mulberry32: tiny, fast, and good enough to shape test data. */
-export function createRandom(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  return {
-    next,
-    /** Requires min <= max; both inclusive. */
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    chance: (p: number) => next() < p,
-    /** Requires a non-empty list. */
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
-  };
-}
-type Random = ReturnType<typeof createRandom>;
 
 const START_MS = Date.UTC(2024, 4, 1, 9, 0, 0);
 const MACHINES = 4;
@@ -407,28 +394,6 @@ function appDocument(
     gdpr: GDPR_NAMESPACE,
   };
   return { prefix, ...nonEmpty(sections) };
-}
-
-/** `cf:` + base64 of the 32-byte identifier; `version` null for relations (8 bytes padding). */
-function camflowId(
-  type: bigint,
-  objectId: number,
-  bootId: number,
-  machineId: number,
-  version: number | null,
-): string {
-  const bytes = Buffer.alloc(32);
-  bytes.writeBigUInt64LE(type, 0);
-  bytes.writeBigUInt64LE(BigInt(objectId), 8);
-  bytes.writeUInt32LE(bootId, 16);
-  bytes.writeUInt32LE(machineId, 20);
-  if (version !== null) bytes.writeUInt32LE(version, 24);
-  return `cf:${bytes.toString("base64")}`;
-}
-
-function camflowDate(at: Date): string {
-  const iso = at.toISOString(); // 2024-05-01T09:00:00.000Z
-  return `${iso.slice(0, 10).replaceAll("-", ":")}T${iso.slice(11, 19)}`;
 }
 
 const DIRECTORIES = ["/home/alice", "/home/bob", "/var/lib/app", "/tmp", "/etc", "/usr/lib"];

@@ -1,6 +1,8 @@
 /**
  * Benchmark entry point: `npm run bench -- <name>|all [--quick] [--markdown]`.
  *
+ * `--duration S` sets how long a streaming bench (ingest) streams, in seconds.
+ *
  * Runs `tests/bench/<name>.bench.ts` (which exports `run({ quick }): Promise<BenchResult>`),
  * prints its figures as a table and writes them to `tests/bench/results/<name>.json`
  * (gitignored). Without a name it lists the benchmarks. Figures are never compared with
@@ -59,15 +61,28 @@ async function runBench(name: string, options: BenchOptions, markdown: boolean):
   );
 }
 
+/** Takes `--duration S` out of argv; returns the seconds, or undefined when absent. */
+function takeDuration(argv: string[]): number | undefined {
+  const at = argv.indexOf("--duration");
+  if (at === -1) return undefined;
+  const seconds = Number(argv[at + 1]);
+  if (!(seconds > 0)) throw new UsageError(`--duration expects seconds, got ${argv[at + 1]}`);
+  argv.splice(at, 2);
+  return seconds;
+}
+
 async function main(argv: string[]): Promise<void> {
+  const durationS = takeDuration(argv);
   const flags = argv.filter((arg) => arg.startsWith("--"));
   const names = argv.filter((arg) => !arg.startsWith("--"));
   const unknownFlag = flags.find((flag) => !FLAGS.has(flag));
   if (unknownFlag)
-    throw new UsageError(`unknown option ${unknownFlag}; expected --quick or --markdown`);
+    throw new UsageError(
+      `unknown option ${unknownFlag}; expected --quick, --markdown or --duration S`,
+    );
   const available = await listBenches();
   if (names.length === 0) {
-    console.log("usage: npm run bench -- <name>|all [--quick] [--markdown]");
+    console.log("usage: npm run bench -- <name>|all [--quick] [--markdown] [--duration S]");
     console.log(`benchmarks: ${available.join(", ") || "(none)"}`);
     return;
   }
@@ -78,7 +93,10 @@ async function main(argv: string[]): Promise<void> {
       `unknown benchmark ${unknown.map((n) => JSON.stringify(n)).join(", ")}; expected one of: all, ${available.join(", ")}`,
     );
   }
-  const options: BenchOptions = { quick: flags.includes("--quick") };
+  const options: BenchOptions = {
+    quick: flags.includes("--quick"),
+    ...(durationS ? { durationS } : {}),
+  };
   for (const name of wanted) await runBench(name, options, flags.includes("--markdown"));
 }
 

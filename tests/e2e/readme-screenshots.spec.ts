@@ -95,6 +95,7 @@ test.describe("README screenshots", () => {
         await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
       }
       await page
+        .getByRole("navigation", { name: "main" })
         .getByRole("link", { name: translation(lng, "nav.processing"), exact: true })
         .click();
       await expect(page.getByRole("heading", { level: 1 })).toHaveText(
@@ -111,6 +112,7 @@ test.describe("README screenshots", () => {
   test("dpo-violations-en.png", async ({ page }) => {
     await logIn(page, DPO);
     await page
+      .getByRole("navigation", { name: "main" })
       .getByRole("link", { name: translation("en", "nav.violations"), exact: true })
       .click();
     await expect(page.getByTestId("violation").first()).toBeVisible();

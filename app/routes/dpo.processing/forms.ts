@@ -4,6 +4,7 @@
  * page says what is wrong in the reader's language, next to the field. Browser-safe (no db/).
  */
 import { z } from "zod";
+import type { LegalBasis } from "../../../db/labels/rules";
 
 export const LEGAL_BASES = [
   "consent",
@@ -12,7 +13,11 @@ export const LEGAL_BASES = [
   "vital_interests",
   "public_task",
   "legitimate_interests",
-] as const;
+] as const satisfies readonly LegalBasis[];
+
+type Missing = Exclude<LegalBasis, (typeof LEGAL_BASES)[number]>;
+/** Fails to compile when the store knows a basis the form does not offer (no db/ at runtime). */
+export const EVERY_BASIS_OFFERED: [Missing] extends [never] ? true : Missing = true;
 
 const E = (key: string) => `processing.errors.${key}`;
 

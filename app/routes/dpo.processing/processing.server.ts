@@ -3,6 +3,9 @@
  * becomes a change of the record (db/queries/processing.ts, which audits every change in the
  * legal log). A refused form comes back with the user's input and errors as translation keys.
  */
+
+import type { z } from "zod";
+import type { Store } from "../../../db/client";
 import { recentLegalEvents } from "../../../db/queries/legal-events";
 import {
   addMappingRule,
@@ -67,6 +70,55 @@ function formValues(form: FormData): Record<string, string> {
   return values;
 }
 
+type Input<I extends Intent> = z.output<(typeof FORMS)[I]>;
+type Applied = Omit<ChangeApplied, "intent">;
+
+/** What each form changes, once its input is valid. */
+const HANDLERS: {
+  [I in Intent]: (store: Store, actor: string, input: Input<I>) => Promise<Applied>;
+} = {
+  "add-organisation": async (store, actor, input) => {
+    await addOrganisation(store, actor, input);
+    return { section: "organisations", remapped: 0 };
+  },
+  "update-organisation": async (store, actor, input) => {
+    await updateOrganisation(store, actor, input);
+    return { section: "organisations", remapped: 0 };
+  },
+  "add-service": async (store, actor, input) => {
+    await addService(store, actor, input);
+    return { section: "services", remapped: 0 };
+  },
+  "update-service": async (store, actor, input) => {
+    await updateService(store, actor, input);
+    return { section: "services", remapped: 0 };
+  },
+  "save-purpose": async (store, actor, input) => {
+    await savePurpose(store, actor, input);
+    return { section: "purposes", remapped: 0 };
+  },
+  "add-rule": async (store, actor, input) => ({
+    section: "rules",
+    remapped: (await addMappingRule(store, actor, input)).remapped,
+  }),
+  "remove-rule": async (store, actor, input) => ({
+    section: "rules",
+    remapped: (await removeMappingRule(store, actor, input.id)).remapped,
+  }),
+};
+
+async function apply<I extends Intent>(
+  intent: I,
+  values: Record<string, string>,
+  actor: string,
+): Promise<ChangeApplied | { errors: Record<string, string> }> {
+  const schema = FORMS[intent] as unknown as z.ZodType<Input<I>>;
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) return { errors: fieldErrors(parsed.error) };
+  const handler = HANDLERS[intent] as (s: Store, a: string, i: Input<I>) => Promise<Applied>;
+  return { intent, ...(await handler(await getStore(), actor, parsed.data)) };
+}
+
 /** Validates and applies one submitted form on behalf of `actor` (a DPO: the caller checks). */
 export async function applyChange(
   actor: string,
@@ -78,64 +130,13 @@ export async function applyChange(
     throw new Response(`Unknown change ${JSON.stringify(intent ?? null)}.`, { status: 400 });
   }
   const rowId = intent.startsWith("update-") ? (values.id ?? null) : null;
-  const fail = (errors: Record<string, string>): FormFailure => ({
-    intent,
-    rowId,
-    values,
-    errors,
-  });
-  const store = await getStore();
   try {
-    switch (intent) {
-      case "add-organisation": {
-        const parsed = FORMS[intent].safeParse(values);
-        if (!parsed.success) return fail(fieldErrors(parsed.error));
-        await addOrganisation(store, actor, parsed.data);
-        return { intent, section: "organisations", remapped: 0 };
-      }
-      case "update-organisation": {
-        const parsed = FORMS[intent].safeParse(values);
-        if (!parsed.success) return fail(fieldErrors(parsed.error));
-        await updateOrganisation(store, actor, parsed.data);
-        return { intent, section: "organisations", remapped: 0 };
-      }
-      case "add-service": {
-        const parsed = FORMS[intent].safeParse(values);
-        if (!parsed.success) return fail(fieldErrors(parsed.error));
-        await addService(store, actor, parsed.data);
-        return { intent, section: "services", remapped: 0 };
-      }
-      case "update-service": {
-        const parsed = FORMS[intent].safeParse(values);
-        if (!parsed.success) return fail(fieldErrors(parsed.error));
-        await updateService(store, actor, parsed.data);
-        return { intent, section: "services", remapped: 0 };
-      }
-      case "save-purpose": {
-        const parsed = FORMS[intent].safeParse(values);
-        if (!parsed.success) return fail(fieldErrors(parsed.error));
-        await savePurpose(store, actor, parsed.data);
-        return { intent, section: "purposes", remapped: 0 };
-      }
-      case "add-rule": {
-        const parsed = FORMS[intent].safeParse(values);
-        if (!parsed.success) return fail(fieldErrors(parsed.error));
-        const { remapped } = await addMappingRule(store, actor, parsed.data);
-        return { intent, section: "rules", remapped };
-      }
-      case "remove-rule": {
-        const parsed = FORMS[intent].safeParse(values);
-        if (!parsed.success) return fail(fieldErrors(parsed.error));
-        const { remapped } = await removeMappingRule(store, actor, parsed.data.id);
-        return { intent, section: "rules", remapped };
-      }
-    }
+    const result = await apply(intent, values, actor);
+    return "errors" in result ? { intent, rowId, values, errors: result.errors } : result;
   } catch (error) {
-    if (error instanceof ProcessingError) {
-      // An unknown row (deleted meanwhile) belongs to no field: the page shows it on top.
-      const field = error.field === "id" ? "form" : error.field;
-      return fail({ [field]: ERROR_KEYS[error.reason](error.field) });
-    }
-    throw error;
+    if (!(error instanceof ProcessingError)) throw error;
+    // An unknown row (deleted meanwhile) belongs to no field: the page shows it on top.
+    const field = error.field === "id" ? "form" : error.field;
+    return { intent, rowId, values, errors: { [field]: ERROR_KEYS[error.reason](error.field) } };
   }
 }

@@ -241,7 +241,14 @@ function Services({ record, formKey }: SectionProps) {
               <tr key={s.id}>
                 <th scope="row">{s.name}</th>
                 <td>{s.organisation ?? t("processing.services.noOrganisation")}</td>
-                <td className="number">{s.nodes}</td>
+                <td className="number">
+                  {s.nodes}
+                  {s.byRule > 0 ? (
+                    <span className="by">
+                      {t("processing.services.byRule", { count: s.byRule })}
+                    </span>
+                  ) : null}
+                </td>
                 <td>
                   <EditService service={s} record={record} />
                 </td>
@@ -540,7 +547,7 @@ function Changes({ changes }: { changes: Loaded["changes"] }) {
                       ? t("processing.purposes.days", {
                           count: Number(change.details.retentionDays),
                         })
-                      : t("processing.purposes.noRetention"),
+                      : t("processing.changes.noRetention"),
                   defaultValue: change.type,
                 })}
               </span>

@@ -79,6 +79,7 @@ describe.each(STORE_KINDS)("the record of processing on %s", (kind) => {
     expect(record.services.find((s) => s.name === "Backups")).toMatchObject({
       organisation: "Lumen Books",
       nodes: 1, // the pg_dump process, mapped by the rule at ingest; its file is not
+      byRule: 1,
     });
     expect(record.purposes.find((p) => p.key === "newsletter")).toMatchObject({
       service: "Newsletter",
@@ -125,6 +126,9 @@ describe.each(STORE_KINDS)("the record of processing on %s", (kind) => {
     });
     expect(added.remapped).toBe(1);
     expect(await serviceOfNode(BACKUP_FILE)).toBe("Backups");
+    expect(
+      (await recordOfProcessing(t.store)).services.find((s) => s.name === "CRM"),
+    ).toMatchObject({ nodes: 4, byRule: 0 });
     expect((await recordOfProcessing(t.store)).rules.map((r) => r.executable)).toEqual([
       "/var/backups/*", // priority 5 comes first
       null,
@@ -281,5 +285,17 @@ describe.each(STORE_KINDS)("legal events read back on %s", (kind) => {
     expect(even.every((e) => e.type === "processing.even")).toBe(true);
     expect(even.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, k) => count - 2 - 2 * k));
     expect(even[0]?.at).toBe(new Date(start + (count - 2) * 1000).toISOString());
+  });
+
+  it("shows what it can read when a sealed bundle is damaged", async () => {
+    await t.store.db.execute(sql`update ledger_bundles set data = decode('00', 'hex')`);
+    const even = await recentLegalEvents(t.store, { typePrefixes: ["processing."], limit: 20 });
+    expect(even.map((e) => e.seq)).toEqual([
+      BUNDLE_SIZE + 8,
+      BUNDLE_SIZE + 6,
+      BUNDLE_SIZE + 4,
+      BUNDLE_SIZE + 2,
+      BUNDLE_SIZE,
+    ]);
   });
 });

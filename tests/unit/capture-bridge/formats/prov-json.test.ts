@@ -737,3 +737,23 @@ describe("gdpr annotations", () => {
     ]);
   });
 });
+
+describe("not provenance at all", () => {
+  it("rejects a document with keys but no PROV-JSON section, naming them", () => {
+    const error = formatError(() =>
+      parseProvJson(
+        { type: "WasTriggeredBy", from: "a", to: "b", annotations: {} },
+        { documentKey: KEY },
+      ),
+    );
+    expect(error.message).toBe(
+      'PROV-JSON document: expected a section such as "entity" or "used", got only "type", "from", "to", "annotations"',
+    );
+  });
+
+  it("still accepts a document holding only prefixes, or nothing", () => {
+    expect(
+      parseProvJson({ prefix: { ex: "http://example.org/" } }, { documentKey: KEY }).nodes,
+    ).toEqual([]);
+  });
+});

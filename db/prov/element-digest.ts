@@ -1,0 +1,79 @@
+/**
+ * `elementsDigest` (db/ledger/log.ts) for the ingest hot path: the same bytes, computed about
+ * five times faster for the values a parsed document holds. The ledger's canonical encoder
+ * checks every value for what plain JSON cannot hold (cycles, class instances, symbols, ...),
+ * which is the right default and most of its cost; attributes parsed from JSON text can hold
+ * none of that. Here an element's RFC 8785 text is JSON.stringify of a copy with its object
+ * members sorted, which is the same text (RFC 8785 defines strings and numbers as ECMAScript's
+ * JSON.stringify writes them) except in three cases, all sent to the ledger's own encoder:
+ * an object with array-index keys (V8 puts those first, RFC 8785 sorts them as strings), a
+ * lone surrogate (JSON.stringify escapes it, RFC 8785 refuses it) and a non-finite number.
+ * tests/unit/db/prov/element-digest.test.ts checks the equality on random elements.
+ */
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../ledger/canonical";
+import type { DigestedNode, DigestedRelation } from "../ledger/log";
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+class NotFastPath extends Error {}
+const NOT_FAST = new NotFastPath("needs the ledger's canonical encoder");
+
+function sortedCopy(value: unknown): unknown {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw NOT_FAST;
+    return value;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) throw NOT_FAST; // a hole
+      items.push(sortedCopy(value[i]));
+    }
+    return items;
+  }
+  const keys = Object.keys(value).sort();
+  // No prototype: a "__proto__" member is then an own property, as JSON.parse makes it.
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const key of keys) {
+    if (ARRAY_INDEX.test(key)) throw NOT_FAST;
+    copy[key] = sortedCopy((value as Record<string, unknown>)[key]);
+  }
+  return copy;
+}
+
+/** RFC 8785 text of a JSON value, as `canonicalJson` writes it (and throws as it does). */
+export function canonicalText(value: unknown): string {
+  try {
+    const text = JSON.stringify(sortedCopy(value));
+    // An escaped surrogate in the output is either a lone one (refused) or literal text that
+    // merely looks like one: let the strict encoder decide.
+    if (text !== undefined && !text.includes("\\ud")) return text;
+  } catch (error) {
+    if (!(error instanceof NotFastPath)) throw error;
+  }
+  return canonicalJson(value);
+}
+
+const byId = (a: { ext_id: string }, b: { ext_id: string }) =>
+  a.ext_id < b.ext_id ? -1 : a.ext_id > b.ext_id ? 1 : 0;
+
+/** Exactly `elementsDigest(nodes, relations)`; throws where it throws. */
+export function fastElementsDigest(nodes: DigestedNode[], relations: DigestedRelation[]): string {
+  const q = (value: unknown) => canonicalText(value ?? null);
+  const nodeTexts = [...nodes]
+    .sort(byId)
+    .map(
+      (n) =>
+        `{"attributes":${q(n.attributes)},"ext_id":${q(n.ext_id)},"kind":${q(n.kind)},"label":${q(n.label)},"prov_type":${q(n.prov_type)}}`,
+    );
+  const relationTexts = [...relations]
+    .sort(byId)
+    .map(
+      (r) =>
+        `{"attributes":${q(r.attributes)},"ext_id":${q(r.ext_id)},"from_ext_id":${q(r.from_ext_id)},"kind":${q(r.kind)},"time":${q(r.time)},"to_ext_id":${q(r.to_ext_id)}}`,
+    );
+  const text = `{"nodes":[${nodeTexts.join(",")}],"relations":[${relationTexts.join(",")}]}`;
+  return `sha256:${createHash("sha256").update(text, "utf8").digest("hex")}`;
+}
