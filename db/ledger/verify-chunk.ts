@@ -126,27 +126,25 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   const latin1 = blob.toString("latin1");
   const canonicalInteger = /^(?:0|-?[1-9][0-9]*)$/;
   // The five strings of a record in canonical order, each opened by its prefix and run to the
-  // next quote (which holds here: the text has no escapes).
-  const PREFIXES = [
-    '{"digest":"',
-    '","host":"',
-    '","object":"',
-    '","origin":"',
-    '","receivedAt":"',
-  ];
+  // next quote (which holds here: the text has no escapes); `scanAt` is where the next starts.
+  let scanAt = 0;
+  const stringAfter = (text: string, prefix: string): string | null => {
+    if (!text.startsWith(prefix, scanAt)) return null;
+    const start = scanAt + prefix.length;
+    const end = text.indexOf('"', start);
+    if (end < 0) return null;
+    scanAt = end;
+    return text.slice(start, end);
+  };
   const scanLeaf = (text: string): Record<string, unknown> | null => {
-    let at = 0;
-    const values: string[] = [];
-    for (const prefix of PREFIXES) {
-      if (!text.startsWith(prefix, at)) return null;
-      at += prefix.length;
-      const end = text.indexOf('"', at);
-      if (end < 0) return null;
-      values.push(text.slice(at, end));
-      at = end;
-    }
-    if (!text.startsWith('","seq":', at)) return null;
-    at += 8;
+    scanAt = 0;
+    const digest = stringAfter(text, '{"digest":"');
+    const host = digest === null ? null : stringAfter(text, '","host":"');
+    const object = host === null ? null : stringAfter(text, '","object":"');
+    const origin = object === null ? null : stringAfter(text, '","origin":"');
+    const receivedAt = origin === null ? null : stringAfter(text, '","receivedAt":"');
+    if (receivedAt === null || !text.startsWith('","seq":', scanAt)) return null;
+    let at = scanAt + 8;
     const comma = text.indexOf(",", at);
     if (comma < 0) return null;
     const seqText = text.slice(at, comma);
@@ -162,7 +160,6 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
       at = end + 2;
     }
     if (text.length !== at + 6 || !text.endsWith('"v":1}')) return null;
-    const [digest, host, object, origin, receivedAt] = values;
     return { digest, host, object, origin, receivedAt, seq, signedBy, v: 1 };
   };
   // Any other leaf: JSON.parse keeps the text's member order, so the text is canonical when the
@@ -253,13 +250,24 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   };
   const hasCopy = new Uint8Array(count);
   const signed: ChunkOutput["signed"] = [];
-  const compare = (i: number, leafCopy: Buffer, raw: Buffer) => {
+  // A copy is its bytes and where its leaf and raw message sit in them: no view per entry.
+  const compare = (
+    i: number,
+    copy: Buffer,
+    leafAt: number,
+    leafLength: number,
+    rawAt: number,
+    rawLength: number,
+  ) => {
     const seq = seqs[i] as number;
     hasCopy[i] = 1;
-    const leafBytes = blob.subarray((leafStart[i] as number) + 1, leafEnd[i]);
-    if (!leafBytes.equals(leafCopy))
+    if (
+      blob.compare(copy, leafAt, leafAt + leafLength, (leafStart[i] as number) + 1, leafEnd[i]) !==
+      0
+    )
       found(seq, "changed", "the record differs from its archived copy");
     if (Number.isNaN(leafSeqs[i] as number)) return;
+    const raw = copy.subarray(rawAt, rawAt + rawLength);
     if (`sha256:${crypto.hash("sha256", raw, "hex")}` !== objects[i]) {
       found(seq, "archive", "the archived raw message does not hash to the record's object digest");
     }
@@ -286,26 +294,20 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
       continue;
     }
     const entries = frame.getUint32(4);
-    const parsed: [Buffer, Buffer][] = [];
+    // First the frame as a whole (every length inside the bytes, nothing after), then the entries.
     let p = 8;
+    let whole = 0;
     let broken: string | null = null;
-    const take = (): Buffer | null => {
-      if (p + 4 > bytes.length) return null;
-      const length = frame.getUint32(p);
-      p += 4;
-      if (p + length > bytes.length) return null;
-      const out = bytes.subarray(p, p + length);
-      p += length;
-      return out;
+    const skip = (): boolean => {
+      if (p + 4 > bytes.length) return false;
+      p += 4 + frame.getUint32(p);
+      return p <= bytes.length;
     };
-    for (let e = 0; e < entries; e++) {
-      const leafCopy = take();
-      const raw = leafCopy && take();
-      if (!leafCopy || !raw) {
-        broken = `bundle ${first}: the bundle ends inside entry ${parsed.length}`;
+    for (; whole < entries; whole++) {
+      if (!skip() || !skip()) {
+        broken = `bundle ${first}: the bundle ends inside entry ${whole}`;
         break;
       }
-      parsed.push([leafCopy, raw]);
     }
     if (!broken && p !== bytes.length) {
       broken = `bundle ${first}: the bundle has ${bytes.length - p} bytes after its ${entries} entries`;
@@ -314,19 +316,28 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
       report(broken);
       continue;
     }
-    if (parsed.length !== bundle.count) {
-      report(`bundle ${first} holds ${parsed.length} entries, not ${bundle.count}`);
+    if (whole !== bundle.count) {
+      report(`bundle ${first} holds ${whole} entries, not ${bundle.count}`);
     }
-    for (let e = 0; e < parsed.length; e++) {
+    p = 8;
+    for (let e = 0; e < whole; e++) {
+      const leafLength = frame.getUint32(p);
+      const leafAt = p + 4;
+      const rawLength = frame.getUint32(leafAt + leafLength);
+      const rawAt = leafAt + leafLength + 4;
+      p = rawAt + rawLength;
       const i = positionOf(first + e);
-      const [leafCopy, raw] = parsed[e] as [Buffer, Buffer];
-      if (i >= 0) compare(i, leafCopy, raw);
+      if (i >= 0) compare(i, bytes, leafAt, leafLength, rawAt, rawLength);
     }
   }
   // A sealed copy wins over a tail row of the same record (sealing deletes the tail rows).
   for (const row of input.tail) {
     const i = positionOf(row.seq);
-    if (i >= 0 && !hasCopy[i]) compare(i, bytesOf(row.leaf), bytesOf(row.raw));
+    if (i >= 0 && !hasCopy[i]) {
+      const leaf = bytesOf(row.leaf);
+      const raw = bytesOf(row.raw);
+      compare(i, Buffer.concat([leaf, raw]), 0, leaf.length, leaf.length, raw.length);
+    }
   }
   for (let i = 0; i < count; i++) {
     if (!hasCopy[i]) {
