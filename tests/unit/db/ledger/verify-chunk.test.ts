@@ -138,6 +138,42 @@ describe("verifyChunk", () => {
         false,
       ],
       ["v 2", canonicalBytes({ ...record(1, raw), v: 2 }), false],
+      [
+        "DEL and an empty string",
+        canonicalBytes(record(1, raw, { host: "\u007f", digest: "" })),
+        true,
+      ],
+      ["negative seq", canonicalBytes({ ...record(1, raw), seq: -7 }), true],
+      [
+        "largest safe seq",
+        canonicalBytes({ ...record(1, raw), seq: Number.MAX_SAFE_INTEGER }),
+        true,
+      ],
+      ...(["-0", "01", "9007199254740993", "1e3"] as const).map(
+        (seq): [string, Uint8Array, boolean] => [
+          `seq ${seq}`,
+          Buffer.from(
+            Buffer.from(canonicalBytes(record(1, raw)))
+              .toString()
+              .replace('"seq":1,', `"seq":${seq},`),
+          ),
+          false,
+        ],
+      ),
+      [
+        "trailing newline",
+        Buffer.concat([canonicalBytes(record(1, raw)), Buffer.from("\n")]),
+        false,
+      ],
+      [
+        "signedBy after v",
+        Buffer.from(
+          Buffer.from(canonicalBytes(record(1, raw)))
+            .toString()
+            .replace('"v":1}', '"v":1,"signedBy":"k"}'),
+        ),
+        false,
+      ],
     ];
     for (const [name, leaf, ok] of cases) {
       const input: ChunkInput = {
