@@ -176,6 +176,37 @@ export function rootsAtSizesFromChunks(
   return roots;
 }
 
+/**
+ * The root of the perfect subtree of leaves [start, start + size) from the chunks' 256-leaf
+ * block roots (layout as for rootsAtSizesFromChunks), or null when that is not a perfect
+ * subtree of at least 256 leaves inside the leaves held.
+ */
+export function subtreeRootFromChunks(
+  chunks: readonly HashedChunk[],
+  chunkSize: number,
+  start: number,
+  size: number,
+): Uint8Array | null {
+  const total = chunks.reduce((n, chunk) => n + chunk.count, 0);
+  const perfect = size >= BLOCK && 2 ** Math.round(Math.log2(size)) === size;
+  if (!perfect || start % size !== 0 || start < 0 || start + size > total) return null;
+  const node = scratchNodeHasher();
+  let level: Uint8Array[] = [];
+  for (let p = start; p < start + size; p += BLOCK) {
+    const chunk = chunks[Math.floor(p / chunkSize)] as HashedChunk;
+    const offset = ((p % chunkSize) / BLOCK) * 32;
+    level.push(chunk.blockRoots.subarray(offset, offset + 32));
+  }
+  while (level.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(node(level[i] as Uint8Array, level[i + 1] as Uint8Array));
+    }
+    level = next;
+  }
+  return new Uint8Array(level[0] as Uint8Array);
+}
+
 /** Node hashes over one reused input buffer; each result is a fresh array. */
 function scratchNodeHasher(): (left: Uint8Array, right: Uint8Array) => Uint8Array {
   const input = new Uint8Array(65);

@@ -110,56 +110,42 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   const digests: string[] = new Array(count).fill("");
   const objects: string[] = new Array(count).fill("");
   const signedBys: (string | undefined)[] = new Array(count);
+  // Hashes come as latin1 ("binary") text, written into buffers: crypto.hash's "buffer"
+  // output allocates a Buffer per call, which cost more than the SHA-256 itself
+  // (tests/bench/verify-chunk-micro.ts).
   const leafHashes = new Uint8Array(count * 32);
+  const leafHashBytes = Buffer.from(leafHashes.buffer);
 
   // 2. Leaf hashes and leaves.
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const isHost = input.host !== null;
-  // A canonical leaf without escapes in its strings: each string runs to the next quote, so
-  // the text is read by position, against the one RFC 8785 layout of a ledger record.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
-  const needsCare = /[\u0000-\u001f\\\u0080-\u00ff]/;
+  // A canonical leaf without escapes in its strings, in the one RFC 8785 layout of a ledger
+  // record: its members in sorted order, each string running to the next quote and holding no
+  // byte JSON escapes or above 0x7f, `seq` a canonical integer. Such a text is pure ASCII, so its
+  // latin1 reading is its UTF-8 one and each capture is the member's value. One regular
+  // expression (about 2.5 times faster than reading it prefix by prefix); any other leaf takes
+  // the careful path, which decides for itself.
+  const S = '([^"\\\\\\u0000-\\u001f\\u0080-\\u00ff]*)';
+  const plainLeaf = new RegExp(
+    `^\\{"digest":"${S}","host":"${S}","object":"${S}","origin":"${S}","receivedAt":"${S}",` +
+      `"seq":(0|-?[1-9][0-9]*),(?:"signedBy":"${S}",)?"v":1\\}$`,
+  );
   const latin1 = blob.toString("latin1");
-  const canonicalInteger = /^(?:0|-?[1-9][0-9]*)$/;
-  // The five strings of a record in canonical order, each opened by its prefix and run to the
-  // next quote (which holds here: the text has no escapes).
-  const PREFIXES = [
-    '{"digest":"',
-    '","host":"',
-    '","object":"',
-    '","origin":"',
-    '","receivedAt":"',
-  ];
   const scanLeaf = (text: string): Record<string, unknown> | null => {
-    let at = 0;
-    const values: string[] = [];
-    for (const prefix of PREFIXES) {
-      if (!text.startsWith(prefix, at)) return null;
-      at += prefix.length;
-      const end = text.indexOf('"', at);
-      if (end < 0) return null;
-      values.push(text.slice(at, end));
-      at = end;
-    }
-    if (!text.startsWith('","seq":', at)) return null;
-    at += 8;
-    const comma = text.indexOf(",", at);
-    if (comma < 0) return null;
-    const seqText = text.slice(at, comma);
-    const seq = Number(seqText);
-    if (!canonicalInteger.test(seqText) || !Number.isSafeInteger(seq)) return null;
-    at = comma + 1;
-    let signedBy: string | undefined;
-    if (text.startsWith('"signedBy":"', at)) {
-      at += 12;
-      const end = text.indexOf('"', at);
-      if (end < 0 || text.charCodeAt(end + 1) !== 44) return null; // ","
-      signedBy = text.slice(at, end);
-      at = end + 2;
-    }
-    if (text.length !== at + 6 || !text.endsWith('"v":1}')) return null;
-    const [digest, host, object, origin, receivedAt] = values;
-    return { digest, host, object, origin, receivedAt, seq, signedBy, v: 1 };
+    const m = plainLeaf.exec(text);
+    if (!m) return null;
+    const seq = Number(m[6]);
+    if (!Number.isSafeInteger(seq)) return null;
+    return {
+      digest: m[1],
+      host: m[2],
+      object: m[3],
+      origin: m[4],
+      receivedAt: m[5],
+      seq,
+      signedBy: m[7],
+      v: 1,
+    };
   };
   // Any other leaf: JSON.parse keeps the text's member order, so the text is canonical when the
   // members are the record's, in sorted order, JSON.stringify gives the text back, and no
@@ -185,25 +171,21 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   for (let i = 0; i < count; i++) {
     const seq = seqs[i] as number;
     const prefixed = blob.subarray(leafStart[i], leafEnd[i]);
-    const hash = crypto.hash("sha256", prefixed, "buffer");
-    leafHashes.set(hash, i * 32);
+    const hash = crypto.hash("sha256", prefixed, "binary");
+    leafHashBytes.write(hash, i * 32, 32, "latin1");
     if (
       (hashEnd[i] as number) - (hashStart[i] as number) !== 32 ||
-      blob.compare(hash, 0, 32, hashStart[i], hashEnd[i]) !== 0
+      !latin1.startsWith(hash, hashStart[i])
     ) {
       found(seq, "changed", "the stored leaf hash does not match the leaf's bytes");
     }
 
     let leaf: Record<string, unknown> | null = null;
     try {
-      // ASCII leaves read as latin1 out of one string of the whole blob (a slice, no copy);
-      // any other byte, or anything JSON escapes, takes the careful path.
-      const text = latin1.slice((leafStart[i] as number) + 1, leafEnd[i]);
-      if (!needsCare.test(text)) leaf = scanLeaf(text);
-      else {
-        const utf8 = decoder.decode(prefixed.subarray(1));
-        leaf = parseLeafSlowly(utf8);
-      }
+      // Plain ASCII leaves read as latin1 out of one string of the whole blob (a slice, no
+      // copy); any other leaf is decoded as UTF-8 and checked with care.
+      leaf = scanLeaf(latin1.slice((leafStart[i] as number) + 1, leafEnd[i]));
+      if (!leaf) leaf = parseLeafSlowly(decoder.decode(prefixed.subarray(1)));
     } catch {
       leaf = null;
     }
@@ -249,13 +231,24 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   };
   const hasCopy = new Uint8Array(count);
   const signed: ChunkOutput["signed"] = [];
-  const compare = (i: number, leafCopy: Buffer, raw: Buffer) => {
+  // A copy is its bytes and where its leaf and raw message sit in them: no view per entry.
+  const compare = (
+    i: number,
+    copy: Buffer,
+    leafAt: number,
+    leafLength: number,
+    rawAt: number,
+    rawLength: number,
+  ) => {
     const seq = seqs[i] as number;
     hasCopy[i] = 1;
-    const leafBytes = blob.subarray((leafStart[i] as number) + 1, leafEnd[i]);
-    if (!leafBytes.equals(leafCopy))
+    if (
+      blob.compare(copy, leafAt, leafAt + leafLength, (leafStart[i] as number) + 1, leafEnd[i]) !==
+      0
+    )
       found(seq, "changed", "the record differs from its archived copy");
     if (Number.isNaN(leafSeqs[i] as number)) return;
+    const raw = copy.subarray(rawAt, rawAt + rawLength);
     if (`sha256:${crypto.hash("sha256", raw, "hex")}` !== objects[i]) {
       found(seq, "archive", "the archived raw message does not hash to the record's object digest");
     }
@@ -282,26 +275,20 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
       continue;
     }
     const entries = frame.getUint32(4);
-    const parsed: [Buffer, Buffer][] = [];
+    // First the frame as a whole (every length inside the bytes, nothing after), then the entries.
     let p = 8;
+    let whole = 0;
     let broken: string | null = null;
-    const take = (): Buffer | null => {
-      if (p + 4 > bytes.length) return null;
-      const length = frame.getUint32(p);
-      p += 4;
-      if (p + length > bytes.length) return null;
-      const out = bytes.subarray(p, p + length);
-      p += length;
-      return out;
+    const skip = (): boolean => {
+      if (p + 4 > bytes.length) return false;
+      p += 4 + frame.getUint32(p);
+      return p <= bytes.length;
     };
-    for (let e = 0; e < entries; e++) {
-      const leafCopy = take();
-      const raw = leafCopy && take();
-      if (!leafCopy || !raw) {
-        broken = `bundle ${first}: the bundle ends inside entry ${parsed.length}`;
+    for (; whole < entries; whole++) {
+      if (!skip() || !skip()) {
+        broken = `bundle ${first}: the bundle ends inside entry ${whole}`;
         break;
       }
-      parsed.push([leafCopy, raw]);
     }
     if (!broken && p !== bytes.length) {
       broken = `bundle ${first}: the bundle has ${bytes.length - p} bytes after its ${entries} entries`;
@@ -310,19 +297,28 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
       report(broken);
       continue;
     }
-    if (parsed.length !== bundle.count) {
-      report(`bundle ${first} holds ${parsed.length} entries, not ${bundle.count}`);
+    if (whole !== bundle.count) {
+      report(`bundle ${first} holds ${whole} entries, not ${bundle.count}`);
     }
-    for (let e = 0; e < parsed.length; e++) {
+    p = 8;
+    for (let e = 0; e < whole; e++) {
+      const leafLength = frame.getUint32(p);
+      const leafAt = p + 4;
+      const rawLength = frame.getUint32(leafAt + leafLength);
+      const rawAt = leafAt + leafLength + 4;
+      p = rawAt + rawLength;
       const i = positionOf(first + e);
-      const [leafCopy, raw] = parsed[e] as [Buffer, Buffer];
-      if (i >= 0) compare(i, leafCopy, raw);
+      if (i >= 0) compare(i, bytes, leafAt, leafLength, rawAt, rawLength);
     }
   }
   // A sealed copy wins over a tail row of the same record (sealing deletes the tail rows).
   for (const row of input.tail) {
     const i = positionOf(row.seq);
-    if (i >= 0 && !hasCopy[i]) compare(i, bytesOf(row.leaf), bytesOf(row.raw));
+    if (i >= 0 && !hasCopy[i]) {
+      const leaf = bytesOf(row.leaf);
+      const raw = bytesOf(row.raw);
+      compare(i, Buffer.concat([leaf, raw]), 0, leaf.length, leaf.length, raw.length);
+    }
   }
   for (let i = 0; i < count; i++) {
     if (!hasCopy[i]) {
@@ -337,15 +333,15 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   // 4. Roots of the complete 256-leaf blocks: 255 node hashes each, one reused input buffer.
   const blocks = Math.floor(count / 256);
   const blockRoots = new Uint8Array(blocks * 32);
-  const input65 = new Uint8Array(65);
+  const input65 = Buffer.alloc(65);
   input65[0] = 0x01;
-  const level = new Uint8Array(256 * 32);
+  const level = Buffer.alloc(256 * 32);
   for (let b = 0; b < blocks; b++) {
-    level.set(leafHashes.subarray(b * 256 * 32, (b + 1) * 256 * 32));
+    leafHashBytes.copy(level, 0, b * 256 * 32, (b + 1) * 256 * 32);
     for (let width = 256; width > 1; width /= 2) {
       for (let j = 0; j < width / 2; j++) {
-        input65.set(level.subarray(j * 64, j * 64 + 64), 1);
-        level.set(crypto.hash("sha256", input65, "buffer"), j * 32);
+        level.copy(input65, 1, j * 64, j * 64 + 64);
+        level.write(crypto.hash("sha256", input65, "binary"), j * 32, 32, "latin1");
       }
     }
     blockRoots.set(level.subarray(0, 32), b * 32);

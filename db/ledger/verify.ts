@@ -15,7 +15,7 @@ import * as zlib from "node:zlib";
 import { type SQL, sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { BUNDLE_SIZE } from "./archive";
-import { rootsAtSizesFromChunks } from "./compact-range";
+import { rootsAtSizesFromChunks, subtreeRootFromChunks } from "./compact-range";
 import { openHostSignedMessage } from "./host-signatures";
 import { type DigestedNode, type DigestedRelation, elementsDigest, groupByRecord } from "./log";
 import { EMPTY_ROOT } from "./merkle";
@@ -157,6 +157,8 @@ async function verifyLog(
   const checkpointsRead = store.rows<{ size: number; root_hash: Uint8Array; note: string }>(sql`
     select size, root_hash, note from ledger_checkpoints where log_id = ${log.id} order by size, id`);
   const chunks = await readAndVerifyChunks(store, log, chunker);
+  const subtreesRead = store.rows<{ start: number; size: number; hash: Uint8Array }>(sql`
+    select start, size, hash from ledger_subtrees where log_id = ${log.id} order by start, size`);
   const checkpoints = await checkpointsRead;
 
   // Per-record findings, in seq order: gaps between records, then each chunk's.
@@ -250,6 +252,20 @@ async function verifyLog(
     checkpointSize = Math.max(checkpointSize ?? 0, signed.size);
   }
 
+  // The stored subtree roots proofs are built from: each must be its leaves' (a wrong one
+  // would only make proofs fail, but an auditor should hear it from us first).
+  for (const subtree of await subtreesRead) {
+    const start = Number(subtree.start);
+    const length = Number(subtree.size);
+    const want = subtreeRootFromChunks(chunks, chunker.chunkSize, start, length);
+    if (!want || !equalBytes(want, new Uint8Array(subtree.hash))) {
+      found(
+        start,
+        "changed",
+        `the stored root of records ${start}..${start + length - 1} (ledger_subtrees, for proofs) is not theirs`,
+      );
+    }
+  }
   const rootHash = rootAt(size);
   if (previous) {
     if (size < previous.size) {

@@ -26,7 +26,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { inflateSync } from "node:zlib";
 import { sql } from "drizzle-orm";
-import { parseProvJson } from "../../capture-bridge/formats/prov-json";
+import { ProvFormatError, parseProvJson } from "../../capture-bridge/formats/prov-json";
 import { decodePayload, readDocuments } from "../../capture-bridge/pipeline/decode";
 import type { Store } from "../../db/client";
 import { type ArchivedEntry, BUNDLE_SIZE } from "../../db/ledger/archive";
@@ -783,8 +783,15 @@ function spadeLines(): { lines: number; elements: number } {
   ]) {
     for (const part of readDocuments(readFileSync(`${SPADE_DIR}/${name}`, "utf8"))) {
       if (!part.ok) continue;
+      let graph: ReturnType<typeof parseProvJson>;
+      try {
+        graph = parseProvJson(part.value, { documentKey: `spade-${lines + 1}` });
+      } catch (error) {
+        // A line with no PROV-JSON section (SPADE's header) is quarantined by the bridge.
+        if (error instanceof ProvFormatError) continue;
+        throw error;
+      }
       lines += 1;
-      const graph = parseProvJson(part.value, { documentKey: `spade-${lines}` });
       elements += graph.nodes.length + graph.relations.length;
     }
   }

@@ -183,6 +183,16 @@ describe.skipIf(!REAL_DATABASE_URL)("ledger attacks on PostgreSQL", () => {
     expectFinding(v, { log: A, index: 10, kind: "changed" });
   });
 
+  it("names a stored subtree root that proofs would be built from and is not its records'", async () => {
+    const v = await attacked(async (store, { a }) => {
+      await store.rows(
+        sql`update ledger_subtrees set hash = sha256(hash) where log_id = ${a} and start = 0`,
+      );
+    });
+    expectFinding(v, { log: A, index: 0, kind: "changed" });
+    expect(v.report.findings.every((f) => f.detail.includes("ledger_subtrees"))).toBe(true);
+  });
+
   it("names a record whose body was changed and its leaf hash recomputed", async () => {
     const v = await attacked(async (store, { a }) => {
       await store.rows(sql`

@@ -4,6 +4,7 @@ import {
   type HashedChunk,
   rootsAtSizes,
   rootsAtSizesFromChunks,
+  subtreeRootFromChunks,
 } from "../../../../db/ledger/compact-range";
 import { EMPTY_ROOT, hashLeaf, rootFromLeafHashes } from "../../../../db/ledger/merkle";
 
@@ -68,5 +69,26 @@ describe("rootsAtSizesFromChunks", () => {
     for (const [size, root] of roots)
       expect(hex(root), `size ${size}`).toBe(hex(rootFromLeafHashes(many.slice(0, size))));
     expect(() => rootsAtSizesFromChunks(chunks.slice(1), 256, [1])).toThrow(RangeError);
+    for (const [start, size] of [
+      [0, 256],
+      [256, 256],
+      [512, 512],
+      [0, 1024],
+      [1024, 256],
+    ] as const) {
+      const root = subtreeRootFromChunks(chunks, chunkSize, start, size);
+      expect(hex(root ?? new Uint8Array()), `${start}+${size}`).toBe(
+        hex(rootFromLeafHashes(many.slice(start, start + size))),
+      );
+    }
+    // Not a perfect subtree of 256 or more inside the leaves: none.
+    for (const [start, size] of [
+      [0, 128],
+      [256, 512],
+      [0, 768],
+      [1024, 512],
+    ] as const) {
+      expect(subtreeRootFromChunks(chunks, chunkSize, start, size)).toBeNull();
+    }
   });
 });

@@ -138,6 +138,42 @@ describe("verifyChunk", () => {
         false,
       ],
       ["v 2", canonicalBytes({ ...record(1, raw), v: 2 }), false],
+      [
+        "DEL and an empty string",
+        canonicalBytes(record(1, raw, { host: "\u007f", digest: "" })),
+        true,
+      ],
+      ["negative seq", canonicalBytes({ ...record(1, raw), seq: -7 }), true],
+      [
+        "largest safe seq",
+        canonicalBytes({ ...record(1, raw), seq: Number.MAX_SAFE_INTEGER }),
+        true,
+      ],
+      ...(["-0", "01", "9007199254740993", "1e3"] as const).map(
+        (seq): [string, Uint8Array, boolean] => [
+          `seq ${seq}`,
+          Buffer.from(
+            Buffer.from(canonicalBytes(record(1, raw)))
+              .toString()
+              .replace('"seq":1,', `"seq":${seq},`),
+          ),
+          false,
+        ],
+      ),
+      [
+        "trailing newline",
+        Buffer.concat([canonicalBytes(record(1, raw)), Buffer.from("\n")]),
+        false,
+      ],
+      [
+        "signedBy after v",
+        Buffer.from(
+          Buffer.from(canonicalBytes(record(1, raw)))
+            .toString()
+            .replace('"v":1}', '"v":1,"signedBy":"k"}'),
+        ),
+        false,
+      ],
     ];
     for (const [name, leaf, ok] of cases) {
       const input: ChunkInput = {
@@ -192,6 +228,30 @@ describe("verifyChunk", () => {
     ]);
     const other = verifyChunk({ ...input, ownedFrom: 100 }, deps);
     expect(other.findings.some((f) => f.detail.startsWith("bundle 0"))).toBe(false);
+  });
+
+  it("names a bundle frame that is cut short, has bytes left over or holds fewer entries", () => {
+    const { input, leaves, raws } = chunkOf(256);
+    const frame = Buffer.from(zlib.brotliDecompressSync(input.bundles[0]?.data as Uint8Array));
+    const withFrame = (bytes: Buffer) =>
+      verifyChunk(
+        { ...input, bundles: [{ firstSeq: 0, count: 256, data: zlib.brotliCompressSync(bytes) }] },
+        deps,
+      )
+        .findings.filter((f) => f.detail.startsWith("bundle"))
+        .map((f) => f.detail);
+    expect(withFrame(frame)).toEqual([]);
+    expect(withFrame(frame.subarray(0, frame.length - 3))).toEqual([
+      "bundle 0: the bundle ends inside entry 255",
+    ]);
+    expect(withFrame(Buffer.concat([frame, Buffer.from([0, 0])]))).toEqual([
+      "bundle 0: the bundle has 2 bytes after its 256 entries",
+    ]);
+    // The first 255 entries, with the frame's count saying so: record 255 has no copy.
+    const last = 4 + (leaves[255] as Uint8Array).length + 4 + (raws[255] as Uint8Array).length;
+    const short = Buffer.from(frame.subarray(0, frame.length - last));
+    short.writeUInt32BE(255, 4);
+    expect(withFrame(short)).toEqual(["bundle 0 holds 255 entries, not 256"]);
   });
 });
 
