@@ -24,7 +24,13 @@
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { FLOW_RELATION_KINDS, type ProvGraph, type ProvNode, plainString } from "../prov/model";
+import {
+  FLOW_RELATION_KINDS,
+  gdprAnnotations,
+  type ProvGraph,
+  type ProvNode,
+  plainString,
+} from "../prov/model";
 import { refreshEntries } from "./flows";
 import { mapNodesToServices } from "./services";
 import {
@@ -195,17 +201,27 @@ async function recordSources(
   nodes: readonly ProvNode[],
 ): Promise<string[]> {
   const sources = nodes.flatMap((node) => {
-    const subject = plainString(node.attributes["gdpr:subject"]);
-    const category = plainString(node.attributes["gdpr:category"]);
-    if (!subject || !category) return [];
-    const purpose = plainString(node.attributes["gdpr:purpose"]);
+    if (!Object.hasOwn(node.attributes, "gdpr:subject")) return [];
+    // Every subject x category the record names (an invitation names two people), as the
+    // store's personal_data_sources does (db/prov/ingest.ts); the first purpose, typed.
+    const gdpr = gdprAnnotations(node.attributes);
+    const purpose = gdpr.purposes[0] ?? null;
     const stated = Object.fromEntries(
       GDPR_SOURCE_KEYS.flatMap((key) =>
         node.attributes[key] === undefined ? [] : [[key, node.attributes[key]]],
       ),
     );
     const consent = consentTime(node, purpose);
-    return [{ node: node.id, subject, category, purpose, consent, stated }];
+    return gdpr.subjects.flatMap((subject) =>
+      gdpr.categories.map((category) => ({
+        node: node.id,
+        subject,
+        category,
+        purpose,
+        consent,
+        stated,
+      })),
+    );
   });
   if (sources.length === 0) return [];
   // Only what the stored node says: the first statement of an id wins, a later one that

@@ -450,4 +450,31 @@ describe.each(STORE_KINDS)("labels and flows on %s", (kind) => {
     expect(await subjectsHeldByService(t.store, "CRM", window)).toEqual(["subj-alice", "subj-bob"]);
     expect(await subjectFlowSummaries(t.store, "subj-nobody")).toBeNull();
   });
+
+  it("labels every subject and category a record names, not only the first", async () => {
+    await store(
+      t.store,
+      [
+        node("multi:invite", "entity", {
+          "gdpr:subject": ["multi-ann", "multi-ben"],
+          "gdpr:category": ["email", "name"],
+          "prov:generatedAtTime": at(0),
+          ...inService("Web-multi"),
+        }),
+        node("multi:send", "activity", inService("Mail-multi")),
+      ],
+      [rel("multi:u1", "used", "multi:send", "multi:invite", at(1))],
+    );
+    expect(await subjectsOn(t.store, "multi:send")).toEqual(["multi-ann", "multi-ben"]);
+    expect(await flowsOf(t.store, "multi-")).toEqual([
+      `multi-ann/email Mail-multi ${shown(1)}..${shown(1)} x1 ordered no-legal-basis`,
+      `multi-ann/email Web-multi ${shown(0)}..${shown(0)} x1 ordered no-legal-basis`,
+      `multi-ann/name Mail-multi ${shown(1)}..${shown(1)} x1 ordered no-legal-basis`,
+      `multi-ann/name Web-multi ${shown(0)}..${shown(0)} x1 ordered no-legal-basis`,
+      `multi-ben/email Mail-multi ${shown(1)}..${shown(1)} x1 ordered no-legal-basis`,
+      `multi-ben/email Web-multi ${shown(0)}..${shown(0)} x1 ordered no-legal-basis`,
+      `multi-ben/name Mail-multi ${shown(1)}..${shown(1)} x1 ordered no-legal-basis`,
+      `multi-ben/name Web-multi ${shown(0)}..${shown(0)} x1 ordered no-legal-basis`,
+    ]);
+  });
 });
