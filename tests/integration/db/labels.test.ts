@@ -477,4 +477,25 @@ describe.each(STORE_KINDS)("labels and flows on %s", (kind) => {
       `multi-ben/name Web-multi ${shown(0)}..${shown(0)} x1 ordered no-legal-basis`,
     ]);
   });
+
+  it("takes consent stated in the record as a JSON boolean (gdpr:consent: true) from the start", async () => {
+    await declarePurpose(t.store, { key: "news-bool", service: "News-bool", legalBasis: "consent" });
+    await store(
+      t.store,
+      [
+        node("bool:form", "entity", {
+          ...source("bool-ann", "email", {
+            "gdpr:purpose": "news-bool",
+            "gdpr:consent": true,
+            "prov:generatedAtTime": at(0),
+          }),
+        }),
+        node("bool:send", "activity", inService("News-bool")),
+      ],
+      [rel("bool:u1", "used", "bool:send", "bool:form", at(5))],
+    );
+    expect(await flowsOf(t.store, "bool-")).toEqual([
+      `bool-ann/email News-bool ${shown(5)}..${shown(5)} x1 ordered allowed`,
+    ]);
+  });
 });
