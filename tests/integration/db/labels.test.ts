@@ -479,7 +479,11 @@ describe.each(STORE_KINDS)("labels and flows on %s", (kind) => {
   });
 
   it("takes consent stated in the record as a JSON boolean (gdpr:consent: true) from the start", async () => {
-    await declarePurpose(t.store, { key: "news-bool", service: "News-bool", legalBasis: "consent" });
+    await declarePurpose(t.store, {
+      key: "news-bool",
+      service: "News-bool",
+      legalBasis: "consent",
+    });
     await store(
       t.store,
       [
