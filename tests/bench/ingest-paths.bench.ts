@@ -14,8 +14,10 @@
  * first queries are not in the latency figures. PostgreSQL runs first: PGlite lives in this
  * process and its heap would otherwise inflate the other store's RSS.
  */
+
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { parseProvJson } from "../../capture-bridge/formats/prov-json";
 import { decodePayload, readDocuments } from "../../capture-bridge/pipeline/decode";
 import { IngestTally, ingestMessage, type Message } from "../../capture-bridge/pipeline/ingest";
@@ -33,7 +35,7 @@ import {
 import { countRows, percentile, serverVersion } from "./bench-stats";
 import { type DocumentFlavour, type GeneratedDocument, generateDocuments } from "./prov-generator";
 
-const FIXTURE_PATH = "/work/shared/fixtures/camflow/w3c/camtool-v0.2.2-badlog.log";
+const FIXTURE_PATH = path.resolve("../shared/fixtures/camflow/w3c/camtool-v0.2.2-badlog.log");
 const SEED = 20_240_501;
 const SIZES = {
   quick: { documents: 30, warmUp: 5 },

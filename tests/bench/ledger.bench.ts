@@ -21,9 +21,11 @@
  *
  * Figures are printed, never compared with the targets (300,000 leaves/s; 85% saved).
  */
+
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import path from "node:path";
 import { inflateSync } from "node:zlib";
 import { sql } from "drizzle-orm";
 import { ProvFormatError, parseProvJson } from "../../capture-bridge/formats/prov-json";
@@ -82,8 +84,8 @@ import { sameBytes } from "./ledger-tree";
 import { type Part, profileVerification, type VerificationProfile } from "./ledger-verify-profile";
 import { createRandom, type GeneratedDocument, generateDocuments } from "./prov-generator";
 
-const FIXTURE_PATH = "/work/shared/fixtures/camflow/w3c/camtool-v0.2.2-badlog.log";
-const SPADE_DIR = "/work/shared/fixtures/camflow/spade-json";
+const FIXTURE_PATH = path.resolve("../shared/fixtures/camflow/w3c/camtool-v0.2.2-badlog.log");
+const SPADE_DIR = path.resolve("../shared/fixtures/camflow/spade-json");
 const SEED = 20_240_501; // the ingest bench's
 const SIZES = {
   quick: {
