@@ -53,6 +53,8 @@ export interface PipelineOptions {
   maxMessageBytes?: number;
   /** How long transient store failures are retried before the batch's messages reject. */
   retryForMs?: number;
+  /** `false` only for benchmarks that measure labelling's cost (db/labels). */
+  labels?: boolean;
   /** Told after each committed batch (metrics, benchmarks). */
   onBatch?(batch: BatchReport): void;
   /** Told about store failures that are being retried. */
@@ -194,6 +196,7 @@ export function createPipeline(store: Store, options: PipelineOptions = {}): Pip
         writeMessages(
           store,
           batch.map((e) => e.prepared),
+          settings.labels === false ? { labels: false } : {},
         ),
       );
     } catch (error) {

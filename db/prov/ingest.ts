@@ -239,10 +239,10 @@ export async function ingestBatch(
       ? await store.rows<{ ext_id: string }>(
           sql`insert into ${provNodes}
                 (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
-              select ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id,
+              select ext_id, kind, prov_type, label, attributes::jsonb, service_id, ledger_log_id,
                      ledger_seq
               from json_to_recordset(${JSON.stringify(nodeRows)}::json) as t(
-                ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
+                ext_id text, kind node_kind, prov_type text, label text, attributes json,
                 service_id integer, ledger_log_id integer, ledger_seq bigint)
               on conflict (ext_id) do nothing
               returning ext_id`,
@@ -281,11 +281,11 @@ export async function ingestBatch(
           sql`insert into ${provRelations}
                 (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
                  ledger_log_id, ledger_seq)
-              select ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+              select ext_id, kind, from_ext_id, to_ext_id, time, attributes::jsonb, host_id,
                      ledger_log_id, ledger_seq
               from json_to_recordset(${JSON.stringify(relationRows)}::json) as t(
                 ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
-                attributes jsonb, host_id integer, ledger_log_id integer, ledger_seq bigint)
+                attributes json, host_id integer, ledger_log_id integer, ledger_seq bigint)
               on conflict (ext_id) do nothing
               returning ext_id`,
           tx,

@@ -67,9 +67,10 @@ export const provNodes = pgTable(
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("prov_nodes_ext_id_key").on(t.extId),
+    uniqueIndex("prov_nodes_ext_id_key").on(sql`${t.extId} collate "C"`),
+    index("prov_nodes_ext_id_hash_idx").using("hash", t.extId),
     index("prov_nodes_ledger_idx").on(t.ledgerLogId, t.ledgerSeq),
-    index("prov_nodes_service_id_idx").on(t.serviceId),
+    index("prov_nodes_service_id_idx").on(t.serviceId).where(sql`${t.serviceId} is not null`),
   ],
 );
 
@@ -107,10 +108,11 @@ export const provRelations = pgTable(
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("prov_relations_ext_id_key").on(t.extId),
+    uniqueIndex("prov_relations_ext_id_key").on(sql`${t.extId} collate "C"`),
+    index("prov_relations_ext_id_hash_idx").using("hash", t.extId),
     index("prov_relations_ledger_idx").on(t.ledgerLogId, t.ledgerSeq),
-    index("prov_relations_from_ext_id_idx").on(t.fromExtId),
-    index("prov_relations_to_ext_id_idx").on(t.toExtId),
+    index("prov_relations_from_ext_id_idx").using("hash", t.fromExtId),
+    index("prov_relations_to_ext_id_idx").using("hash", t.toExtId),
     index("prov_relations_host_id_idx").on(t.hostId),
   ],
 );

@@ -42,6 +42,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const exec = promisify(execFile);
 
 const RATE = Number(process.env.INGEST_BENCH_RATE ?? 65_000);
+/** `INGEST_BENCH_LABELS=off` measures the ingest path without labelling (db/labels). */
+const LABELS = process.env.INGEST_BENCH_LABELS !== "off";
 const HOSTS = 12;
 const SUBJECTS = 20_000;
 const SEED = 20_261_130;
@@ -76,6 +78,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
   let newElements = 0;
   const pipeline = createPipeline(store, {
     maxInFlightMessages: MAX_INFLIGHT,
+    ...(LABELS ? {} : { labels: false }),
     onBatch: (batch) => {
       storedDocuments += batch.documents - batch.duplicates;
       redelivered += batch.duplicates;
@@ -199,7 +202,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
     const version = await serverVersion(store);
     const row = {
       section:
-        "simulator -> Mosquitto -> bridge (MQTT source, batching pipeline) -> PostgreSQL, ledger on",
+        `simulator -> Mosquitto -> bridge (MQTT source, batching pipeline) -> PostgreSQL, ledger on, labels ${LABELS ? "on" : "off"}`,
       label: `${HOSTS} hosts, ${durationS} s at ${RATE.toLocaleString("en-US")} elements/s offered`,
       figures: [
         { name: "messages", value: published.messages, unit: "" },
@@ -251,6 +254,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
       quick,
       parameters: {
         rate: RATE,
+        labels: LABELS,
         hosts: HOSTS,
         subjects: SUBJECTS,
         seed: SEED,
