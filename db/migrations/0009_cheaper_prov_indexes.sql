@@ -1,3 +1,5 @@
+DROP INDEX "prov_node_hosts_host_id_idx";--> statement-breakpoint
+DROP INDEX "prov_relations_host_id_idx";--> statement-breakpoint
 DROP INDEX "prov_nodes_ext_id_key";--> statement-breakpoint
 DROP INDEX "prov_nodes_service_id_idx";--> statement-breakpoint
 DROP INDEX "prov_relations_ext_id_key";--> statement-breakpoint

@@ -99,6 +99,7 @@ const totals = new Map<string, { nodeUs: number; sendUs: number; pgUs: number; c
 const schedNs = (pid: number) =>
   kind === "postgres" ? Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) : 0;
 let lastEnd = cpuUs();
+let txPgUs = 0;
 const add = (key: string, nodeUs: number, sendUs: number, pgUs: number) => {
   const entry = totals.get(key) ?? { nodeUs: 0, sendUs: 0, pgUs: 0, calls: 0 };
   entry.nodeUs += nodeUs;
@@ -156,8 +157,10 @@ const originalTransaction = store.db.transaction.bind(store.db);
         lastEnd = cpuUs();
       }
     };
+    const pgStart = schedNs(pid);
     const result = await work(tx);
     lastEnd = cpuUs();
+    txPgUs += (schedNs(pid) - pgStart) / 1000;
     return result;
   }, config as never);
 
@@ -208,6 +211,9 @@ for (const [key, t] of [...totals].sort((a, b) => b[1].pgUs - a[1].pgUs)) {
 }
 console.log(
   `${"total in statements".padEnd(44)} ${"".padStart(6)} ${(sumNode / elements).toFixed(2).padStart(21)} ${(sumPg / elements).toFixed(2).padStart(10)}`,
+);
+console.log(
+  `server CPU in the transactions: ${(txPgUs / elements).toFixed(2)} µs/element; outside the statements above (COPY, commit) ${((txPgUs - sumPg) / elements).toFixed(2)}`,
 );
 console.log(
   `bridge CPU while writing (all of it): ${(writeUs / elements).toFixed(2)} µs/element; outside statements ${((writeUs - sumNode) / elements).toFixed(2)}`,
