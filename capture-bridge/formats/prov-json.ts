@@ -481,8 +481,16 @@ function copyAttributes(
     if (omit.includes(key)) continue;
     entries.push([gdprKey(key, scope), toJsonValue(value, `${context}: ${key}`)]);
   }
-  // fromEntries defines own properties, so a key like "__proto__" stays an ordinary key.
-  return Object.fromEntries(entries);
+  // In key order (a stable sort: of repeated keys the last still wins), which is the order the
+  // ledger's canonical JSON writes them in: its digest then needs no sorted copy
+  // (db/prov/element-digest.ts). fromEntries defines own properties, so a key like
+  // "__proto__" stays an ordinary key.
+  return Object.fromEntries(entries.sort(byKey));
+}
+
+/** Code-unit order of entries' keys, as canonical JSON sorts members. */
+function byKey(a: [string, JsonValue], b: [string, JsonValue]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
 function toJsonValue(value: unknown, context: string): JsonValue {
@@ -493,7 +501,9 @@ function toJsonValue(value: unknown, context: string): JsonValue {
   }
   if (isJsonObject(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, toJsonValue(item, `${context}.${key}`)]),
+      Object.entries(value)
+        .map(([key, item]): [string, JsonValue] => [key, toJsonValue(item, `${context}.${key}`)])
+        .sort(byKey),
     );
   }
   throw new ProvFormatError(`${context}: expected a JSON value, got ${describeValue(value)}`);

@@ -37,7 +37,7 @@ import {
   subjects,
 } from "../schema";
 import { copyable, copyClient, copyInto, ensureStagingTables, field, jsonField } from "./copy-rows";
-import { fastElementsDigest } from "./element-digest";
+import { canonicalTextOrNull, fastElementsDigest, type Precomputed } from "./element-digest";
 import {
   gdprAnnotations,
   type ProvGraph,
@@ -235,6 +235,9 @@ export async function ingestBatch(
         service_id: serviceIds.get(plainString(node.attributes["gdpr:service"]) ?? "") ?? null,
         ledger_log_id: ledgerOf(write)?.log.id ?? null,
         ledger_seq: ledgerOf(write)?.seq ?? null,
+        // Canonical JSON of the attributes, once: the text the row is sent with (COPY) and the
+        // one the ledger digests (the same value: jsonb keeps no key order).
+        attributesText: canonicalTextOrNull(node.attributes),
       }));
     // PostgreSQL: rows go by COPY into staging tables (copy-rows.ts), unless a value needs the
     // JSON path's checks; PGlite: rows travel as one json parameter expanded by
@@ -260,7 +263,7 @@ export async function ingestBatch(
       for (const r of nodeRows) {
         lines.push(
           `${field(r.ext_id)}\t${r.kind}\t${field(r.prov_type)}\t${field(r.label)}\t${jsonField(
-            JSON.stringify(r.attributes),
+            r.attributesText ?? JSON.stringify(r.attributes),
           )}\t${field(r.service_id)}\t${field(r.ledger_log_id)}\t${field(r.ledger_seq)}\n`,
         );
       }
@@ -315,7 +318,7 @@ export async function ingestBatch(
               (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
             select ext_id, kind, prov_type, label, attributes::jsonb, service_id, ledger_log_id,
                    ledger_seq
-            from json_to_recordset(${JSON.stringify(nodeRows)}::json) as t(
+            from json_to_recordset(${JSON.stringify(nodeRows.map(withoutText))}::json) as t(
               ext_id text, kind node_kind, prov_type text, label text, attributes json,
               service_id integer, ledger_log_id integer, ledger_seq bigint)
             on conflict (ext_id) do nothing
@@ -346,6 +349,7 @@ export async function ingestBatch(
         host_id: (hostRows.get((written[write] as BatchDocument).hostName) as HostRow).id,
         ledger_log_id: ledgerOf(write)?.log.id ?? null,
         ledger_seq: ledgerOf(write)?.seq ?? null,
+        attributesText: canonicalTextOrNull(relation.attributes),
       }));
     let newRelations: { ext_id: string }[] = [];
     if (useCopy && relationRows.length > 0) {
@@ -354,7 +358,7 @@ export async function ingestBatch(
         lines.push(
           `${field(r.ext_id)}\t${r.kind}\t${field(r.from_ext_id)}\t${field(r.to_ext_id)}\t${field(
             r.time,
-          )}\t${jsonField(JSON.stringify(r.attributes))}\t${r.host_id}\t${field(
+          )}\t${jsonField(r.attributesText ?? JSON.stringify(r.attributes))}\t${r.host_id}\t${field(
             r.ledger_log_id,
           )}\t${field(r.ledger_seq)}\n`,
         );
@@ -378,7 +382,7 @@ export async function ingestBatch(
                ledger_log_id, ledger_seq)
             select ext_id, kind, from_ext_id, to_ext_id, time, attributes::jsonb, host_id,
                    ledger_log_id, ledger_seq
-            from json_to_recordset(${JSON.stringify(relationRows)}::json) as t(
+            from json_to_recordset(${JSON.stringify(relationRows.map(withoutText))}::json) as t(
               ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
               attributes json, host_id integer, ledger_log_id integer, ledger_seq bigint)
             on conflict (ext_id) do nothing
@@ -397,8 +401,8 @@ export async function ingestBatch(
 
     // What each document added, for its outcome and its ledger record's digest.
     const added = written.map(() => ({
-      nodes: [] as DigestedNode[],
-      relations: [] as DigestedRelation[],
+      nodes: [] as (DigestedNode & Precomputed)[],
+      relations: [] as (DigestedRelation & Precomputed)[],
     }));
     // The digest is of the rows as sent (what jsonb keeps of them reads back the same), so the
     // inserts return ids only.
@@ -457,8 +461,8 @@ export async function ingestBatch(
 async function digestAsStored(
   store: Store,
   tx: Executor,
-  nodes: DigestedNode[],
-  relations: DigestedRelation[],
+  nodes: (DigestedNode & Precomputed)[],
+  relations: (DigestedRelation & Precomputed)[],
 ): Promise<string> {
   try {
     return fastElementsDigest(nodes, relations);
@@ -664,6 +668,12 @@ async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promi
       join ${dataCategories} c on c.key = i.category
       left join ${purposes} p on p.key = i.purpose
     on conflict do nothing`);
+}
+
+/** A row without its precomputed attribute text, for the JSON path (it sends the attributes). */
+function withoutText<T extends Precomputed>(row: T): Omit<T, "attributesText"> {
+  const { attributesText: _, ...rest } = row;
+  return rest;
 }
 
 function countDistinct(items: readonly { id: string }[]): number {
