@@ -11,6 +11,7 @@
  * is stored and recorded, or neither. The bridge writes many documents per transaction
  * (`ingestBatch`), with the same result as writing them one by one in order.
  */
+import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import { labelIngested } from "../labels/propagate";
@@ -445,7 +446,9 @@ export async function ingestBatch(
       byLog.set(record.pending.log.id, list);
     }
     for (const records of byLog.values()) await finishAppends(store, tx, records);
-    if (quarantined.length > 0) await tx.insert(quarantine).values(quarantined);
+    if (quarantined.length > 0) {
+      await tx.insert(quarantine).values(quarantined.map(withDigest)).onConflictDoNothing();
+    }
     return outcomes as BatchOutcome[];
   });
   // Only what committed may be remembered.
@@ -482,12 +485,20 @@ async function digestAsStored(
   }
 }
 
-/** Keeps a message the bridge could not read, whole, with the reason. */
+/** A quarantine row with the digest that keeps a redelivered message from being kept twice. */
+function withDigest(entry: QuarantineEntry): QuarantineEntry & { digest: string } {
+  return { ...entry, digest: createHash("sha256").update(entry.raw).digest("hex") };
+}
+
+/**
+ * Keeps a message the bridge could not read, whole, with the reason; once per source and raw
+ * bytes (a redelivery of a message already kept adds nothing).
+ */
 export async function quarantineMessage(
   store: Store,
   message: { source: string; reason: string; raw: Uint8Array },
 ): Promise<void> {
-  await store.db.insert(quarantine).values(message);
+  await store.db.insert(quarantine).values(withDigest(message)).onConflictDoNothing();
 }
 
 interface HostRow {

@@ -129,9 +129,17 @@ export const quarantine = pgTable(
     source: text("source").notNull(),
     reason: text("reason").notNull(),
     raw: bytea("raw").notNull(),
+    /**
+     * SHA-256 (hex) of `raw`: a message redelivered after a crash (its first quarantine committed,
+     * its acknowledgement lost) is kept once per source. Null only in rows kept before it existed.
+     */
+    digest: text("digest"),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("quarantine_received_at_idx").on(t.receivedAt)],
+  (t) => [
+    index("quarantine_received_at_idx").on(t.receivedAt),
+    uniqueIndex("quarantine_source_digest_key").on(t.source, t.digest),
+  ],
 );
 
 export type Host = typeof hosts.$inferSelect;

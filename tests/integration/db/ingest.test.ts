@@ -2,6 +2,7 @@
  * The store's write path on each backend: fixtures stored idempotently, pending relations
  * counted, unreadable messages quarantined without losing the good documents around them.
  */
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -102,6 +103,24 @@ describe.each(STORE_KINDS)("ingest into %s", (kind) => {
     expect(good.map((g) => g.ext_id)).toEqual([
       "http://example.org/q/good1",
       "http://example.org/q/good2",
+    ]);
+  });
+
+  it("keeps a malformed message once when it is redelivered, once per source", async () => {
+    const payload = new TextEncoder().encode('{"entity": {"ex:redelivered": }');
+    const deliver = (source: string) =>
+      ingestMessage(t.store, { source, host: "test-host", payload });
+    await deliver("test:redelivery-a");
+    await deliver("test:redelivery-a"); // after a crash: committed, acknowledgement lost
+    await deliver("test:redelivery-b"); // the same bytes from elsewhere are another message
+    const rows = await t.store.rows<{ source: string; n: number; digest: string }>(
+      sql`select source, count(*)::int as n, min(digest) as digest from quarantine
+          where source like 'test:redelivery-%' group by source order by source`,
+    );
+    const digest = createHash("sha256").update(payload).digest("hex");
+    expect(rows).toEqual([
+      { source: "test:redelivery-a", n: 1, digest },
+      { source: "test:redelivery-b", n: 1, digest },
     ]);
   });
 
