@@ -53,7 +53,9 @@ for (let i = 0; i < count; i++) {
   });
   elements += m.elements;
 }
-console.log(`${count} messages, ${elements} elements (${(elements / count).toFixed(0)} per message)`);
+console.log(
+  `${count} messages, ${elements} elements (${(elements / count).toFixed(0)} per message)`,
+);
 
 const cpuUs = () => {
   const u = process.cpuUsage();
@@ -120,27 +122,6 @@ const originalTransaction = store.db.transaction.bind(store.db);
       pid = Number(rows[0]?.pid);
     }
     lastEnd = cpuUs();
-    const insert = tx.insert.bind(tx);
-    tx.insert = (...a: unknown[]) => {
-      const builder = insert(...a);
-      const values = builder.values.bind(builder);
-      builder.values = (...v: unknown[]) => {
-        const q = values(...v);
-        const then = q.then.bind(q);
-        q.then = (ok: unknown, ko: unknown) => {
-          const k = "(insert builder)";
-          const started = cpuUs();
-          const pg0 = schedNs(pid);
-          return then((r: unknown) => {
-            add(k, started - lastEnd, cpuUs() - started, (schedNs(pid) - pg0) / 1000);
-            lastEnd = cpuUs();
-            return r;
-          }).then(ok, ko);
-        };
-        return q;
-      };
-      return builder;
-    };
     tx.execute = async (query: unknown) => {
       const frames = (new Error().stack ?? "").split("\n").slice(2);
       const frame = frames.find((f) => f.includes("/db/") && !f.includes("client.ts")) ?? "?";

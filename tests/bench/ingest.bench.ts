@@ -207,8 +207,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
       perElement(bridgeCpuMs) + perElement(postgresCpuMs) + perElement(brokerCpuMs);
     const version = await serverVersion(store);
     const row = {
-      section:
-        `simulator -> Mosquitto -> bridge (MQTT source, batching pipeline) -> PostgreSQL, ledger on, labels ${LABELS ? "on" : "off"}`,
+      section: `simulator -> Mosquitto -> bridge (MQTT source, batching pipeline) -> PostgreSQL, ledger on, labels ${LABELS ? "on" : "off"}`,
       label: `${HOSTS} hosts, ${durationS} s at ${RATE.toLocaleString("en-US")} elements/s offered`,
       figures: [
         { name: "messages", value: published.messages, unit: "" },
