@@ -482,9 +482,10 @@ function copyAttributes(
     entries.push([gdprKey(key, scope), toJsonValue(value, `${context}: ${key}`)]);
   }
   // In key order (a stable sort: of repeated keys the last still wins), which is the order the
-  // ledger's canonical JSON writes them in: its digest then needs no sorted copy
-  // (db/prov/element-digest.ts). fromEntries defines own properties, so a key like
-  // "__proto__" stays an ordinary key.
+  // ledger's canonical JSON writes them in: its digest then needs no sorted copy of a flat
+  // element (db/prov/element-digest.ts). Nested values (a CamFlow address) keep the document's
+  // order, which the writer's JSON literals show. fromEntries defines own properties, so a key
+  // like "__proto__" stays an ordinary key.
   return Object.fromEntries(entries.sort(byKey));
 }
 
@@ -501,9 +502,7 @@ function toJsonValue(value: unknown, context: string): JsonValue {
   }
   if (isJsonObject(value)) {
     return Object.fromEntries(
-      Object.entries(value)
-        .map(([key, item]): [string, JsonValue] => [key, toJsonValue(item, `${context}.${key}`)])
-        .sort(byKey),
+      Object.entries(value).map(([key, item]) => [key, toJsonValue(item, `${context}.${key}`)]),
     );
   }
   throw new ProvFormatError(`${context}: expected a JSON value, got ${describeValue(value)}`);

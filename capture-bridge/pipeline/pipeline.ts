@@ -95,7 +95,7 @@ export const PIPELINE_DEFAULTS = {
   // Received payloads waiting to be parsed hold their bytes; parsed documents about 1 kB an
   // element. Measured with the ingest bench: 64 MiB and 30,000 peaked at ~430-450 MB RSS.
   maxInFlightBytes: 16 * 1024 * 1024,
-  maxInFlightElements: 20_000,
+  maxInFlightElements: 15_000,
   maxMessageBytes: 16 * 1024 * 1024,
   retryForMs: 5 * 60_000,
 } as const;
