@@ -160,6 +160,38 @@ describe.each(STORE_KINDS)("ingest into %s", (kind) => {
     expect(row?.reason).toMatch(/^the store rejected the document: .*\(SQLSTATE 22/);
   });
 
+  it("quarantines a document whose ids hold U+0000 or a lone surrogate, and stores the rest", async () => {
+    // PostgreSQL's COPY would refuse the first and store the second altered: such batches take
+    // the JSON path, which rejects both as data, so only their documents are quarantined.
+    const documents = [
+      JSON.stringify({ entity: { "ex:id\u0000nul": {} } }),
+      JSON.stringify({ entity: { "ex:lone\ud800": {} } }),
+      JSON.stringify({ prefix: { ex: "http://example.org/ids/" }, entity: { "ex:fine": {} } }),
+    ];
+    const tally = new IngestTally();
+    await ingestMessage(
+      t.store,
+      {
+        source: "test:odd-ids",
+        host: "test-host",
+        payload: new TextEncoder().encode(documents.join("\n")),
+      },
+      tally,
+    );
+    expect(tally.summary()).toMatchObject({ quarantined: 2, new: 1 });
+    const rows = await t.store.rows<{ reason: string }>(
+      sql`select reason from quarantine where source = 'test:odd-ids' order by id`,
+    );
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.reason).toMatch(/^the store rejected the document: .*\(SQLSTATE 22/);
+    }
+    const fine = await t.store.rows<{ ext_id: string }>(
+      sql`select ext_id from prov_nodes where ext_id = 'http://example.org/ids/fine'`,
+    );
+    expect(fine).toHaveLength(1);
+  });
+
   it("reads camflowd's default spade_json logs, one graph per file, quarantining only bad lines", async () => {
     const file = path.join(FIXTURES, "camflow/spade-json/android-v0.8.0-example-cp.log");
     const first = (await ingestFiles(t, [file])).summary();
