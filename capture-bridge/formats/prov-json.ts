@@ -481,8 +481,17 @@ function copyAttributes(
     if (omit.includes(key)) continue;
     entries.push([gdprKey(key, scope), toJsonValue(value, `${context}: ${key}`)]);
   }
-  // fromEntries defines own properties, so a key like "__proto__" stays an ordinary key.
-  return Object.fromEntries(entries);
+  // In key order (a stable sort: of repeated keys the last still wins), which is the order the
+  // ledger's canonical JSON writes them in: its digest then needs no sorted copy of a flat
+  // element (db/prov/element-digest.ts). Nested values (a CamFlow address) keep the document's
+  // order, which the writer's JSON literals show. fromEntries defines own properties, so a key
+  // like "__proto__" stays an ordinary key.
+  return Object.fromEntries(entries.sort(byKey));
+}
+
+/** Code-unit order of entries' keys, as canonical JSON sorts members. */
+function byKey(a: [string, JsonValue], b: [string, JsonValue]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
 function toJsonValue(value: unknown, context: string): JsonValue {

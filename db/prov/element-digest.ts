@@ -16,6 +16,12 @@ import type { DigestedNode, DigestedRelation } from "../ledger/log";
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
 
+/** ARRAY_INDEX.test(key), with the regular expression only for keys that start with a digit. */
+function isArrayIndex(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && ARRAY_INDEX.test(key);
+}
+
 class NotFastPath extends Error {}
 const NOT_FAST = new NotFastPath("needs the ledger's canonical encoder");
 
@@ -37,16 +43,41 @@ function sortedCopy(value: unknown): unknown {
   // No prototype: a "__proto__" member is then an own property, as JSON.parse makes it.
   const copy: Record<string, unknown> = Object.create(null);
   for (const key of keys) {
-    if (ARRAY_INDEX.test(key)) throw NOT_FAST;
+    if (isArrayIndex(key)) throw NOT_FAST;
     copy[key] = sortedCopy((value as Record<string, unknown>)[key]);
   }
   return copy;
 }
 
+/**
+ * True when JSON.stringify already writes `value` canonically: objects' keys in order (none an
+ * array index), numbers finite, no holes. Checked without copying: the common case, a flat
+ * object of strings and numbers whose keys the parser left sorted, costs no allocation.
+ */
+function alreadyCanonical(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value) || !alreadyCanonical(value[i])) return false;
+    }
+    return true;
+  }
+  let previous: string | null = null;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    if (previous !== null && !(previous < key)) return false;
+    if (isArrayIndex(key)) return false;
+    if (!alreadyCanonical((value as Record<string, unknown>)[key])) return false;
+    previous = key;
+  }
+  return Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null;
+}
+
 /** RFC 8785 text of a JSON value, as `canonicalJson` writes it (and throws as it does). */
 export function canonicalText(value: unknown): string {
   try {
-    const text = JSON.stringify(sortedCopy(value));
+    const text = JSON.stringify(alreadyCanonical(value) ? value : sortedCopy(value));
     // An escaped surrogate in the output is either a lone one (refused) or literal text that
     // merely looks like one: let the strict encoder decide.
     if (text !== undefined && !text.includes("\\ud")) return text;
@@ -56,23 +87,40 @@ export function canonicalText(value: unknown): string {
   return canonicalJson(value);
 }
 
+/** `canonicalText(attributes)` computed earlier (the ingest sends the same text), if it could be. */
+export interface Precomputed {
+  attributesText?: string | null;
+}
+
+/** `canonicalText(value)`, or null where it throws (the digest then takes its careful path). */
+export function canonicalTextOrNull(value: unknown): string | null {
+  try {
+    return canonicalText(value ?? null);
+  } catch {
+    return null;
+  }
+}
+
 const byId = (a: { ext_id: string }, b: { ext_id: string }) =>
   a.ext_id < b.ext_id ? -1 : a.ext_id > b.ext_id ? 1 : 0;
 
 /** Exactly `elementsDigest(nodes, relations)`; throws where it throws. */
-export function fastElementsDigest(nodes: DigestedNode[], relations: DigestedRelation[]): string {
+export function fastElementsDigest(
+  nodes: (DigestedNode & Precomputed)[],
+  relations: (DigestedRelation & Precomputed)[],
+): string {
   const q = (value: unknown) => canonicalText(value ?? null);
   const nodeTexts = [...nodes]
     .sort(byId)
     .map(
       (n) =>
-        `{"attributes":${q(n.attributes)},"ext_id":${q(n.ext_id)},"kind":${q(n.kind)},"label":${q(n.label)},"prov_type":${q(n.prov_type)}}`,
+        `{"attributes":${n.attributesText ?? q(n.attributes)},"ext_id":${q(n.ext_id)},"kind":${q(n.kind)},"label":${q(n.label)},"prov_type":${q(n.prov_type)}}`,
     );
   const relationTexts = [...relations]
     .sort(byId)
     .map(
       (r) =>
-        `{"attributes":${q(r.attributes)},"ext_id":${q(r.ext_id)},"from_ext_id":${q(r.from_ext_id)},"kind":${q(r.kind)},"time":${q(r.time)},"to_ext_id":${q(r.to_ext_id)}}`,
+        `{"attributes":${r.attributesText ?? q(r.attributes)},"ext_id":${q(r.ext_id)},"from_ext_id":${q(r.from_ext_id)},"kind":${q(r.kind)},"time":${q(r.time)},"to_ext_id":${q(r.to_ext_id)}}`,
     );
   const text = `{"nodes":[${nodeTexts.join(",")}],"relations":[${relationTexts.join(",")}]}`;
   return `sha256:${createHash("sha256").update(text, "utf8").digest("hex")}`;

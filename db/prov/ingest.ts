@@ -11,6 +11,7 @@
  * is stored and recorded, or neither. The bridge writes many documents per transaction
  * (`ingestBatch`), with the same result as writing them one by one in order.
  */
+import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import { labelIngested } from "../labels/propagate";
@@ -36,7 +37,8 @@ import {
   services,
   subjects,
 } from "../schema";
-import { fastElementsDigest } from "./element-digest";
+import { copyable, copyClient, copyInto, ensureStagingTables, field, jsonField } from "./copy-rows";
+import { canonicalTextOrNull, fastElementsDigest, type Precomputed } from "./element-digest";
 import {
   gdprAnnotations,
   type ProvGraph,
@@ -234,24 +236,97 @@ export async function ingestBatch(
         service_id: serviceIds.get(plainString(node.attributes["gdpr:service"]) ?? "") ?? null,
         ledger_log_id: ledgerOf(write)?.log.id ?? null,
         ledger_seq: ledgerOf(write)?.seq ?? null,
+        // Canonical JSON of the attributes, once: the text the row is sent with (COPY) and the
+        // one the ledger digests (the same value: jsonb keeps no key order).
+        attributesText: canonicalTextOrNull(node.attributes),
       }));
-    const newNodes = nodeRows.length
-      ? await store.rows<{ ext_id: string }>(
-          sql`insert into ${provNodes}
-                (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
-              select ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id,
-                     ledger_seq
-              from json_to_recordset(${JSON.stringify(nodeRows)}::json) as t(
-                ext_id text, kind node_kind, prov_type text, label text, attributes jsonb,
-                service_id integer, ledger_log_id integer, ledger_seq bigint)
-              on conflict (ext_id) do nothing
-              returning ext_id`,
-          tx,
-        )
-      : [];
-    // A statement of its own: its snapshot sees nodes that a concurrent ingest committed while
-    // the insert above waited on them (CamFlow packets share one id across hosts).
-    if (nodeHosts.size > 0) {
+    // PostgreSQL: rows go by COPY into staging tables (copy-rows.ts), unless a value needs the
+    // JSON path's checks; PGlite: rows travel as one json parameter expanded by
+    // json_to_recordset. Either way one statement per table whatever the batch's size.
+    const copy = copyClient(store, tx);
+    const useCopy =
+      copy !== null &&
+      nodeRows.every((r) => copyable([r.ext_id, r.prov_type, r.label])) &&
+      [...relationOwner.values()].every(({ relation: r }) =>
+        copyable([r.id, r.from, r.to, r.time]),
+      );
+    if (useCopy) await ensureStagingTables(copy);
+    let newNodes: { ext_id: string }[] = [];
+    if (useCopy && nodeRows.length > 0) {
+      const hostsOf = new Map<string, number[]>();
+      for (const pair of nodeHosts) {
+        const [extId, hostId] = JSON.parse(pair) as [string, number];
+        const list = hostsOf.get(extId);
+        if (list) list.push(hostId);
+        else hostsOf.set(extId, [hostId]);
+      }
+      const lines: string[] = [];
+      for (const r of nodeRows) {
+        lines.push(
+          `${field(r.ext_id)}\t${r.kind}\t${field(r.prov_type)}\t${field(r.label)}\t${jsonField(
+            r.attributesText ?? JSON.stringify(r.attributes),
+          )}\t${field(r.service_id)}\t${field(r.ledger_log_id)}\t${field(r.ledger_seq)}\n`,
+        );
+      }
+      await copyInto(copy, "provtopia_nodes_stage", lines.join(""));
+      const inserted = await store.rows<{ id: number; ext_id: string }>(
+        sql`insert into ${provNodes}
+              (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
+            select ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id,
+                   ledger_seq
+            from provtopia_nodes_stage
+            on conflict (ext_id) do nothing
+            returning id, ext_id`,
+        tx,
+      );
+      newNodes = inserted;
+      // The new nodes' hosts by the ids just returned; the others' by a lookup in a statement of
+      // its own: its snapshot sees nodes that a concurrent ingest committed while the insert
+      // above waited on them (CamFlow packets share one id across hosts).
+      const newIds = new Map(inserted.map((row) => [row.ext_id, Number(row.id)]));
+      const direct: { nodes: number[]; hosts: number[] } = { nodes: [], hosts: [] };
+      const lookup: { ext_id: string; host_id: number }[] = [];
+      for (const r of nodeRows) {
+        const id = newIds.get(r.ext_id);
+        for (const hostId of (hostsOf.get(r.ext_id) ?? []).sort((a, b) => a - b)) {
+          if (id === undefined) lookup.push({ ext_id: r.ext_id, host_id: hostId });
+          else {
+            direct.nodes.push(id);
+            direct.hosts.push(hostId);
+          }
+        }
+      }
+      if (direct.nodes.length > 0) {
+        await tx.execute(
+          sql`insert into ${provNodeHosts} (node_id, host_id)
+              select * from unnest(${`{${direct.nodes.join(",")}}`}::bigint[],
+                                   ${`{${direct.hosts.join(",")}}`}::integer[])
+              on conflict do nothing`,
+        );
+      }
+      if (lookup.length > 0) {
+        await tx.execute(
+          sql`insert into ${provNodeHosts} (node_id, host_id)
+              select n.id, p.host_id
+              from json_to_recordset(${JSON.stringify(lookup)}::json) as p(ext_id text, host_id integer)
+              join ${provNodes} n on n.ext_id = p.ext_id
+              on conflict do nothing`,
+        );
+      }
+    } else if (nodeRows.length > 0) {
+      newNodes = await store.rows<{ ext_id: string }>(
+        sql`insert into ${provNodes}
+              (ext_id, kind, prov_type, label, attributes, service_id, ledger_log_id, ledger_seq)
+            select ext_id, kind, prov_type, label, attributes::jsonb, service_id, ledger_log_id,
+                   ledger_seq
+            from json_to_recordset(${JSON.stringify(nodeRows.map(withoutText))}::json) as t(
+              ext_id text, kind node_kind, prov_type text, label text, attributes json,
+              service_id integer, ledger_log_id integer, ledger_seq bigint)
+            on conflict (ext_id) do nothing
+            returning ext_id`,
+        tx,
+      );
+      // A statement of its own: see above.
       const pairs = [...nodeHosts].sort().map((pair) => JSON.parse(pair) as [string, number]);
       await tx.execute(
         sql`insert into ${provNodeHosts} (node_id, host_id)
@@ -275,22 +350,47 @@ export async function ingestBatch(
         host_id: (hostRows.get((written[write] as BatchDocument).hostName) as HostRow).id,
         ledger_log_id: ledgerOf(write)?.log.id ?? null,
         ledger_seq: ledgerOf(write)?.seq ?? null,
+        attributesText: canonicalTextOrNull(relation.attributes),
       }));
-    const newRelations = relationRows.length
-      ? await store.rows<{ ext_id: string }>(
-          sql`insert into ${provRelations}
-                (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
-                 ledger_log_id, ledger_seq)
-              select ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
-                     ledger_log_id, ledger_seq
-              from json_to_recordset(${JSON.stringify(relationRows)}::json) as t(
-                ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
-                attributes jsonb, host_id integer, ledger_log_id integer, ledger_seq bigint)
-              on conflict (ext_id) do nothing
-              returning ext_id`,
-          tx,
-        )
-      : [];
+    let newRelations: { ext_id: string }[] = [];
+    if (useCopy && relationRows.length > 0) {
+      const lines: string[] = [];
+      for (const r of relationRows) {
+        lines.push(
+          `${field(r.ext_id)}\t${r.kind}\t${field(r.from_ext_id)}\t${field(r.to_ext_id)}\t${field(
+            r.time,
+          )}\t${jsonField(r.attributesText ?? JSON.stringify(r.attributes))}\t${r.host_id}\t${field(
+            r.ledger_log_id,
+          )}\t${field(r.ledger_seq)}\n`,
+        );
+      }
+      await copyInto(copy, "provtopia_relations_stage", lines.join(""));
+      newRelations = await store.rows<{ ext_id: string }>(
+        sql`insert into ${provRelations}
+              (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+               ledger_log_id, ledger_seq)
+            select ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+                   ledger_log_id, ledger_seq
+            from provtopia_relations_stage
+            on conflict (ext_id) do nothing
+            returning ext_id`,
+        tx,
+      );
+    } else if (relationRows.length > 0) {
+      newRelations = await store.rows<{ ext_id: string }>(
+        sql`insert into ${provRelations}
+              (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+               ledger_log_id, ledger_seq)
+            select ext_id, kind, from_ext_id, to_ext_id, time, attributes::jsonb, host_id,
+                   ledger_log_id, ledger_seq
+            from json_to_recordset(${JSON.stringify(relationRows.map(withoutText))}::json) as t(
+              ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
+              attributes json, host_id integer, ledger_log_id integer, ledger_seq bigint)
+            on conflict (ext_id) do nothing
+            returning ext_id`,
+        tx,
+      );
+    }
 
     // Per-batch hooks, over every element the batch's written documents hold.
     const batchNodes = [...nodeOwner.values()].map((o) => o.node);
@@ -302,8 +402,8 @@ export async function ingestBatch(
 
     // What each document added, for its outcome and its ledger record's digest.
     const added = written.map(() => ({
-      nodes: [] as DigestedNode[],
-      relations: [] as DigestedRelation[],
+      nodes: [] as (DigestedNode & Precomputed)[],
+      relations: [] as (DigestedRelation & Precomputed)[],
     }));
     // The digest is of the rows as sent (what jsonb keeps of them reads back the same), so the
     // inserts return ids only.
@@ -346,7 +446,9 @@ export async function ingestBatch(
       byLog.set(record.pending.log.id, list);
     }
     for (const records of byLog.values()) await finishAppends(store, tx, records);
-    if (quarantined.length > 0) await tx.insert(quarantine).values(quarantined);
+    if (quarantined.length > 0) {
+      await tx.insert(quarantine).values(quarantined.map(withDigest)).onConflictDoNothing();
+    }
     return outcomes as BatchOutcome[];
   });
   // Only what committed may be remembered.
@@ -362,8 +464,8 @@ export async function ingestBatch(
 async function digestAsStored(
   store: Store,
   tx: Executor,
-  nodes: DigestedNode[],
-  relations: DigestedRelation[],
+  nodes: (DigestedNode & Precomputed)[],
+  relations: (DigestedRelation & Precomputed)[],
 ): Promise<string> {
   try {
     return fastElementsDigest(nodes, relations);
@@ -383,12 +485,20 @@ async function digestAsStored(
   }
 }
 
-/** Keeps a message the bridge could not read, whole, with the reason. */
+/** A quarantine row with the digest that keeps a redelivered message from being kept twice. */
+function withDigest(entry: QuarantineEntry): QuarantineEntry & { digest: string } {
+  return { ...entry, digest: createHash("sha256").update(entry.raw).digest("hex") };
+}
+
+/**
+ * Keeps a message the bridge could not read, whole, with the reason; once per source and raw
+ * bytes (a redelivery of a message already kept adds nothing).
+ */
 export async function quarantineMessage(
   store: Store,
   message: { source: string; reason: string; raw: Uint8Array },
 ): Promise<void> {
-  await store.db.insert(quarantine).values(message);
+  await store.db.insert(quarantine).values(withDigest(message)).onConflictDoNothing();
 }
 
 interface HostRow {
@@ -569,6 +679,12 @@ async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promi
       join ${dataCategories} c on c.key = i.category
       left join ${purposes} p on p.key = i.purpose
     on conflict do nothing`);
+}
+
+/** A row without its precomputed attribute text, for the JSON path (it sends the attributes). */
+function withoutText<T extends Precomputed>(row: T): Omit<T, "attributesText"> {
+  const { attributesText: _, ...rest } = row;
+  return rest;
 }
 
 function countDistinct(items: readonly { id: string }[]): number {

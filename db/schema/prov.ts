@@ -66,10 +66,12 @@ export const provNodes = pgTable(
     ...ledgerReference(),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
   },
+  // See prov_relations for the "C" unique index beside a hash index.
   (t) => [
-    uniqueIndex("prov_nodes_ext_id_key").on(t.extId),
+    uniqueIndex("prov_nodes_ext_id_key").on(sql`${t.extId} collate "C"`),
+    index("prov_nodes_ext_id_hash_idx").using("hash", t.extId),
     index("prov_nodes_ledger_idx").on(t.ledgerLogId, t.ledgerSeq),
-    index("prov_nodes_service_id_idx").on(t.serviceId),
+    index("prov_nodes_service_id_idx").on(t.serviceId).where(sql`${t.serviceId} is not null`),
   ],
 );
 
@@ -84,10 +86,9 @@ export const provNodeHosts = pgTable(
       .notNull()
       .references(() => hosts.id, { onDelete: "cascade" }),
   },
-  (t) => [
-    primaryKey({ columns: [t.nodeId, t.hostId] }),
-    index("prov_node_hosts_host_id_idx").on(t.hostId),
-  ],
+  // No index on host_id alone: no query looks nodes up by host (deleting a host, which nothing
+  // does, would scan the table), and every ingested node pays for each index.
+  (t) => [primaryKey({ columns: [t.nodeId, t.hostId] })],
 );
 
 export const provRelations = pgTable(
@@ -106,12 +107,17 @@ export const provRelations = pgTable(
     ...ledgerReference(),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
   },
+  // Ingest pays for every index here, per relation. Uniqueness of ext_id is checked in the "C"
+  // collation (byte order; equality is the same in every deterministic collation, and this
+  // database's C.UTF-8 compares through strcoll, several µs per insert), lookups by id go
+  // through hash indexes (equality only: nothing orders or ranges over these ids), and there is
+  // no index on host_id (no query looks relations up by host; see prov_node_hosts).
   (t) => [
-    uniqueIndex("prov_relations_ext_id_key").on(t.extId),
+    uniqueIndex("prov_relations_ext_id_key").on(sql`${t.extId} collate "C"`),
+    index("prov_relations_ext_id_hash_idx").using("hash", t.extId),
     index("prov_relations_ledger_idx").on(t.ledgerLogId, t.ledgerSeq),
-    index("prov_relations_from_ext_id_idx").on(t.fromExtId),
-    index("prov_relations_to_ext_id_idx").on(t.toExtId),
-    index("prov_relations_host_id_idx").on(t.hostId),
+    index("prov_relations_from_ext_id_idx").using("hash", t.fromExtId),
+    index("prov_relations_to_ext_id_idx").using("hash", t.toExtId),
   ],
 );
 
@@ -123,9 +129,17 @@ export const quarantine = pgTable(
     source: text("source").notNull(),
     reason: text("reason").notNull(),
     raw: bytea("raw").notNull(),
+    /**
+     * SHA-256 (hex) of `raw`: a message redelivered after a crash (its first quarantine committed,
+     * its acknowledgement lost) is kept once per source. Null only in rows kept before it existed.
+     */
+    digest: text("digest"),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("quarantine_received_at_idx").on(t.receivedAt)],
+  (t) => [
+    index("quarantine_received_at_idx").on(t.receivedAt),
+    uniqueIndex("quarantine_source_digest_key").on(t.source, t.digest),
+  ],
 );
 
 export type Host = typeof hosts.$inferSelect;

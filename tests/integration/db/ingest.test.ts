@@ -2,6 +2,7 @@
  * The store's write path on each backend: fixtures stored idempotently, pending relations
  * counted, unreadable messages quarantined without losing the good documents around them.
  */
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -105,6 +106,24 @@ describe.each(STORE_KINDS)("ingest into %s", (kind) => {
     ]);
   });
 
+  it("keeps a malformed message once when it is redelivered, once per source", async () => {
+    const payload = new TextEncoder().encode('{"entity": {"ex:redelivered": }');
+    const deliver = (source: string) =>
+      ingestMessage(t.store, { source, host: "test-host", payload });
+    await deliver("test:redelivery-a");
+    await deliver("test:redelivery-a"); // after a crash: committed, acknowledgement lost
+    await deliver("test:redelivery-b"); // the same bytes from elsewhere are another message
+    const rows = await t.store.rows<{ source: string; n: number; digest: string }>(
+      sql`select source, count(*)::int as n, min(digest) as digest from quarantine
+          where source like 'test:redelivery-%' group by source order by source`,
+    );
+    const digest = createHash("sha256").update(payload).digest("hex");
+    expect(rows).toEqual([
+      { source: "test:redelivery-a", n: 1, digest },
+      { source: "test:redelivery-b", n: 1, digest },
+    ]);
+  });
+
   it("quarantines a payload that is neither JSON nor camflowd's base64+zlib", async () => {
     const tally = await ingestMessage(t.store, {
       source: "test:garbage",
@@ -139,6 +158,38 @@ describe.each(STORE_KINDS)("ingest into %s", (kind) => {
       sql`select reason from quarantine where source = 'test:nul'`,
     );
     expect(row?.reason).toMatch(/^the store rejected the document: .*\(SQLSTATE 22/);
+  });
+
+  it("quarantines a document whose ids hold U+0000 or a lone surrogate, and stores the rest", async () => {
+    // PostgreSQL's COPY would refuse the first and store the second altered: such batches take
+    // the JSON path, which rejects both as data, so only their documents are quarantined.
+    const documents = [
+      JSON.stringify({ entity: { "ex:id\u0000nul": {} } }),
+      JSON.stringify({ entity: { "ex:lone\ud800": {} } }),
+      JSON.stringify({ prefix: { ex: "http://example.org/ids/" }, entity: { "ex:fine": {} } }),
+    ];
+    const tally = new IngestTally();
+    await ingestMessage(
+      t.store,
+      {
+        source: "test:odd-ids",
+        host: "test-host",
+        payload: new TextEncoder().encode(documents.join("\n")),
+      },
+      tally,
+    );
+    expect(tally.summary()).toMatchObject({ quarantined: 2, new: 1 });
+    const rows = await t.store.rows<{ reason: string }>(
+      sql`select reason from quarantine where source = 'test:odd-ids' order by id`,
+    );
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.reason).toMatch(/^the store rejected the document: .*\(SQLSTATE 22/);
+    }
+    const fine = await t.store.rows<{ ext_id: string }>(
+      sql`select ext_id from prov_nodes where ext_id = 'http://example.org/ids/fine'`,
+    );
+    expect(fine).toHaveLength(1);
   });
 
   it("reads camflowd's default spade_json logs, one graph per file, quarantining only bad lines", async () => {
