@@ -29,7 +29,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { CARRIES, ORDERED, textArray } from "./sql";
+import { CARRIES, INTERNED_IDS, internedId, ORDERED, textArray } from "./sql";
 import { fillViolationWitnesses } from "./witness";
 
 /**
@@ -140,10 +140,11 @@ export async function refreshEntries(
       on conflict (digest) do update set digest = excluded.digest
       returning id, digest
     ),
+    ${INTERNED_IDS},
     entries as (
       insert into service_entries (entry, service_id, from_ext_id, to_ext_id, at, label_set_id)
-      select e.entry, e.service_id, e.src, e.dst, e.at, i.id
-      from entry_sets e join interned i on i.digest = e.digest
+      select e.entry, e.service_id, e.src, e.dst, e.at, ${internedId(sql`e.digest`)}
+      from entry_sets e
       order by e.entry
       on conflict (entry) do update set
         service_id = excluded.service_id, at = excluded.at, label_set_id = excluded.label_set_id
@@ -215,26 +216,39 @@ export async function rebuildFlows(
 function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
   const count = mode === "add" ? sql`flows.count + excluded.count` : sql`excluded.count`;
   return sql`
+    events as (${events}),
+    -- The purpose each (service, collected-for purpose) pair is used for, and its basis: once
+    -- per pair, not per use.
+    chosen as (
+      select pr.service_id, pr.source_purpose_id, pu.purpose_id, pp.legal_basis
+      from (
+        select distinct e.service_id, l.purpose_id as source_purpose_id
+        from events e join labels l on l.id = e.label
+      ) pr
+      cross join lateral (
+        select coalesce(
+          (select p.id from purposes p where p.service_id = pr.service_id
+           order by (p.id = pr.source_purpose_id) desc, p.id limit 1),
+          pr.source_purpose_id) as purpose_id
+      ) pu
+      left join purposes pp on pp.id = pu.purpose_id
+    ),
     judged as (
       select e.*, l.subject_id, l.category_id, l.purpose_id as source_purpose_id,
-             pu.purpose_id, pp.legal_basis, blk.id as rule_id,
+             c.purpose_id, c.legal_basis, blk.id as rule_id,
              (case
                 when blk.id is not null then 'after-block'
-                when pp.legal_basis is null then 'no-legal-basis'
-                when pp.legal_basis = 'consent' and cons.action is distinct from 'given'
+                when c.legal_basis is null then 'no-legal-basis'
+                when c.legal_basis = 'consent' and cons.action is distinct from 'given'
                   then 'no-legal-basis'
                 else 'allowed'
               end)::flow_status as status
-      from (${events}) e
+      from events e
       join labels l on l.id = e.label
       join services sv on sv.id = e.service_id
-      cross join lateral (
-        select coalesce(
-          (select p.id from purposes p where p.service_id = e.service_id
-           order by (p.id = l.purpose_id) desc, p.id limit 1),
-          l.purpose_id) as purpose_id
-      ) pu
-      left join purposes pp on pp.id = pu.purpose_id
+      -- Ids are positive: 0 stands for "no purpose stated", so that the join can hash.
+      join chosen c on c.service_id = e.service_id
+        and coalesce(c.source_purpose_id, 0) = coalesce(l.purpose_id, 0)
       left join lateral (
         select br.id from blocking_rules br
         where br.subject_id = l.subject_id
@@ -244,9 +258,11 @@ function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
           and (br.lifted_at is null or br.lifted_at > coalesce(e.at, now()))
         order by br.created_at, br.id limit 1
       ) blk on true
+      -- Only a consent basis reads the consent history (a one-time filter for the others).
       left join lateral (
         select ce.action from consent_events ce
-        where ce.subject_id = l.subject_id and ce.purpose_id = pu.purpose_id
+        where c.legal_basis = 'consent'
+          and ce.subject_id = l.subject_id and ce.purpose_id = c.purpose_id
           and ce.at <= coalesce(e.at, now())
         order by ce.at desc, ce.id desc limit 1
       ) cons on true
