@@ -218,8 +218,8 @@ function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
   return sql`
     events as (${events}),
     -- The purpose each (service, collected-for purpose) pair is used for, and its basis: once
-    -- per pair, not per use.
-    chosen as (
+    -- per pair, not per use (materialized: inlined, the planner ran it for every use).
+    chosen as materialized (
       select pr.service_id, pr.source_purpose_id, pu.purpose_id, pp.legal_basis
       from (
         select distinct e.service_id, l.purpose_id as source_purpose_id
@@ -307,17 +307,27 @@ function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
          or excluded.count > 0
       returning id, subject_id, category_id, source_purpose_id, service_id
     ),
+    -- Flow ids by key, one jsonb object: a join of two CTEs nested-loops (see INTERNED_IDS).
+    flow_ids as (
+      select jsonb_object_agg(concat_ws(',', subject_id, category_id,
+                                        coalesce(source_purpose_id, 0), service_id), id) as ids
+      from upflows
+    ),
     new_violations as (
       insert into violations (flow_id, entry, at, kind, blocking_rule_id, witness)
-      select f.id, j.entry, j.at, j.status::text::violation_kind, j.rule_id,
-             case when j.src = j.dst then jsonb_build_array(j.src)
-                  else jsonb_build_array(j.src, j.dst) end
-      from judged j
-      join upflows f on f.subject_id = j.subject_id and f.category_id = j.category_id
-        and f.service_id = j.service_id
-        and f.source_purpose_id is not distinct from j.source_purpose_id
-      where j.fresh and j.status <> 'allowed'
-      order by f.id, j.entry
+      select v.flow_id, v.entry, v.at, v.kind, v.rule_id, v.witness
+      from (
+        select ((select ids from flow_ids)
+                 ->> concat_ws(',', j.subject_id, j.category_id,
+                               coalesce(j.source_purpose_id, 0), j.service_id))::bigint as flow_id,
+               j.entry, j.at, j.status::text::violation_kind as kind, j.rule_id,
+               case when j.src = j.dst then jsonb_build_array(j.src)
+                    else jsonb_build_array(j.src, j.dst) end as witness
+        from judged j
+        where j.fresh and j.status <> 'allowed'
+      ) v
+      where v.flow_id is not null
+      order by v.flow_id, v.entry
       on conflict (flow_id, entry) do nothing
       returning id
     )
