@@ -69,15 +69,17 @@ export async function refreshEntries(
   if (seed.nodes.length === 0 && seed.newNodes.length === 0 && seed.relations.length === 0) {
     return { flows: 0, violations: 0 };
   }
-  const nodes = textArray(seed.nodes);
+  // Nodes whose labels changed or that just arrived: relations that carry data out of them
+  // (whose `to` end they are) are re-counted; so are relations into nodes that just arrived
+  // (`from`: it may belong to a service), and the relations just stored.
+  const either = textArray([...new Set([...seed.nodes, ...seed.newNodes])]);
   const relations = textArray(seed.relations);
   const newNodes = textArray(seed.newNodes);
   const carried = sql`
     touched as (
       -- A union, not an OR: each arm walks its own index.
-      select id from prov_relations where to_ext_id = any(${nodes})
+      select id from prov_relations where to_ext_id = any(${either})
       union select id from prov_relations where from_ext_id = any(${newNodes})
-      union select id from prov_relations where to_ext_id = any(${newNodes})
       union select id from prov_relations where ext_id = any(${relations})
     ),
     cand as (
@@ -93,7 +95,7 @@ export async function refreshEntries(
     source_cand as (
       select n.id, n.ext_id, n.service_id, n.attributes from prov_nodes n
       where n.service_id is not null
-        and n.ext_id = any(${textArray([...new Set([...seed.nodes, ...seed.newNodes])])})
+        and n.ext_id = any(${either})
         and exists (select 1 from personal_data_sources p where p.node_id = n.id)
     ),
     carried as (
