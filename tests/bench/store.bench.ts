@@ -55,6 +55,22 @@ const FULL_DEFAULTS = {
 const SUBJECTS_PER_DOCUMENT = 50;
 const HOSTS = 4;
 const SLICE_MINUTES = 10;
+/** Tables the ingest writes with labelling off too, and those labelling adds. */
+const INGEST_TABLES = [
+  "prov_nodes",
+  "prov_relations",
+  "prov_node_hosts",
+  "personal_data_sources",
+] as const;
+const LABELLING_TABLES = [
+  "labels",
+  "label_sets",
+  "node_labels",
+  "relation_times",
+  "service_entries",
+  "flows",
+  "violations",
+] as const;
 /** Documents between two ANALYZEs of both stores (not timed). */
 const ANALYZE_EVERY = 100;
 
@@ -368,6 +384,17 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
                   (select count(*) from label_sets)::integer as sets,
                   (select count(*) from node_labels)::integer as "nodeLabels",
                   (select count(distinct subject_id) from flows)::integer as subjects`);
+    // Rows each arm keeps: what labelling writes beside what the ingest writes anyway.
+    const rowCount = async (tables: readonly string[]) => {
+      const [row] = await store.rows<{ rows: number }>(
+        sql.raw(
+          `select (${tables.map((table) => `(select count(*) from ${table})`).join(" + ")})::integer as rows`,
+        ),
+      );
+      return row?.rows ?? 0;
+    };
+    const ingestRows = await rowCount(INGEST_TABLES);
+    const labelRows = await rowCount(LABELLING_TABLES);
     const subjectSamples = Array.from({ length: sizes.samples }, () =>
       subjectRef(
         tag,
@@ -442,6 +469,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       parameters,
       rows,
       notes: [
+        `Rows kept per stored element: ${(ingestRows / Math.max(1, elements)).toFixed(2)} by the ingest (${INGEST_TABLES.join(", ")}), ${(labelRows / Math.max(1, elements)).toFixed(2)} by labelling (${LABELLING_TABLES.join(", ")}).`,
         `Labelled store: ${totals?.flows ?? 0} flows of ${totals?.subjects ?? 0} subjects, ${totals?.violations ?? 0} violations, ${totals?.sets ?? 0} interned label sets for ${totals?.nodeLabels ?? 0} node label rows.`,
         `Wall time of both arms together: ${(wallMs / 1000).toFixed(1)} s. elements/s is per arm: elements over the sum of that arm's transaction times.`,
         `CPU: this process's (process.cpuUsage) and the arm's PostgreSQL backends' (/proc/<pid>/stat, ${arms.map((arm) => `${arm.name}: ${arm.backends.length}`).join(", ")} backends) user + system time during the arm's transactions; elements per CPU-second is elements over that CPU time (what the arm needs whatever else runs on the machine). With the server on another machine, its CPU reads 0.`,
