@@ -475,7 +475,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         `CPU: this process's (process.cpuUsage) and the arm's PostgreSQL backends' (/proc/<pid>/stat, ${arms.map((arm) => `${arm.name}: ${arm.backends.length}`).join(", ")} backends) user + system time during the arm's transactions; elements per CPU-second is elements over that CPU time (what the arm needs whatever else runs on the machine). With the server on another machine, its CPU reads 0.`,
         `Both stores are ANALYZEd every ${ANALYZE_EVERY} documents (not timed), as autovacuum would on a running server.`,
         "The machine is shared (2 cores, other work running): figures are lower bounds.",
-        "Scale with STORE_BENCH_DOCUMENTS and STORE_BENCH_SUBJECTS (about 400 elements per document).",
+        "Scale with STORE_BENCH_DOCUMENTS and STORE_BENCH_SUBJECTS (about 330 elements per document); STORE_BENCH_BATCH sets documents per transaction.",
       ],
       environment: describeEnvironment(
         [{ kind: "postgres", version: await serverVersion(store) }],
