@@ -29,7 +29,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { CARRIES, ORDERED, textArray } from "./sql";
+import { CARRIES, INTERNED_IDS, internedId, ORDERED, textArray } from "./sql";
 import { fillViolationWitnesses } from "./witness";
 
 /**
@@ -69,15 +69,17 @@ export async function refreshEntries(
   if (seed.nodes.length === 0 && seed.newNodes.length === 0 && seed.relations.length === 0) {
     return { flows: 0, violations: 0 };
   }
-  const nodes = textArray(seed.nodes);
+  // Nodes whose labels changed or that just arrived: relations that carry data out of them
+  // (whose `to` end they are) are re-counted; so are relations into nodes that just arrived
+  // (`from`: it may belong to a service), and the relations just stored.
+  const either = textArray([...new Set([...seed.nodes, ...seed.newNodes])]);
   const relations = textArray(seed.relations);
   const newNodes = textArray(seed.newNodes);
   const carried = sql`
     touched as (
       -- A union, not an OR: each arm walks its own index.
-      select id from prov_relations where to_ext_id = any(${nodes})
+      select id from prov_relations where to_ext_id = any(${either})
       union select id from prov_relations where from_ext_id = any(${newNodes})
-      union select id from prov_relations where to_ext_id = any(${newNodes})
       union select id from prov_relations where ext_id = any(${relations})
     ),
     cand as (
@@ -93,7 +95,7 @@ export async function refreshEntries(
     source_cand as (
       select n.id, n.ext_id, n.service_id, n.attributes from prov_nodes n
       where n.service_id is not null
-        and n.ext_id = any(${textArray([...new Set([...seed.nodes, ...seed.newNodes])])})
+        and n.ext_id = any(${either})
         and exists (select 1 from personal_data_sources p where p.node_id = n.id)
     ),
     carried as (
@@ -140,10 +142,11 @@ export async function refreshEntries(
       on conflict (digest) do update set digest = excluded.digest
       returning id, digest
     ),
+    ${INTERNED_IDS},
     entries as (
       insert into service_entries (entry, service_id, from_ext_id, to_ext_id, at, label_set_id)
-      select e.entry, e.service_id, e.src, e.dst, e.at, i.id
-      from entry_sets e join interned i on i.digest = e.digest
+      select e.entry, e.service_id, e.src, e.dst, e.at, ${internedId(sql`e.digest`)}
+      from entry_sets e
       order by e.entry
       on conflict (entry) do update set
         service_id = excluded.service_id, at = excluded.at, label_set_id = excluded.label_set_id
@@ -215,26 +218,39 @@ export async function rebuildFlows(
 function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
   const count = mode === "add" ? sql`flows.count + excluded.count` : sql`excluded.count`;
   return sql`
+    events as (${events}),
+    -- The purpose each (service, collected-for purpose) pair is used for, and its basis: once
+    -- per pair, not per use (materialized: inlined, the planner ran it for every use).
+    chosen as materialized (
+      select pr.service_id, pr.source_purpose_id, pu.purpose_id, pp.legal_basis
+      from (
+        select distinct e.service_id, l.purpose_id as source_purpose_id
+        from events e join labels l on l.id = e.label
+      ) pr
+      cross join lateral (
+        select coalesce(
+          (select p.id from purposes p where p.service_id = pr.service_id
+           order by (p.id = pr.source_purpose_id) desc, p.id limit 1),
+          pr.source_purpose_id) as purpose_id
+      ) pu
+      left join purposes pp on pp.id = pu.purpose_id
+    ),
     judged as (
       select e.*, l.subject_id, l.category_id, l.purpose_id as source_purpose_id,
-             pu.purpose_id, pp.legal_basis, blk.id as rule_id,
+             c.purpose_id, c.legal_basis, blk.id as rule_id,
              (case
                 when blk.id is not null then 'after-block'
-                when pp.legal_basis is null then 'no-legal-basis'
-                when pp.legal_basis = 'consent' and cons.action is distinct from 'given'
+                when c.legal_basis is null then 'no-legal-basis'
+                when c.legal_basis = 'consent' and cons.action is distinct from 'given'
                   then 'no-legal-basis'
                 else 'allowed'
               end)::flow_status as status
-      from (${events}) e
+      from events e
       join labels l on l.id = e.label
       join services sv on sv.id = e.service_id
-      cross join lateral (
-        select coalesce(
-          (select p.id from purposes p where p.service_id = e.service_id
-           order by (p.id = l.purpose_id) desc, p.id limit 1),
-          l.purpose_id) as purpose_id
-      ) pu
-      left join purposes pp on pp.id = pu.purpose_id
+      -- Ids are positive: 0 stands for "no purpose stated", so that the join can hash.
+      join chosen c on c.service_id = e.service_id
+        and coalesce(c.source_purpose_id, 0) = coalesce(l.purpose_id, 0)
       left join lateral (
         select br.id from blocking_rules br
         where br.subject_id = l.subject_id
@@ -244,9 +260,11 @@ function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
           and (br.lifted_at is null or br.lifted_at > coalesce(e.at, now()))
         order by br.created_at, br.id limit 1
       ) blk on true
+      -- Only a consent basis reads the consent history (a one-time filter for the others).
       left join lateral (
         select ce.action from consent_events ce
-        where ce.subject_id = l.subject_id and ce.purpose_id = pu.purpose_id
+        where c.legal_basis = 'consent'
+          and ce.subject_id = l.subject_id and ce.purpose_id = c.purpose_id
           and ce.at <= coalesce(e.at, now())
         order by ce.at desc, ce.id desc limit 1
       ) cons on true
@@ -291,17 +309,27 @@ function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
          or excluded.count > 0
       returning id, subject_id, category_id, source_purpose_id, service_id
     ),
+    -- Flow ids by key, one jsonb object: a join of two CTEs nested-loops (see INTERNED_IDS).
+    flow_ids as (
+      select jsonb_object_agg(concat_ws(',', subject_id, category_id,
+                                        coalesce(source_purpose_id, 0), service_id), id) as ids
+      from upflows
+    ),
     new_violations as (
       insert into violations (flow_id, entry, at, kind, blocking_rule_id, witness)
-      select f.id, j.entry, j.at, j.status::text::violation_kind, j.rule_id,
-             case when j.src = j.dst then jsonb_build_array(j.src)
-                  else jsonb_build_array(j.src, j.dst) end
-      from judged j
-      join upflows f on f.subject_id = j.subject_id and f.category_id = j.category_id
-        and f.service_id = j.service_id
-        and f.source_purpose_id is not distinct from j.source_purpose_id
-      where j.fresh and j.status <> 'allowed'
-      order by f.id, j.entry
+      select v.flow_id, v.entry, v.at, v.kind, v.rule_id, v.witness
+      from (
+        select ((select ids from flow_ids)
+                 ->> concat_ws(',', j.subject_id, j.category_id,
+                               coalesce(j.source_purpose_id, 0), j.service_id))::bigint as flow_id,
+               j.entry, j.at, j.status::text::violation_kind as kind, j.rule_id,
+               case when j.src = j.dst then jsonb_build_array(j.src)
+                    else jsonb_build_array(j.src, j.dst) end as witness
+        from judged j
+        where j.fresh and j.status <> 'allowed'
+      ) v
+      where v.flow_id is not null
+      order by v.flow_id, v.entry
       on conflict (flow_id, entry) do nothing
       returning id
     )

@@ -56,8 +56,10 @@ export interface LabellingResult {
 
 /**
  * Labels what one ingested graph changed, and the flows and violations that follow. Call it in
- * the ingest's transaction, after the graph's nodes and relations are stored. Throws if the
- * database rejects a statement (the caller's transaction then rolls back).
+ * the ingest's transaction, after the graph's nodes and relations are stored, and the subjects,
+ * data categories and purposes its sources name (db/prov/ingest.ts stores them with the
+ * personal-data sources). Throws if the database rejects a statement (the caller's
+ * transaction then rolls back).
  */
 export async function labelIngested(
   store: Store,
@@ -230,26 +232,12 @@ async function recordSources(
       as i(node text, subject text, category text, purpose text, consent timestamptz,
            stated jsonb)
     join prov_nodes n on n.ext_id = i.node and n.attributes @> i.stated) as i`;
-  // Three statements, each a set of independent inserts (data-modifying CTEs run whether or
-  // not the main query reads them): the keys, then the labels of those keys (a later statement,
-  // so that it sees keys a concurrent ingest committed meanwhile), then consents and sources'
-  // label rows. Sorted inserts: concurrent ingests of the same new keys lock them in the same
-  // order.
-  const purposes = sources.some((source) => source.purpose !== null)
-    ? sql`, purpose_keys as (
-        insert into purposes (key) select distinct purpose from ${input}
-        where purpose is not null order by 1
-        on conflict do nothing returning 1)`
-    : sql``;
-  await tx.execute(sql`
-    with subject_keys as (
-      insert into subjects (ref) select distinct subject from ${input} order by 1
-      on conflict do nothing returning 1),
-    category_keys as (
-      insert into data_categories (key) select distinct category from ${input} order by 1
-      on conflict do nothing returning 1)
-    ${purposes}
-    select 1`);
+  // Two statements, each a set of independent inserts (data-modifying CTEs run whether or
+  // not the main query reads them): the labels, then consents and sources' label rows (a later
+  // statement, so that it sees labels a concurrent ingest committed meanwhile). The subjects,
+  // categories and purposes are stored already: the ingest records personal-data sources
+  // before it labels (db/prov/ingest.ts), in earlier statements of the same transaction.
+  // Sorted inserts: concurrent ingests of the same new labels lock them in the same order.
   const stored = await store.rows<{ node: string }>(
     sql`
     with new_labels as (

@@ -4,16 +4,19 @@
  * on, timing every statement the ingest's transaction runs by the source line that issued it.
  * Not a bench (no JSON): a profiling aid. Needs DATABASE_URL.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx tests/bench/label-profile.ts [documents]
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx tests/bench/label-profile.ts \
+ *     [documents] [subjects] [documents per transaction]
  */
 import { sql } from "drizzle-orm";
-import { ingestGraph } from "../../db/prov/ingest";
+import { ingestBatch } from "../../db/prov/ingest";
 import { createTestStore } from "../setup/databases";
 import { prepare, recordConsents } from "./store.bench";
 import { generateStoreDocuments } from "./store-generator";
 
 const documents = Number(process.argv[2] ?? 60);
 const subjects = Number(process.argv[3] ?? 600);
+/** Documents per transaction (the bridge batches up to 500 messages). */
+const batch = Number(process.argv[4] ?? 1);
 let explainNow = false;
 const keep = process.env.KEEP_PROFILE_DB === "1";
 const test = await createTestStore("postgres");
@@ -29,7 +32,7 @@ const originalTransaction = store.db.transaction.bind(store.db);
       const frames = (new Error().stack ?? "").split("\n").slice(2);
       const frame = frames.find((f) => f.includes("/db/") && !f.includes("client.ts")) ?? "?";
       const key = frame.replace(/.*\/db\//, "db/").replace(/\)$/, "");
-      if (explainNow && key.includes("labels/") && !key.includes("propagate.ts:86")) {
+      if (explainNow && key.includes("labels/") && !frames.some((f) => f.includes("withoutJit"))) {
         await execute(sql`savepoint profile_explain`);
         const plan = (await execute(sql`explain (analyze, buffers) ${query}`)) as unknown as {
           "QUERY PLAN": string;
@@ -64,13 +67,18 @@ try {
   });
   let elements = 0;
   let wall = 0;
-  for (const [i, document] of docs.entries()) {
-    if (i % 20 === 0) await store.db.execute(sql`analyze`);
-    explainNow = process.env.EXPLAIN === "1" && i === docs.length - 1;
+  for (let i = 0; i < docs.length; i += batch) {
+    if (i % Math.max(20, batch) === 0) await store.db.execute(sql`analyze`);
+    const part = docs.slice(i, i + batch);
+    explainNow = process.env.EXPLAIN === "1" && i + batch >= docs.length;
     const started = performance.now();
-    await ingestGraph(store, document.graph, document.host, null, { labels: true });
+    await ingestBatch(
+      store,
+      part.map((document) => ({ graph: document.graph, hostName: document.host, evidence: null })),
+      { refuseUnsigned: false, labels: process.env.LABELS !== "0" },
+    );
     wall += performance.now() - started;
-    elements += document.elements;
+    for (const document of part) elements += document.elements;
   }
   const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms);
   for (const [key, { ms, calls }] of rows) {

@@ -6,19 +6,23 @@
  *
  * The graph is generated here (tests/bench/store-generator.ts): app-level sign-ups (sources),
  * CamFlow-shaped tasks and versions of a shared database file, services mapped by DPO rules,
- * packets across hosts, relations across documents. Two fresh databases get the same documents,
- * one transaction each (ingestGraph without a ledger record, to isolate labelling), alternating
- * document by document so that load on this shared machine hits both arms alike.
+ * packets across hosts, relations across documents. Two fresh databases get the same documents
+ * in transactions of STORE_BENCH_BATCH documents (default 25; 1 is one document per
+ * transaction) through ingestBatch, the bridge's path (without a ledger record, to isolate
+ * labelling), alternating batch by batch so that load on this shared machine hits both arms
+ * alike. Besides wall time, it counts the CPU time of this process and of each arm's
+ * PostgreSQL backends during its transactions: on a shared machine, the figure to decide by.
  *
  * Size: `--quick` is small enough for CI; otherwise STORE_BENCH_DOCUMENTS (default 400) and
  * STORE_BENCH_SUBJECTS (default 20,000), about 400 elements per document. The issue's scale
  * (10 million elements, 100,000 subjects) is STORE_BENCH_DOCUMENTS=25000
  * STORE_BENCH_SUBJECTS=100000: hours here, not a CI run.
  */
+import { readFile } from "node:fs/promises";
 import { sql } from "drizzle-orm";
 import type { Store } from "../../db/client";
 import { addServiceMappingRule, declarePurpose } from "../../db/labels/rules";
-import { ingestGraph } from "../../db/prov/ingest";
+import { ingestBatch } from "../../db/prov/ingest";
 import { flowWitness, subjectFlowSummaries, subjectsHeldByService } from "../../db/queries/flows";
 import { createTestStore, REAL_DATABASE_URL, type TestStore } from "../setup/databases";
 import {
@@ -40,11 +44,33 @@ import {
 } from "./store-generator";
 
 const SEED = 20_261_130;
-const QUICK = { documents: 24, subjects: 600, samples: 30, warmUp: 3 } as const;
-const FULL_DEFAULTS = { documents: 400, subjects: 20_000, samples: 200, warmUp: 10 } as const;
+const QUICK = { documents: 24, subjects: 600, samples: 30, warmUp: 3, batch: 8 } as const;
+const FULL_DEFAULTS = {
+  documents: 400,
+  subjects: 20_000,
+  samples: 200,
+  warmUp: 10,
+  batch: 25,
+} as const;
 const SUBJECTS_PER_DOCUMENT = 50;
 const HOSTS = 4;
 const SLICE_MINUTES = 10;
+/** Tables the ingest writes with labelling off too, and those labelling adds. */
+const INGEST_TABLES = [
+  "prov_nodes",
+  "prov_relations",
+  "prov_node_hosts",
+  "personal_data_sources",
+] as const;
+const LABELLING_TABLES = [
+  "labels",
+  "label_sets",
+  "node_labels",
+  "relation_times",
+  "service_entries",
+  "flows",
+  "violations",
+] as const;
 /** Documents between two ANALYZEs of both stores (not timed). */
 const ANALYZE_EVERY = 100;
 
@@ -99,19 +125,77 @@ interface Arm {
   store: TestStore;
   latenciesMs: number[];
   elements: number;
+  /** CPU time of this process during the arm's transactions (user + system). */
+  nodeCpuMs: number;
+  /** CPU time of the arm's PostgreSQL backends during its transactions (user + system). */
+  serverCpuMs: number;
+  backends: number[];
 }
 
-async function ingestAll(arms: Arm[], documents: StoreDocument[], record: boolean): Promise<void> {
-  for (const document of documents) {
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * The PostgreSQL backends serving this store's database. Only this arm's pool connects to it,
+ * so their CPU time is the arm's server side. Empty when the server is not on this machine.
+ */
+async function backendsOf(store: Store): Promise<number[]> {
+  const rows = await store.rows<{ pid: number }>(
+    sql`select pid from pg_stat_activity where datname = current_database()`,
+  );
+  return rows.map((row) => row.pid);
+}
+
+/** user + system CPU of the given processes, in ms (0 for one that is gone or unreadable). */
+async function processCpuMs(pids: readonly number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      // Fields after the command (which may hold spaces) in parentheses: utime is the 14th
+      // field of the line, stime the 15th.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone (an idle connection closed): its CPU up to then was counted before.
+    }
+  }
+  return (ticks * 1000) / USER_HZ;
+}
+
+/**
+ * Ingests the documents in transactions of `batch` documents (as the bridge does: ingestBatch,
+ * one labelIngested per batch), the arms alternating batch by batch.
+ */
+async function ingestAll(
+  arms: Arm[],
+  documents: StoreDocument[],
+  batch: number,
+  record: boolean,
+): Promise<void> {
+  for (let offset = 0; offset < documents.length; offset += batch) {
+    const part = documents.slice(offset, offset + batch);
     for (const arm of arms) {
+      const nodeBefore = process.cpuUsage();
+      const serverBefore = await processCpuMs(arm.backends);
       const { ms } = await timed(() =>
-        ingestGraph(arm.store.store, document.graph, document.host, null, {
-          labels: arm.labels,
-        }),
+        ingestBatch(
+          arm.store.store,
+          part.map((document) => ({
+            graph: document.graph,
+            hostName: document.host,
+            evidence: null,
+          })),
+          { refuseUnsigned: false, labels: arm.labels },
+        ),
       );
+      const serverAfter = await processCpuMs(arm.backends);
+      const node = process.cpuUsage(nodeBefore);
       if (record) {
         arm.latenciesMs.push(ms);
-        arm.elements += document.elements;
+        arm.elements += sum(part.map((document) => document.elements));
+        arm.nodeCpuMs += (node.user + node.system) / 1000;
+        arm.serverCpuMs += serverAfter - serverBefore;
       }
     }
   }
@@ -161,12 +245,14 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         ...FULL_DEFAULTS,
         documents: sizeFromEnv("STORE_BENCH_DOCUMENTS", FULL_DEFAULTS.documents),
         subjects: sizeFromEnv("STORE_BENCH_SUBJECTS", FULL_DEFAULTS.subjects),
+        batch: sizeFromEnv("STORE_BENCH_BATCH", FULL_DEFAULTS.batch),
       };
   const parameters = {
     seed: SEED,
     documents: sizes.documents,
     subjects: sizes.subjects,
     subjectsPerDocument: SUBJECTS_PER_DOCUMENT,
+    documentsPerTransaction: sizes.batch,
     hosts: HOSTS,
     sliceMinutes: SLICE_MINUTES,
   };
@@ -207,23 +293,35 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       ["labelling on", true],
     ] as const) {
       const store = await createTestStore("postgres");
-      arms.push({ name, labels, store, latenciesMs: [], elements: 0 });
+      arms.push({
+        name,
+        labels,
+        store,
+        latenciesMs: [],
+        elements: 0,
+        nodeCpuMs: 0,
+        serverCpuMs: 0,
+        backends: [],
+      });
       await prepare(store.store);
       await recordConsents(store.store, tag, sizes.subjects);
     }
-    await ingestAll(arms, warmUp, false);
+    await ingestAll(arms, warmUp, sizes.batch, false);
     let wallMs = 0;
     for (let offset = 0; offset < documents.length; offset += ANALYZE_EVERY) {
       // What autovacuum does on a running server (its naptime is longer than this bench):
       // without statistics, the planner takes a growing table for an empty one.
-      for (const arm of arms) await arm.store.store.db.execute(sql`analyze`);
+      for (const arm of arms) {
+        await arm.store.store.db.execute(sql`analyze`);
+        arm.backends = await backendsOf(arm.store.store);
+      }
       const started = performance.now();
-      await ingestAll(arms, documents.slice(offset, offset + ANALYZE_EVERY), true);
+      await ingestAll(arms, documents.slice(offset, offset + ANALYZE_EVERY), sizes.batch, true);
       wallMs += performance.now() - started;
     }
 
     const rows: BenchRow[] = [];
-    const ingestSection = `ingest: ${documents.length} documents of about ${Math.round(sum(documents.map((d) => d.elements)) / documents.length)} elements, one transaction each (no ledger record), the two arms alternating`;
+    const ingestSection = `ingest: ${documents.length} documents of about ${Math.round(sum(documents.map((d) => d.elements)) / documents.length)} elements, ${sizes.batch} per transaction (ingestBatch, as the bridge; no ledger record), the two arms alternating`;
     const off = arms[0] as Arm;
     const on = arms[1] as Arm;
     for (const arm of arms) {
@@ -244,6 +342,31 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
                 : (sum(on.latenciesMs) / Math.max(1, sum(off.latenciesMs)) - 1) * 100,
             unit: "%",
           },
+          {
+            name: "node CPU/element",
+            value: (arm.nodeCpuMs * 1000) / Math.max(1, arm.elements),
+            unit: "µs",
+          },
+          {
+            name: "postgres CPU/element",
+            value: (arm.serverCpuMs * 1000) / Math.max(1, arm.elements),
+            unit: "µs",
+          },
+          {
+            name: "elements per CPU-second",
+            value: perSecond(arm.elements, arm.nodeCpuMs + arm.serverCpuMs),
+            unit: "",
+          },
+          {
+            name: "CPU more than off",
+            value:
+              arm === off
+                ? null
+                : ((on.nodeCpuMs + on.serverCpuMs) / Math.max(1, off.nodeCpuMs + off.serverCpuMs) -
+                    1) *
+                  100,
+            unit: "%",
+          },
         ],
       });
     }
@@ -261,6 +384,17 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
                   (select count(*) from label_sets)::integer as sets,
                   (select count(*) from node_labels)::integer as "nodeLabels",
                   (select count(distinct subject_id) from flows)::integer as subjects`);
+    // Rows each arm keeps: what labelling writes beside what the ingest writes anyway.
+    const rowCount = async (tables: readonly string[]) => {
+      const [row] = await store.rows<{ rows: number }>(
+        sql.raw(
+          `select (${tables.map((table) => `(select count(*) from ${table})`).join(" + ")})::integer as rows`,
+        ),
+      );
+      return row?.rows ?? 0;
+    };
+    const ingestRows = await rowCount(INGEST_TABLES);
+    const labelRows = await rowCount(LABELLING_TABLES);
     const subjectSamples = Array.from({ length: sizes.samples }, () =>
       subjectRef(
         tag,
@@ -335,11 +469,13 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       parameters,
       rows,
       notes: [
+        `Rows kept per stored element: ${(ingestRows / Math.max(1, elements)).toFixed(2)} by the ingest (${INGEST_TABLES.join(", ")}), ${(labelRows / Math.max(1, elements)).toFixed(2)} by labelling (${LABELLING_TABLES.join(", ")}).`,
         `Labelled store: ${totals?.flows ?? 0} flows of ${totals?.subjects ?? 0} subjects, ${totals?.violations ?? 0} violations, ${totals?.sets ?? 0} interned label sets for ${totals?.nodeLabels ?? 0} node label rows.`,
         `Wall time of both arms together: ${(wallMs / 1000).toFixed(1)} s. elements/s is per arm: elements over the sum of that arm's transaction times.`,
+        `CPU: this process's (process.cpuUsage) and the arm's PostgreSQL backends' (/proc/<pid>/stat, ${arms.map((arm) => `${arm.name}: ${arm.backends.length}`).join(", ")} backends) user + system time during the arm's transactions; elements per CPU-second is elements over that CPU time (what the arm needs whatever else runs on the machine). With the server on another machine, its CPU reads 0.`,
         `Both stores are ANALYZEd every ${ANALYZE_EVERY} documents (not timed), as autovacuum would on a running server.`,
         "The machine is shared (2 cores, other work running): figures are lower bounds.",
-        "Scale with STORE_BENCH_DOCUMENTS and STORE_BENCH_SUBJECTS (about 400 elements per document).",
+        "Scale with STORE_BENCH_DOCUMENTS and STORE_BENCH_SUBJECTS (about 330 elements per document); STORE_BENCH_BATCH sets documents per transaction.",
       ],
       environment: describeEnvironment(
         [{ kind: "postgres", version: await serverVersion(store) }],

@@ -11,6 +11,7 @@ import {
   liftBlockingRule,
   recordConsent,
 } from "../../../db/labels/rules";
+import { ingestBatch } from "../../../db/prov/ingest";
 import {
   flowWitness,
   serviceFlowSummaries,
@@ -475,6 +476,55 @@ describe.each(STORE_KINDS)("labels and flows on %s", (kind) => {
       `multi-ben/email Web-multi ${shown(0)}..${shown(0)} x1 ordered no-legal-basis`,
       `multi-ben/name Mail-multi ${shown(1)}..${shown(1)} x1 ordered no-legal-basis`,
       `multi-ben/name Web-multi ${shown(0)}..${shown(0)} x1 ordered no-legal-basis`,
+    ]);
+  });
+
+  it("keeps each unlawful use as a violation of its own flow, with or without a collected-for purpose", async () => {
+    // Two documents in one transaction, as the bridge writes them: one labelling pass.
+    await ingestBatch(
+      t.store,
+      [
+        {
+          graph: {
+            host: "test-host",
+            nodes: [
+              node("vio:form1", "entity", source("vio-ann", "email")),
+              node("vio:form2", "entity", source("vio-ann", "phone", { "gdpr:purpose": "vio-x" })),
+            ],
+            relations: [],
+          },
+          hostName: "test-host",
+          evidence: null,
+        },
+        {
+          graph: {
+            host: "test-host",
+            nodes: [node("vio:task", "activity", inService("Vio-svc"))],
+            relations: [
+              rel("vio:u1", "used", "vio:task", "vio:form1", at(1)),
+              rel("vio:u2", "used", "vio:task", "vio:form2", at(2)),
+            ],
+          },
+          hostName: "test-host",
+          evidence: null,
+        },
+      ],
+      { refuseUnsigned: false },
+    );
+    const rows = await t.store.rows<{ line: string }>(sql`
+      select c.key || coalesce('/' || p.key, '') || ' ' || sv.name || ' ' || v.kind || ' '
+             || v.entry || ' ' || v.witness::text as line
+      from violations v
+      join flows f on f.id = v.flow_id
+      join subjects s on s.id = f.subject_id
+      join data_categories c on c.id = f.category_id
+      left join purposes p on p.id = f.source_purpose_id
+      join services sv on sv.id = f.service_id
+      where s.ref = 'vio-ann'
+      order by 1`);
+    expect(rows.map((row) => row.line)).toEqual([
+      'email Vio-svc no-legal-basis vio:u1 ["vio:form1", "vio:task"]',
+      'phone/vio-x Vio-svc no-legal-basis vio:u2 ["vio:form2", "vio:task"]',
     ]);
   });
 
