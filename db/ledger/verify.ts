@@ -12,7 +12,7 @@
 import * as crypto from "node:crypto";
 import { availableParallelism } from "node:os";
 import * as zlib from "node:zlib";
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { BUNDLE_SIZE } from "./archive";
 import { rootsAtSizesFromChunks, subtreeRootFromChunks } from "./compact-range";
@@ -21,7 +21,14 @@ import { type DigestedNode, type DigestedRelation, elementsDigest, groupByRecord
 import { EMPTY_ROOT } from "./merkle";
 import { NoteError } from "./note";
 import { openLogCheckpoint } from "./signing";
-import { type ChunkInput, type ChunkOutput, verifyChunk } from "./verify-chunk";
+import {
+  type ChunkInput,
+  type ChunkOutput,
+  ROW_BUNDLE,
+  ROW_RECORD,
+  ROW_TAIL,
+  verifyChunk,
+} from "./verify-chunk";
 import { sharedVerifyPool, type VerifyPool } from "./verify-pool";
 
 export type FindingKind =
@@ -401,43 +408,33 @@ export async function planChunks(
   });
 }
 
-/** What `verifyChunk` needs for one chunk of the log, in three queries sent together. */
+/**
+ * What `verifyChunk` needs for one chunk of the log: its records, the sealed bundles and tail rows
+ * of its owned range, in one binary COPY (verify-chunk.ts describes the rows). COPY takes no
+ * parameters: the statement is built from the log id and the plan's bounds, all checked to be
+ * safe integers.
+ */
 export async function readChunk(
   store: Store,
   log: { id: number; origin: string; host: string | null },
   { from, to, ownedFrom, ownedTo }: ChunkPlan,
 ): Promise<ChunkInput> {
-  // Bytes travel as base64 text, decoded by whoever verifies the chunk: postgres.js would decode
-  // bytea (hex) on this thread, and PGlite hands bytea over slowly.
-  const bytes = (column: SQL) => sql`encode(${column}, 'base64')`;
-  const blobRead = store.rows<{ blob: string | null }>(sql`
-    select ${bytes(sql`string_agg(
-      int8send(seq) || int4send(length(leaf)) || decode('00', 'hex') || leaf
-        || int4send(length(leaf_hash)) || leaf_hash, ''::bytea order by seq)`)} as blob
-    from ledger_records
-    where log_id = ${log.id} and seq >= ${from} and seq < ${to}`);
-  const bundlesRead = store.rows<{ first_seq: number; count: number; data: string }>(sql`
-    select first_seq, count, ${bytes(sql`data`)} as data from ledger_bundles
-    where log_id = ${log.id} and first_seq <= ${ownedTo}
-      and first_seq + greatest(count, ${BUNDLE_SIZE}) > ${ownedFrom}
-    order by first_seq`);
-  const tailRead = store.rows<{ seq: number; leaf: string; raw: string }>(sql`
-    select seq, ${bytes(sql`leaf`)} as leaf, ${bytes(sql`raw`)} as raw from ledger_archive_tail
-    where log_id = ${log.id} and seq >= ${ownedFrom} and seq <= ${ownedTo}`);
-  const [[blobRow], bundles, tail] = await Promise.all([blobRead, bundlesRead, tailRead]);
-  return {
-    origin: log.origin,
-    host: log.host,
-    blob: blobRow?.blob ?? "",
-    ownedFrom,
-    ownedTo,
-    bundles: bundles.map((b) => ({
-      firstSeq: Number(b.first_seq),
-      count: Number(b.count),
-      data: b.data,
-    })),
-    tail: tail.map((t) => ({ seq: Number(t.seq), leaf: t.leaf, raw: t.raw })),
-  };
+  const [id, lo, hi, ownedLo, ownedHi] = [log.id, from, to, ownedFrom, ownedTo].map((n) => {
+    if (!Number.isSafeInteger(n)) throw new RangeError(`readChunk: ${n} is not a safe integer`);
+    return String(n);
+  });
+  const rows = await store.copyBinary(`
+    select ${ROW_RECORD}::int4 as kind, seq, 0::int4 as count, leaf as a, leaf_hash as b
+    from ledger_records where log_id = ${id} and seq >= ${lo} and seq < ${hi}
+    union all
+    select ${ROW_BUNDLE}::int4, first_seq, count, data, null::bytea from ledger_bundles
+    where log_id = ${id} and first_seq <= ${ownedHi}
+      and first_seq + greatest(count, ${BUNDLE_SIZE}) > ${ownedLo}
+    union all
+    select ${ROW_TAIL}::int4, seq, 0::int4, leaf, raw from ledger_archive_tail
+    where log_id = ${id} and seq >= ${ownedLo} and seq <= ${ownedHi}
+    order by kind, seq`);
+  return { origin: log.origin, host: log.host, rows, ownedFrom, ownedTo };
 }
 
 function concatFloat64(parts: Float64Array[]): Float64Array {

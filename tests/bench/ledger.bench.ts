@@ -501,7 +501,7 @@ async function verifyStore(
 
 function profileRows(profile: VerificationProfile, totalMs: number, prefix: string): BenchRow[] {
   const parts: [string, Part][] = [
-    ["DB reads: records (one base64 blob per chunk), bundles, tail", profile.chunkReads],
+    ["DB reads: records, bundles, tail (one binary COPY per chunk)", profile.chunkReads],
     [
       "per chunk (verifyChunk): leaf hashes, leaf reads, archive (brotli, raw hashes), block roots",
       profile.chunkWork,
