@@ -33,8 +33,11 @@ export interface Store {
    * The rows of `select` in PostgreSQL's binary COPY format (header, tuples, trailer): bytea
    * travels as raw bytes, with no hex or base64 text on either side. COPY takes no parameters,
    * so `select` is SQL text run as given: build it from trusted parts only (numbers, not input).
+   * The bytes are written from the start of `reuse`'s buffer when they fit (postgres.js; an
+   * unused buffer saves allocating and faulting in a new one per call); the result is a view
+   * starting at offset 0 of its ArrayBuffer, which holds nothing else.
    */
-  copyBinary(select: string): Promise<Buffer>;
+  copyBinary(select: string, reuse?: Uint8Array): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -111,7 +114,7 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Stor
     async rows<T>(query: SQL, executor: Executor = db) {
       return (await executor.execute(query)) as unknown as T[];
     },
-    async copyBinary(select: string) {
+    async copyBinary(select: string, reuse?: Uint8Array) {
       const stream = await client.unsafe(`copy (${select}) to stdout (format binary)`).readable();
       // Each row arrives as its own CopyData message. postgres.js 3.4 pauses the socket when a
       // push finds the stream's buffer full, and if CopyDone came in the same read nothing
@@ -120,14 +123,28 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Stor
       // empty), and once the stream has ended its read hook, which resumes the socket, is
       // called: rows that came before the listener (same read as CopyOutResponse) may have
       // filled the buffer.
-      const parts: Buffer[] = [];
+      let target =
+        reuse && reuse.byteOffset === 0 && reuse.buffer instanceof ArrayBuffer
+          ? new Uint8Array(reuse.buffer)
+          : new Uint8Array(0);
+      let length = 0;
       await new Promise<void>((resolve, reject) => {
-        stream.on("data", (part: Buffer) => parts.push(part));
+        stream.on("data", (part: Buffer) => {
+          if (length + part.length > target.length) {
+            const grown = new Uint8Array(
+              Math.max(2 * target.length, length + part.length, 1 << 16),
+            );
+            grown.set(target.subarray(0, length));
+            target = grown;
+          }
+          target.set(part, length);
+          length += part.length;
+        });
         stream.once("end", resolve);
         stream.once("error", reject);
       });
       (stream as unknown as { _read(size: number): void })._read(0);
-      return Buffer.concat(parts);
+      return target.subarray(0, length);
     },
     async close() {
       openStores().delete(store);
@@ -162,10 +179,10 @@ async function openPglite(dataDir: string, migrationsFolder: string): Promise<St
         return result.rows;
       },
       async copyBinary(select: string) {
-        // PGlite has no COPY stream; it hands COPY ... TO '/dev/blob' back as one Blob.
+        // PGlite has no COPY stream (so `reuse` is of no use); it hands COPY ... TO '/dev/blob' back as one Blob.
         const result = await client.query(`copy (${select}) to '/dev/blob' (format binary)`);
         if (!result.blob) throw new Error("PGlite returned no blob for COPY ... TO '/dev/blob'");
-        return Buffer.from(await result.blob.arrayBuffer());
+        return new Uint8Array(await result.blob.arrayBuffer());
       },
       async close() {
         entry.refs -= 1;

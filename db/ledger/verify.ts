@@ -302,35 +302,58 @@ async function verifyLog(
 export const CHUNK_SIZE = 4096;
 /** Chunks read ahead of the one being verified. */
 const READ_AHEAD = 4;
+/** Chunk buffers kept for reuse: about as many as are in flight in the two lanes. */
+const SPARE_BUFFERS = 2 * (READ_AHEAD + 1);
 
 /** Where chunks are verified: on a pool of worker threads for logs of several chunks, else here. */
 export interface Chunker {
   readonly chunkSize: number;
-  verify(input: ChunkInput, pooled: boolean): Promise<ChunkOutput>;
+  /**
+   * Verifies the chunk `read` reads (into `reuse`, a buffer a verified chunk no longer needs,
+   * when there is one); `read` is called again if a worker failed with it.
+   */
+  verify(read: (reuse?: Uint8Array) => Promise<ChunkInput>, pooled: boolean): Promise<ChunkOutput>;
 }
 
 /**
  * `workers` threads (0: none) for logs of more than one chunk; a chunk whose worker fails is
  * verified on this thread, and the pool is not used again.
  */
-export function createChunker(workers: number, chunkSize: number): Chunker {
+export function createChunker(
+  workers: number,
+  chunkSize: number,
+  poolOf: (workers: number) => VerifyPool = sharedVerifyPool,
+): Chunker {
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 256 || chunkSize % 256 !== 0) {
     throw new RangeError(`chunk size: want a positive multiple of 256, got ${chunkSize}`);
   }
   let pool: VerifyPool | null = null;
   const deps = { crypto, zlib };
+  // Buffers of verified chunks, for the next reads to write into: no new allocation (and page
+  // faults, and garbage collection of external memory) per chunk.
+  const spares: Uint8Array[] = [];
+  const keep = (buffer: ArrayBuffer) => {
+    if (spares.length < SPARE_BUFFERS) spares.push(new Uint8Array(buffer));
+  };
   return {
     chunkSize,
-    async verify(input, pooled) {
-      if (pooled && workers > 0 && !pool) pool = sharedVerifyPool(workers);
+    async verify(read, pooled) {
+      const input = await read(spares.pop());
+      if (pooled && workers > 0 && !pool) pool = poolOf(workers);
       if (pooled && pool?.usable) {
         try {
-          return await pool.run(input);
+          return await pool.run(input, keep);
         } catch {
-          // Verified here instead; `usable` is false from now on.
+          // Verified here instead, read again (the pool took the bytes); `usable` is false from
+          // now on.
+          return verifyChunk(await read(), deps);
         }
       }
-      return verifyChunk(input, deps);
+      const out = verifyChunk(input, deps);
+      if (input.rows.byteOffset === 0 && input.rows.buffer instanceof ArrayBuffer) {
+        keep(input.rows.buffer);
+      }
+      return out;
     },
   };
 }
@@ -346,7 +369,7 @@ async function readAndVerifyChunks(
   const results: Promise<ChunkOutput>[] = [];
   const outputs: ChunkOutput[] = [];
   for (const chunk of plan) {
-    results.push(readChunk(store, log, chunk).then((input) => chunker.verify(input, pooled)));
+    results.push(chunker.verify((reuse) => readChunk(store, log, chunk, reuse), pooled));
     if (results.length - outputs.length > READ_AHEAD) {
       outputs.push(await (results[outputs.length] as Promise<ChunkOutput>));
     }
@@ -418,12 +441,14 @@ export async function readChunk(
   store: Store,
   log: { id: number; origin: string; host: string | null },
   { from, to, ownedFrom, ownedTo }: ChunkPlan,
+  reuse?: Uint8Array,
 ): Promise<ChunkInput> {
   const [id, lo, hi, ownedLo, ownedHi] = [log.id, from, to, ownedFrom, ownedTo].map((n) => {
     if (!Number.isSafeInteger(n)) throw new RangeError(`readChunk: ${n} is not a safe integer`);
     return String(n);
   });
-  const rows = await store.copyBinary(`
+  const rows = await store.copyBinary(
+    `
     select ${ROW_RECORD}::int4 as kind, seq, 0::int4 as count, leaf as a, leaf_hash as b
     from ledger_records where log_id = ${id} and seq >= ${lo} and seq < ${hi}
     union all
@@ -433,7 +458,9 @@ export async function readChunk(
     union all
     select ${ROW_TAIL}::int4, seq, 0::int4, leaf, raw from ledger_archive_tail
     where log_id = ${id} and seq >= ${ownedLo} and seq <= ${ownedHi}
-    order by kind, seq`);
+    order by kind, seq`,
+    reuse,
+  );
   return { origin: log.origin, host: log.host, rows, ownedFrom, ownedTo };
 }
 

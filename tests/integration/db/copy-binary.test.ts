@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
 
 /** The fields of each row of a binary COPY stream (null for NULL). */
-function rowsOf(bytes: Buffer): (Buffer | null)[][] {
+function rowsOf(view: Uint8Array): (Buffer | null)[][] {
+  const bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
   expect(bytes.subarray(0, 11).toString("latin1")).toBe("PGCOPY\n\xff\r\n\0");
   let at = 19 + bytes.readUInt32BE(15);
   const rows: (Buffer | null)[][] = [];
@@ -47,6 +48,20 @@ describe.each(STORE_KINDS)("copyBinary on %s", (kind) => {
       ["0000000000000002", "0200ff", null],
       ["0000000000000003", "0300ff", ""],
     ]);
+  });
+
+  it("writes into the buffer it is given when the rows fit, into a new one when not", async () => {
+    const select = `select convert_to(repeat('y', 5000), 'UTF8') as a from generate_series(1, 3)`;
+    const want = Buffer.from(await t.store.copyBinary(select));
+    const roomy = new Uint8Array(64 * 1024).fill(7);
+    const into = await t.store.copyBinary(select, roomy);
+    expect(Buffer.from(into).equals(want)).toBe(true);
+    expect(into.byteOffset).toBe(0);
+    // postgres.js streams into it; PGlite hands back a buffer of its own.
+    expect(into.buffer === roomy.buffer).toBe(kind === "postgres");
+    const small = await t.store.copyBinary(select, new Uint8Array(100));
+    expect(Buffer.from(small).equals(want)).toBe(true);
+    expect(small.byteOffset).toBe(0);
   });
 
   it("leaves every connection usable after results bigger than the stream's buffer", async () => {

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { encodeBundle } from "../../../../db/ledger/archive";
 import { canonicalBytes } from "../../../../db/ledger/canonical";
 import { hashLeaf, rootFromLeafHashes } from "../../../../db/ledger/merkle";
+import { createChunker } from "../../../../db/ledger/verify";
 import { type ChunkInput, verifyChunk } from "../../../../db/ledger/verify-chunk";
 import { VerifyPool } from "../../../../db/ledger/verify-pool";
 import { type ChunkRows, encodeChunkRows } from "../../../setup/chunk-rows";
@@ -268,10 +269,59 @@ describe("VerifyPool", () => {
 
   it("runs verifyChunk's own code on worker threads, with the same results", async () => {
     const { input } = chunkOf(700, (i, leaf) => (i === 3 ? Buffer.from("{}") : leaf));
-    const [a, b] = await Promise.all([pool.run(input), pool.run({ ...input, host: "host-b" })]);
+    const other = { ...input, host: "host-b" };
+    const want = [verifyChunk(input, deps), verifyChunk(other, deps)];
+    // Each run moves its chunk's bytes to the worker: give each its own.
+    const [a, b] = await Promise.all([
+      pool.run({ ...input, rows: input.rows.slice() }),
+      pool.run({ ...other, rows: other.rows.slice() }),
+    ]);
     expect(pool.usable).toBe(true);
-    expect(a).toEqual(verifyChunk(input, deps));
-    expect(b).toEqual(verifyChunk({ ...input, host: "host-b" }, deps));
-    expect(b.findings.filter((f) => f.kind === "re-attributed")).toHaveLength(699);
+    expect([a, b]).toEqual(want);
+    expect(b?.findings.filter((f) => f.kind === "re-attributed")).toHaveLength(699);
+  });
+
+  it("moves a chunk's bytes to the worker, and copies a view of a bigger buffer", async () => {
+    const { input } = chunkOf(300);
+    const moved = { ...input, rows: input.rows.slice() };
+    const length = moved.rows.buffer.byteLength;
+    let back: ArrayBuffer | null = null;
+    await pool.run(moved, (spare) => {
+      back = spare;
+    });
+    expect(moved.rows.byteLength).toBe(0); // detached
+    expect((back as ArrayBuffer | null)?.byteLength).toBe(length); // and back, for reuse
+    const inside = new Uint8Array(input.rows.length + 8);
+    inside.set(input.rows, 8);
+    const view = { ...input, rows: inside.subarray(8) };
+    expect(await pool.run(view)).toEqual(verifyChunk(input, deps));
+    expect(view.rows.byteLength).toBe(input.rows.length);
+  });
+});
+
+describe("createChunker", () => {
+  it("verifies a chunk here, read again, when the worker pool fails with it", async () => {
+    const { input } = chunkOf(600);
+    const want = verifyChunk(input, deps);
+    // A pool that takes the bytes and then fails, as a worker that dies does.
+    const failing = {
+      usable: true,
+      run: async (chunk: ChunkInput) => {
+        structuredClone(chunk.rows, { transfer: [chunk.rows.buffer as ArrayBuffer] });
+        throw new Error("verifier worker exited with code 1");
+      },
+    } as unknown as VerifyPool;
+    let reads = 0;
+    const read = async () => {
+      reads += 1;
+      return { ...input, rows: input.rows.slice() };
+    };
+    const chunker = createChunker(1, 256, () => failing);
+    expect(await chunker.verify(read, true)).toEqual(want);
+    expect(reads).toBe(2);
+    // Not pooled: verified here from the one read.
+    reads = 0;
+    expect(await createChunker(1, 256, () => failing).verify(read, false)).toEqual(want);
+    expect(reads).toBe(1);
   });
 });
