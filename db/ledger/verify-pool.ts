@@ -29,7 +29,7 @@ parentPort.on("message", ({ id, input }) => {
   const spare = input.rows.buffer;
   parentPort.postMessage({ id, out, spare }, [
     out.seqs.buffer, out.leafSeqs.buffer, out.foreign.buffer, out.leafHashes.buffer, out.blockRoots.buffer,
-    spare,
+    out.digestEnds.buffer, spare,
   ]);
 });
 `;

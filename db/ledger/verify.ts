@@ -292,8 +292,7 @@ async function verifyLog(
   // Host logs record provenance documents: their elements must digest to what each committed to
   // (the legal log's digest is its event's, checked per chunk).
   if (log.host !== null) {
-    const digests = chunks.flatMap((c) => c.digests);
-    await verifyRecordedElements(store, log, seqs, leafSeqs, digests, found);
+    await verifyRecordedElements(store, log, seqs, leafSeqs, chunks, found);
   }
   return { summary: { origin: log.origin, size, checkpointSize, rootHash }, findings };
 }
@@ -569,7 +568,7 @@ async function verifyRecordedElements(
   log: LogRow,
   seqs: Float64Array,
   leafSeqs: Float64Array,
-  digests: readonly string[],
+  chunks: readonly ChunkOutput[],
   found: (index: number | null, kind: FindingKind, detail: string) => void,
 ): Promise<void> {
   const nodes = await store.rows<DigestedNode & { ledger_seq: number }>(sql`
@@ -580,12 +579,20 @@ async function verifyRecordedElements(
     from prov_relations where ledger_log_id = ${log.id}`);
   const bySeq = groupByRecord(nodes, relations);
   const emptyDigest = elementsDigest([], []);
+  // Record i is record i - first of `chunk` (the chunks are the records in order).
+  let c = 0;
+  let first = 0;
   for (let i = 0; i < seqs.length; i++) {
+    while (i - first >= (chunks[c] as ChunkOutput).count)
+      first += (chunks[c++] as ChunkOutput).count;
     if (Number.isNaN(leafSeqs[i] as number)) continue;
     const seq = seqs[i] as number;
     const g = bySeq.get(seq);
     const digest = g ? elementsDigest(g.nodes, g.relations) : emptyDigest;
-    if (digest !== digests[i]) {
+    const { digests, digestEnds } = chunks[c] as ChunkOutput;
+    const at = i - first;
+    const start = at === 0 ? 0 : (digestEnds[at - 1] as number);
+    if (digestEnds[at] !== start + digest.length || !digests.startsWith(digest, start)) {
       const ids = [...(g?.nodes ?? []), ...(g?.relations ?? [])].map((e) => e.ext_id).slice(0, 5);
       found(
         seq,

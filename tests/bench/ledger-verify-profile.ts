@@ -136,7 +136,9 @@ export async function profileVerification(store: Store): Promise<VerificationPro
       }));
       await measure(profile.elementDigests, () => {
         const bySeq = groupByRecord(elements.nodes, elements.relations);
-        const digests = outputs.flatMap((o) => o.digests);
+        const digests = outputs.flatMap((o) =>
+          [...o.digestEnds].map((end, i) => o.digests.slice(o.digestEnds[i - 1] ?? 0, end)),
+        );
         const seqs = outputs.flatMap((o) => [...o.seqs]);
         const none = elementsDigest([], []);
         for (const [i, seq] of seqs.entries()) {
