@@ -179,7 +179,8 @@ async function openPglite(dataDir: string, migrationsFolder: string): Promise<St
         return result.rows;
       },
       async copyBinary(select: string) {
-        // PGlite has no COPY stream (so `reuse` is of no use); it hands COPY ... TO '/dev/blob' back as one Blob.
+        // PGlite has no COPY stream (so `reuse` is of no use); it hands COPY ... TO '/dev/blob'
+        // back as one Blob.
         const result = await client.query(`copy (${select}) to '/dev/blob' (format binary)`);
         if (!result.blob) throw new Error("PGlite returned no blob for COPY ... TO '/dev/blob'");
         return new Uint8Array(await result.blob.arrayBuffer());

@@ -579,7 +579,7 @@ async function verifyRecordedElements(
     from prov_relations where ledger_log_id = ${log.id}`);
   const bySeq = groupByRecord(nodes, relations);
   const emptyDigest = elementsDigest([], []);
-  // Record i is record i - first of `chunk` (the chunks are the records in order).
+  // Record i is record i - first of chunks[c] (the chunks hold the records in order).
   let c = 0;
   let first = 0;
   for (let i = 0; i < seqs.length; i++) {
