@@ -6,10 +6,8 @@
  * a lower bound; leaves per CPU-second (client + server) moves much less with the load.
  * Run: DATABASE_URL=... npx tsx tests/bench/ledger-verify-cpu.ts [rounds] [logs] [leavesPerLog] [pglite]
  */
-import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { sql } from "drizzle-orm";
-import type { Store } from "../../db/client";
 import { openStore } from "../../db/client";
 import { verifyLedger } from "../../db/ledger/verify";
 import {
@@ -18,6 +16,7 @@ import {
   type StoreKind,
   type TestStore,
 } from "../setup/databases";
+import { procCpuMs, serverCpu } from "./bench-stats";
 import { buildSyntheticLogs, insertSyntheticLogs } from "./ledger-synthetic";
 
 const rounds = Number(process.argv[2] ?? 5);
@@ -27,29 +26,6 @@ const kinds: StoreKind[] =
   process.argv[5] === "pglite" ? ["pglite"] : REAL_DATABASE_URL ? ["postgres"] : ["pglite"];
 /** CHUNK_SIZE: records per chunk (default: the verifier's). */
 const chunkSize = process.env.CHUNK_SIZE ? Number(process.env.CHUNK_SIZE) : undefined;
-const TICK_MS = 10; // USER_HZ 100 on Linux
-
-function backendTicks(pids: number[], task = ""): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}${task}/stat`, "latin1");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The backend ended: its CPU is lost to this figure (connections are pooled, so rare).
-    }
-  }
-  return ticks;
-}
-
-async function backends(store: Store): Promise<number[]> {
-  if (store.kind !== "postgres") return [];
-  const rows = await store.rows<{ pid: number }>(sql`
-    select pid from pg_stat_activity where datname = current_database()`);
-  return rows.map((r) => Number(r.pid));
-}
-
 // VERIFY_STORE_URL: a database that already holds exactly these synthetic logs (kept between
 // runs while iterating); otherwise a fresh one, filled and dropped.
 const kept = process.env.VERIFY_STORE_URL;
@@ -71,18 +47,19 @@ for (const kind of kinds) {
       await verifyLedger(testStore.store, { workers, chunkSize }); // warm-up: connections, workers, caches
       const results: { ms: number; client: number; server: number; main: number }[] = [];
       for (let r = 0; r < rounds; r++) {
-        const pids = await backends(testStore.store);
-        const t0 = backendTicks(pids);
-        const main0 = backendTicks([process.pid], `/task/${process.pid}`);
+        const mainThread = [`${process.pid}/task/${process.pid}`];
+        const main0 = procCpuMs(mainThread);
         const cpu = process.cpuUsage();
         const start = performance.now();
-        const { report } = await verifyLedger(testStore.store, { workers, chunkSize });
+        const {
+          value: { report },
+          serverCpuMs: server,
+        } = await serverCpu(testStore.store, () =>
+          verifyLedger(testStore.store, { workers, chunkSize }),
+        );
         const ms = performance.now() - start;
         const used = process.cpuUsage(cpu);
-        const main = (backendTicks([process.pid], `/task/${process.pid}`) - main0) * TICK_MS;
-        // Connections opened during the run are counted from their start.
-        const after = await backends(testStore.store);
-        const server = (backendTicks(after) - t0) * TICK_MS;
+        const main = procCpuMs(mainThread) - main0;
         if (!report.ok || report.leaves !== logs * leavesPerLog) {
           throw new Error(`verify: ${JSON.stringify(report.findings.slice(0, 3))}`);
         }
