@@ -10,34 +10,35 @@
  * its own body but its arguments (`deps` carries node:crypto and node:zlib) and JavaScript's
  * globals. Keep it that way: no imports, no module-level helpers, no classes.
  *
- * Record blob, as one query aggregates it (see verify.ts): per record, in seq order,
- * i64 seq, u32 leaf length, 0x00, leaf bytes, u32 hash length, stored leaf hash (big-endian).
- * The 0x00 before each leaf is RFC 9162's leaf prefix, so a leaf hash is one SHA-256 over a view
- * of the blob. Bundle frame: db/ledger/archive.ts.
+ * Rows, as verify.ts reads them in one query: PostgreSQL's binary COPY format (signature, flags,
+ * header extension; then per row a 16-bit field count and each field as a 32-bit length, -1 for
+ * NULL, and its bytes; a count of -1 ends it), five fields per row, ordered by kind then seq:
+ *   kind int4 (0 record, 1 sealed bundle, 2 archive tail row), seq int8 (a bundle's first_seq),
+ *   count int4 (a bundle's count, else 0), a bytea (leaf; bundle data; tail leaf),
+ *   b bytea (stored leaf hash; NULL; tail raw message).
+ * Bytes travel raw, with no hex or base64 text to make on the server or to decode here. For each
+ * leaf hash the last byte of the leaf's length field stands in for RFC 9162's 0x00 leaf prefix
+ * (and is put back), so a leaf hash is one SHA-256 over a view of the rows. Bundle frame:
+ * db/ledger/archive.ts.
  */
 
 /** Records per 256-leaf block: the subtree whose root a chunk reports (BUNDLE_SIZE too). */
 export const BLOCK_LEAVES = 256;
 
-/** Bytes as read: raw, or base64 text (decoded here, off the thread that reads the database). */
-export type ChunkBytes = Uint8Array | string;
-
-export interface ChunkBundle {
-  firstSeq: number;
-  count: number;
-  data: ChunkBytes;
-}
+/** Row kinds of the chunk's COPY stream (verifyChunk spells them out: it may import nothing). */
+export const ROW_RECORD = 0;
+export const ROW_BUNDLE = 1;
+export const ROW_TAIL = 2;
 
 export interface ChunkInput {
   origin: string;
   /** The log's host, or null for the legal log. */
   host: string | null;
-  blob: ChunkBytes;
+  /** The chunk's records, bundles and tail rows, binary COPY (above). */
+  rows: Uint8Array;
   /** The seq range this chunk answers for (bundle errors, tail rows), inclusive. */
   ownedFrom: number;
   ownedTo: number;
-  bundles: ChunkBundle[];
-  tail: { seq: number; leaf: ChunkBytes; raw: ChunkBytes }[];
 }
 
 export interface ChunkFinding {
@@ -54,8 +55,13 @@ export interface ChunkOutput {
   leafSeqs: Float64Array;
   /** 1 where the leaf names another log's origin. */
   foreign: Uint8Array;
-  /** Each record's element digest (host logs only; "" for an unreadable leaf). */
-  digests: string[];
+  /**
+   * Each record's element digest (host logs only; "" for an unreadable leaf), one after the
+   * other in one string: record i's is `digests.slice(digestEnds[i - 1] ?? 0, digestEnds[i])`.
+   * One string crosses from a worker thread far cheaper than thousands.
+   */
+  digests: string;
+  digestEnds: Uint32Array;
   /** Recomputed leaf hashes, 32 bytes each. */
   leafHashes: Uint8Array;
   /** Roots of the chunk's complete 256-leaf blocks, from its first record, 32 bytes each. */
@@ -73,41 +79,84 @@ export interface ChunkDeps {
 /** Verifies one chunk; pure apart from CPU. Never throws on bad data: bad data is a finding. */
 export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   const { crypto, zlib } = deps;
-  const bytesOf = (value: ChunkBytes): Buffer =>
-    typeof value === "string"
-      ? Buffer.from(value, "base64")
-      : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  const blob = bytesOf(input.blob);
+  const blob = Buffer.from(input.rows.buffer, input.rows.byteOffset, input.rows.byteLength);
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const findings: ChunkFinding[] = [];
   const found = (index: number, kind: ChunkFinding["kind"], detail: string) => {
     findings.push({ index, kind, detail });
   };
 
-  // 1. Split the blob; the offsets of each record's prefixed leaf.
+  // 1. Split the rows: the offsets of each record's prefixed leaf and stored hash, the bundles
+  // and the tail rows. A malformed stream is the transport's fault, not the data's: it throws.
   const seqList: number[] = [];
   const leafStart: number[] = [];
   const leafEnd: number[] = [];
   const hashStart: number[] = [];
   const hashEnd: number[] = [];
-  let at = 0;
-  while (at < blob.length) {
-    if (at + 12 > blob.length) throw new Error("verifyChunk: the record blob is cut short");
-    seqList.push(view.getInt32(at) * 4294967296 + view.getUint32(at + 4));
-    const leafLength = view.getUint32(at + 8);
-    leafStart.push(at + 12);
-    at += 12 + 1 + leafLength;
-    leafEnd.push(at);
-    const hashLength = view.getUint32(at);
-    hashStart.push(at + 4);
-    at += 4 + hashLength;
-    hashEnd.push(at);
+  const bundles: { firstSeq: number; count: number; at: number; end: number }[] = [];
+  const tailRows: {
+    seq: number;
+    leafAt: number;
+    leafEnd: number;
+    rawAt: number;
+    rawEnd: number;
+  }[] = [];
+  const malformed = (what: string): never => {
+    throw new Error(`verifyChunk: the COPY stream ${what}`);
+  };
+  if (blob.length < 19 || blob.toString("latin1", 0, 11) !== "PGCOPY\n\xff\r\n\0") {
+    malformed("does not start with the binary COPY signature");
+  }
+  let at = 19 + view.getUint32(15);
+  for (;;) {
+    if (at + 2 > blob.length) malformed("is cut short");
+    const fields = view.getInt16(at);
+    if (fields === -1) break;
+    // kind, seq, count: fixed-size, never NULL.
+    if (
+      fields !== 5 ||
+      at + 38 > blob.length ||
+      view.getInt32(at + 2) !== 4 ||
+      view.getInt32(at + 10) !== 8 ||
+      view.getInt32(at + 22) !== 4
+    ) {
+      malformed(`has a row that is not (kind, seq, count, a, b) at byte ${at}`);
+    }
+    const kind = view.getInt32(at + 6); // ROW_RECORD, ROW_BUNDLE, ROW_TAIL
+    const seq = view.getInt32(at + 14) * 4294967296 + view.getUint32(at + 18);
+    const n = view.getInt32(at + 26);
+    const aStart = at + 34;
+    const aEnd = aStart + Math.max(0, view.getInt32(at + 30));
+    if (aEnd + 4 > blob.length) malformed("is cut short");
+    const bLength = view.getInt32(aEnd);
+    const bStart = aEnd + 4;
+    const bEnd = bStart + Math.max(0, bLength);
+    if (bEnd > blob.length) malformed("is cut short");
+    at = bEnd;
+    if (kind === 0) {
+      if (seqList.length > 0 && seq <= (seqList[seqList.length - 1] as number)) {
+        malformed(`has record ${seq} out of order`);
+      }
+      seqList.push(seq);
+      // The leaf prefix's place: the last byte of the leaf's length field.
+      leafStart.push(aStart - 1);
+      leafEnd.push(aEnd);
+      hashStart.push(bStart);
+      // A NULL hash (the column forbids it) reads as one of the wrong length.
+      hashEnd.push(bLength < 0 ? bStart - 1 : bEnd);
+    } else if (kind === 1) {
+      bundles.push({ firstSeq: seq, count: n, at: aStart, end: aEnd });
+    } else if (kind === 2) {
+      tailRows.push({ seq, leafAt: aStart, leafEnd: aEnd, rawAt: bStart, rawEnd: bEnd });
+    } else {
+      malformed(`has a row of kind ${kind}`);
+    }
   }
   const count = seqList.length;
   const seqs = Float64Array.from(seqList);
   const leafSeqs = new Float64Array(count).fill(Number.NaN);
   const foreign = new Uint8Array(count);
-  const digests: string[] = new Array(count).fill("");
+  const digestList: string[] = new Array(count).fill("");
   const objects: string[] = new Array(count).fill("");
   const signedBys: (string | undefined)[] = new Array(count);
   // Hashes come as latin1 ("binary") text, written into buffers: crypto.hash's "buffer"
@@ -170,8 +219,14 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   };
   for (let i = 0; i < count; i++) {
     const seq = seqs[i] as number;
-    const prefixed = blob.subarray(leafStart[i], leafEnd[i]);
+    const prefixAt = leafStart[i] as number;
+    const prefixed = blob.subarray(prefixAt, leafEnd[i]);
+    // The length byte becomes the leaf prefix for the one hash, and is then put back: the input
+    // is left as it came (a chunk may be verified again, here or after a worker failed).
+    const lengthByte = blob[prefixAt] as number;
+    blob[prefixAt] = 0;
     const hash = crypto.hash("sha256", prefixed, "binary");
+    blob[prefixAt] = lengthByte;
     leafHashBytes.write(hash, i * 32, 32, "latin1");
     if (
       (hashEnd[i] as number) - (hashStart[i] as number) !== 32 ||
@@ -204,7 +259,7 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
         `the record belongs to ${leaf.origin as string} (host ${leaf.host as string}), not to this log`,
       );
     }
-    if (isHost) digests[i] = leaf.digest as string;
+    if (isHost) digestList[i] = leaf.digest as string;
     else if (leaf.digest !== leaf.object) {
       found(seq, "changed", "a legal event's digest must be its object's");
     }
@@ -253,17 +308,18 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
       found(seq, "archive", "the archived raw message does not hash to the record's object digest");
     }
     const signedBy = signedBys[i];
-    if (signedBy !== undefined) signed.push({ seq, raw, signedBy });
+    // A copy of its own: a view would carry the whole chunk back from a worker thread.
+    if (signedBy !== undefined) signed.push({ seq, raw: new Uint8Array(raw), signedBy });
   };
   const owned = (seq: number) => seq >= input.ownedFrom && seq <= input.ownedTo;
-  for (const bundle of input.bundles) {
+  for (const bundle of bundles) {
     const first = bundle.firstSeq;
     const report = (detail: string) => {
       if (owned(first)) found(first, "archive", detail);
     };
     let bytes: Buffer;
     try {
-      bytes = zlib.brotliDecompressSync(bytesOf(bundle.data));
+      bytes = zlib.brotliDecompressSync(blob.subarray(bundle.at, bundle.end));
     } catch {
       report(`bundle ${first}: the bundle does not decompress (brotli)`);
       continue;
@@ -312,12 +368,10 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
     }
   }
   // A sealed copy wins over a tail row of the same record (sealing deletes the tail rows).
-  for (const row of input.tail) {
+  for (const row of tailRows) {
     const i = positionOf(row.seq);
     if (i >= 0 && !hasCopy[i]) {
-      const leaf = bytesOf(row.leaf);
-      const raw = bytesOf(row.raw);
-      compare(i, Buffer.concat([leaf, raw]), 0, leaf.length, leaf.length, raw.length);
+      compare(i, blob, row.leafAt, row.leafEnd - row.leafAt, row.rawAt, row.rawEnd - row.rawAt);
     }
   }
   for (let i = 0; i < count; i++) {
@@ -347,12 +401,19 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
     blockRoots.set(level.subarray(0, 32), b * 32);
   }
 
+  const digestEnds = new Uint32Array(count);
+  let digestEnd = 0;
+  for (let i = 0; i < count; i++) {
+    digestEnd += (digestList[i] as string).length;
+    digestEnds[i] = digestEnd;
+  }
   return {
     count,
     seqs,
     leafSeqs,
     foreign,
-    digests,
+    digests: digestList.join(""),
+    digestEnds,
     leafHashes,
     blockRoots,
     findings,

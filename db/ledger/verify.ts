@@ -12,7 +12,7 @@
 import * as crypto from "node:crypto";
 import { availableParallelism } from "node:os";
 import * as zlib from "node:zlib";
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { BUNDLE_SIZE } from "./archive";
 import { rootsAtSizesFromChunks, subtreeRootFromChunks } from "./compact-range";
@@ -21,7 +21,14 @@ import { type DigestedNode, type DigestedRelation, elementsDigest, groupByRecord
 import { EMPTY_ROOT } from "./merkle";
 import { NoteError } from "./note";
 import { openLogCheckpoint } from "./signing";
-import { type ChunkInput, type ChunkOutput, verifyChunk } from "./verify-chunk";
+import {
+  type ChunkInput,
+  type ChunkOutput,
+  ROW_BUNDLE,
+  ROW_RECORD,
+  ROW_TAIL,
+  verifyChunk,
+} from "./verify-chunk";
 import { sharedVerifyPool, type VerifyPool } from "./verify-pool";
 
 export type FindingKind =
@@ -285,8 +292,7 @@ async function verifyLog(
   // Host logs record provenance documents: their elements must digest to what each committed to
   // (the legal log's digest is its event's, checked per chunk).
   if (log.host !== null) {
-    const digests = chunks.flatMap((c) => c.digests);
-    await verifyRecordedElements(store, log, seqs, leafSeqs, digests, found);
+    await verifyRecordedElements(store, log, seqs, leafSeqs, chunks, found);
   }
   return { summary: { origin: log.origin, size, checkpointSize, rootHash }, findings };
 }
@@ -295,35 +301,58 @@ async function verifyLog(
 export const CHUNK_SIZE = 4096;
 /** Chunks read ahead of the one being verified. */
 const READ_AHEAD = 4;
+/** Chunk buffers kept for reuse: about as many as are in flight in the two lanes. */
+const SPARE_BUFFERS = 2 * (READ_AHEAD + 1);
 
 /** Where chunks are verified: on a pool of worker threads for logs of several chunks, else here. */
 export interface Chunker {
   readonly chunkSize: number;
-  verify(input: ChunkInput, pooled: boolean): Promise<ChunkOutput>;
+  /**
+   * Verifies the chunk `read` reads (into `reuse`, a buffer a verified chunk no longer needs,
+   * when there is one); `read` is called again if a worker failed with it.
+   */
+  verify(read: (reuse?: Uint8Array) => Promise<ChunkInput>, pooled: boolean): Promise<ChunkOutput>;
 }
 
 /**
  * `workers` threads (0: none) for logs of more than one chunk; a chunk whose worker fails is
  * verified on this thread, and the pool is not used again.
  */
-export function createChunker(workers: number, chunkSize: number): Chunker {
+export function createChunker(
+  workers: number,
+  chunkSize: number,
+  poolOf: (workers: number) => VerifyPool = sharedVerifyPool,
+): Chunker {
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 256 || chunkSize % 256 !== 0) {
     throw new RangeError(`chunk size: want a positive multiple of 256, got ${chunkSize}`);
   }
   let pool: VerifyPool | null = null;
   const deps = { crypto, zlib };
+  // Buffers of verified chunks, for the next reads to write into: no new allocation (and page
+  // faults, and garbage collection of external memory) per chunk.
+  const spares: Uint8Array[] = [];
+  const keep = (buffer: ArrayBuffer) => {
+    if (spares.length < SPARE_BUFFERS) spares.push(new Uint8Array(buffer));
+  };
   return {
     chunkSize,
-    async verify(input, pooled) {
-      if (pooled && workers > 0 && !pool) pool = sharedVerifyPool(workers);
+    async verify(read, pooled) {
+      const input = await read(spares.pop());
+      if (pooled && workers > 0 && !pool) pool = poolOf(workers);
       if (pooled && pool?.usable) {
         try {
-          return await pool.run(input);
+          return await pool.run(input, keep);
         } catch {
-          // Verified here instead; `usable` is false from now on.
+          // Verified here instead, read again (the pool took the bytes); `usable` is false from
+          // now on.
+          return verifyChunk(await read(), deps);
         }
       }
-      return verifyChunk(input, deps);
+      const out = verifyChunk(input, deps);
+      if (input.rows.byteOffset === 0 && input.rows.buffer instanceof ArrayBuffer) {
+        keep(input.rows.buffer);
+      }
+      return out;
     },
   };
 }
@@ -339,7 +368,7 @@ async function readAndVerifyChunks(
   const results: Promise<ChunkOutput>[] = [];
   const outputs: ChunkOutput[] = [];
   for (const chunk of plan) {
-    results.push(readChunk(store, log, chunk).then((input) => chunker.verify(input, pooled)));
+    results.push(chunker.verify((reuse) => readChunk(store, log, chunk, reuse), pooled));
     if (results.length - outputs.length > READ_AHEAD) {
       outputs.push(await (results[outputs.length] as Promise<ChunkOutput>));
     }
@@ -401,43 +430,37 @@ export async function planChunks(
   });
 }
 
-/** What `verifyChunk` needs for one chunk of the log, in three queries sent together. */
+/**
+ * What `verifyChunk` needs for one chunk of the log: its records, the sealed bundles and tail rows
+ * of its owned range, in one binary COPY (verify-chunk.ts describes the rows). COPY takes no
+ * parameters: the statement is built from the log id and the plan's bounds, all checked to be
+ * safe integers.
+ */
 export async function readChunk(
   store: Store,
   log: { id: number; origin: string; host: string | null },
   { from, to, ownedFrom, ownedTo }: ChunkPlan,
+  reuse?: Uint8Array,
 ): Promise<ChunkInput> {
-  // Bytes travel as base64 text, decoded by whoever verifies the chunk: postgres.js would decode
-  // bytea (hex) on this thread, and PGlite hands bytea over slowly.
-  const bytes = (column: SQL) => sql`encode(${column}, 'base64')`;
-  const blobRead = store.rows<{ blob: string | null }>(sql`
-    select ${bytes(sql`string_agg(
-      int8send(seq) || int4send(length(leaf)) || decode('00', 'hex') || leaf
-        || int4send(length(leaf_hash)) || leaf_hash, ''::bytea order by seq)`)} as blob
-    from ledger_records
-    where log_id = ${log.id} and seq >= ${from} and seq < ${to}`);
-  const bundlesRead = store.rows<{ first_seq: number; count: number; data: string }>(sql`
-    select first_seq, count, ${bytes(sql`data`)} as data from ledger_bundles
-    where log_id = ${log.id} and first_seq <= ${ownedTo}
-      and first_seq + greatest(count, ${BUNDLE_SIZE}) > ${ownedFrom}
-    order by first_seq`);
-  const tailRead = store.rows<{ seq: number; leaf: string; raw: string }>(sql`
-    select seq, ${bytes(sql`leaf`)} as leaf, ${bytes(sql`raw`)} as raw from ledger_archive_tail
-    where log_id = ${log.id} and seq >= ${ownedFrom} and seq <= ${ownedTo}`);
-  const [[blobRow], bundles, tail] = await Promise.all([blobRead, bundlesRead, tailRead]);
-  return {
-    origin: log.origin,
-    host: log.host,
-    blob: blobRow?.blob ?? "",
-    ownedFrom,
-    ownedTo,
-    bundles: bundles.map((b) => ({
-      firstSeq: Number(b.first_seq),
-      count: Number(b.count),
-      data: b.data,
-    })),
-    tail: tail.map((t) => ({ seq: Number(t.seq), leaf: t.leaf, raw: t.raw })),
-  };
+  const [id, lo, hi, ownedLo, ownedHi] = [log.id, from, to, ownedFrom, ownedTo].map((n) => {
+    if (!Number.isSafeInteger(n)) throw new RangeError(`readChunk: ${n} is not a safe integer`);
+    return String(n);
+  });
+  const rows = await store.copyBinary(
+    `
+    select ${ROW_RECORD}::int4 as kind, seq, 0::int4 as count, leaf as a, leaf_hash as b
+    from ledger_records where log_id = ${id} and seq >= ${lo} and seq < ${hi}
+    union all
+    select ${ROW_BUNDLE}::int4, first_seq, count, data, null::bytea from ledger_bundles
+    where log_id = ${id} and first_seq <= ${ownedHi}
+      and first_seq + greatest(count, ${BUNDLE_SIZE}) > ${ownedLo}
+    union all
+    select ${ROW_TAIL}::int4, seq, 0::int4, leaf, raw from ledger_archive_tail
+    where log_id = ${id} and seq >= ${ownedLo} and seq <= ${ownedHi}
+    order by kind, seq`,
+    reuse,
+  );
+  return { origin: log.origin, host: log.host, rows, ownedFrom, ownedTo };
 }
 
 function concatFloat64(parts: Float64Array[]): Float64Array {
@@ -545,7 +568,7 @@ async function verifyRecordedElements(
   log: LogRow,
   seqs: Float64Array,
   leafSeqs: Float64Array,
-  digests: readonly string[],
+  chunks: readonly ChunkOutput[],
   found: (index: number | null, kind: FindingKind, detail: string) => void,
 ): Promise<void> {
   const nodes = await store.rows<DigestedNode & { ledger_seq: number }>(sql`
@@ -556,12 +579,20 @@ async function verifyRecordedElements(
     from prov_relations where ledger_log_id = ${log.id}`);
   const bySeq = groupByRecord(nodes, relations);
   const emptyDigest = elementsDigest([], []);
+  // Record i is record i - first of chunks[c] (the chunks hold the records in order).
+  let c = 0;
+  let first = 0;
   for (let i = 0; i < seqs.length; i++) {
+    while (i - first >= (chunks[c] as ChunkOutput).count)
+      first += (chunks[c++] as ChunkOutput).count;
     if (Number.isNaN(leafSeqs[i] as number)) continue;
     const seq = seqs[i] as number;
     const g = bySeq.get(seq);
     const digest = g ? elementsDigest(g.nodes, g.relations) : emptyDigest;
-    if (digest !== digests[i]) {
+    const { digests, digestEnds } = chunks[c] as ChunkOutput;
+    const at = i - first;
+    const start = at === 0 ? 0 : (digestEnds[at - 1] as number);
+    if (digestEnds[at] !== start + digest.length || !digests.startsWith(digest, start)) {
       const ids = [...(g?.nodes ?? []), ...(g?.relations ?? [])].map((e) => e.ext_id).slice(0, 5);
       found(
         seq,

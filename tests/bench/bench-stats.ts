@@ -1,4 +1,5 @@
 /** Small statistics, timing and store helpers shared by the benchmarks. */
+import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import type { Store } from "../../db/client";
 
@@ -48,4 +49,51 @@ export async function countRows(store: Store, table: string): Promise<number> {
     sql`select count(*)::int as count from ${sql.identifier(table)}`,
   );
   return row?.count ?? 0;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** CPU time (utime + stime, ms) the threads or processes under /proc/<path>/stat have used. */
+export function procCpuMs(paths: readonly string[]): number {
+  let ticks = 0;
+  for (const path of paths) {
+    try {
+      const stat = readFileSync(`/proc/${path}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone (a backend that ended): its CPU is missing from the figure.
+    }
+  }
+  return (ticks * 1000) / USER_HZ;
+}
+
+/**
+ * The PostgreSQL backends serving the store's database, as /proc paths for procCpuMs (the
+ * server must run on this machine); none for PGlite, whose work is this process's.
+ */
+export async function serverBackends(store: Store): Promise<string[]> {
+  if (store.kind !== "postgres") return [];
+  const rows = await store.rows<{ pid: number }>(sql`
+    select pid from pg_stat_activity where datname = current_database()`);
+  return rows.map((r) => String(r.pid));
+}
+
+/**
+ * Runs `work` and returns the CPU it cost the store's PostgreSQL backends (ms; 0 on PGlite),
+ * counting the backends open before and after it, at 10 ms resolution.
+ */
+export async function serverCpu<T>(
+  store: Store,
+  work: () => Promise<T>,
+): Promise<{ value: T; serverCpuMs: number }> {
+  const start = new Map((await serverBackends(store)).map((pid) => [pid, procCpuMs([pid])]));
+  const value = await work();
+  // A backend first seen after the work counts from its start; one that ended is lost.
+  let serverCpuMs = 0;
+  for (const pid of await serverBackends(store)) {
+    serverCpuMs += procCpuMs([pid]) - (start.get(pid) ?? 0);
+  }
+  return { value, serverCpuMs };
 }

@@ -20,6 +20,7 @@ import { hashLeaf, rootFromLeafHashes } from "../../db/ledger/merkle";
 import { openLogCheckpoint } from "../../db/ledger/signing";
 import { CHUNK_SIZE, planChunks, readChunk } from "../../db/ledger/verify";
 import { type ChunkInput, type ChunkOutput, verifyChunk } from "../../db/ledger/verify-chunk";
+import { leavesOfChunkRows } from "../setup/chunk-rows";
 import { sameBytes } from "./ledger-tree";
 
 export interface Part {
@@ -32,7 +33,7 @@ export interface VerificationProfile {
   leaves: number;
   elements: number;
   checkpoints: number;
-  /** Records, bundles and tail, as verify.ts reads them (base64 aggregated per chunk). */
+  /** Records, bundles and tail, as verify.ts reads them (one binary COPY per chunk). */
   chunkReads: Part;
   /** verifyChunk on this thread: leaf hashes, leaf reads, archive, 256-leaf block roots. */
   chunkWork: Part;
@@ -135,7 +136,9 @@ export async function profileVerification(store: Store): Promise<VerificationPro
       }));
       await measure(profile.elementDigests, () => {
         const bySeq = groupByRecord(elements.nodes, elements.relations);
-        const digests = outputs.flatMap((o) => o.digests);
+        const digests = outputs.flatMap((o) =>
+          [...o.digestEnds].map((end, i) => o.digests.slice(o.digestEnds[i - 1] ?? 0, end)),
+        );
         const seqs = outputs.flatMap((o) => [...o.seqs]);
         const none = elementsDigest([], []);
         for (const [i, seq] of seqs.entries()) {
@@ -147,8 +150,8 @@ export async function profileVerification(store: Store): Promise<VerificationPro
       });
       profile.elements += elements.nodes.length + elements.relations.length;
     }
-    // The hashing alone, one node:crypto call per hash: leaf bytes from the chunks' blobs.
-    const leafBytes = inputs.flatMap((input) => leavesOf(input.blob));
+    // The hashing alone, one node:crypto call per hash: leaf bytes from the chunks' rows.
+    const leafBytes = inputs.flatMap((input) => leavesOfChunkRows(input.rows));
     await measure(profile.hashingCeiling, () => {
       const hashes = leafBytes.map(hashLeaf);
       if (hashes.length > 0) rootFromLeafHashes(hashes);
@@ -157,17 +160,4 @@ export async function profileVerification(store: Store): Promise<VerificationPro
     profile.checkpoints += checkpoints.length;
   }
   return profile;
-}
-
-/** The leaf bytes in a record blob (see verify-chunk.ts). */
-function leavesOf(blob: ChunkInput["blob"]): Uint8Array[] {
-  const bytes = typeof blob === "string" ? Buffer.from(blob, "base64") : Buffer.from(blob);
-  const leaves: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length; ) {
-    const length = bytes.readUInt32BE(at + 8);
-    leaves.push(bytes.subarray(at + 13, at + 13 + length));
-    at += 13 + length;
-    at += 4 + bytes.readUInt32BE(at);
-  }
-  return leaves;
 }

@@ -4,8 +4,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { encodeBundle } from "../../../../db/ledger/archive";
 import { canonicalBytes } from "../../../../db/ledger/canonical";
 import { hashLeaf, rootFromLeafHashes } from "../../../../db/ledger/merkle";
+import { createChunker } from "../../../../db/ledger/verify";
 import { type ChunkInput, verifyChunk } from "../../../../db/ledger/verify-chunk";
 import { VerifyPool } from "../../../../db/ledger/verify-pool";
+import { type ChunkRows, encodeChunkRows } from "../../../setup/chunk-rows";
 
 const deps = { crypto, zlib };
 const ORIGIN = "provtopia.example/prov/host-a";
@@ -25,20 +27,6 @@ function record(seq: number, raw: Uint8Array, extra: Record<string, unknown> = {
   };
 }
 
-/** The blob verify.ts reads: i64 seq, u32 length, 0x00, leaf, u32 length, stored hash. */
-function blobOf(rows: { seq: number; leaf: Uint8Array; hash: Uint8Array }[]): Uint8Array {
-  const parts: Buffer[] = [];
-  for (const { seq, leaf, hash } of rows) {
-    const head = Buffer.alloc(13);
-    head.writeBigInt64BE(BigInt(seq));
-    head.writeUInt32BE(leaf.length, 8);
-    const hashLength = Buffer.alloc(4);
-    hashLength.writeUInt32BE(hash.length);
-    parts.push(head, Buffer.from(leaf), hashLength, Buffer.from(hash));
-  }
-  return new Uint8Array(Buffer.concat(parts));
-}
-
 function chunkOf(n: number, edit: (i: number, leaf: Uint8Array) => Uint8Array = (_, l) => l) {
   const raws = Array.from({ length: n }, (_, i) => Buffer.from(`{"message":${i}}`));
   const leaves = raws.map((raw, i) => canonicalBytes(record(i, raw)));
@@ -55,16 +43,20 @@ function chunkOf(n: number, edit: (i: number, leaf: Uint8Array) => Uint8Array = 
   const tail = leaves
     .slice(sealed)
     .map((leaf, i) => ({ seq: sealed + i, leaf, raw: raws[sealed + i] as Uint8Array }));
+  const parts: Required<ChunkRows> = { records: rows, bundles, tail };
+  const input = inputOf(parts);
+  return { input, parts, leaves, rows, raws };
+}
+
+function inputOf(parts: ChunkRows, owned: { ownedFrom?: number; ownedTo?: number } = {}) {
   const input: ChunkInput = {
     origin: ORIGIN,
     host: "host-a",
-    blob: blobOf(rows),
-    ownedFrom: Number.MIN_SAFE_INTEGER,
-    ownedTo: Number.MAX_SAFE_INTEGER,
-    bundles,
-    tail,
+    rows: encodeChunkRows(parts),
+    ownedFrom: owned.ownedFrom ?? Number.MIN_SAFE_INTEGER,
+    ownedTo: owned.ownedTo ?? Number.MAX_SAFE_INTEGER,
   };
-  return { input, leaves, rows, raws };
+  return input;
 }
 
 describe("verifyChunk", () => {
@@ -83,20 +75,41 @@ describe("verifyChunk", () => {
     }
   });
 
-  it("takes its bytes as base64 text as well", () => {
+  it("leaves its input as it came, so a chunk can be verified again", () => {
     const { input } = chunkOf(300);
-    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
-    const asText: ChunkInput = {
-      ...input,
-      blob: b64(input.blob as Uint8Array),
-      bundles: input.bundles.map((b) => ({ ...b, data: b64(b.data as Uint8Array) })),
-      tail: input.tail.map((t) => ({
-        seq: t.seq,
-        leaf: b64(t.leaf as Uint8Array),
-        raw: b64(t.raw as Uint8Array),
-      })),
-    };
-    expect(verifyChunk(asText, deps)).toEqual(verifyChunk(input, deps));
+    const before = Buffer.from(input.rows);
+    const first = verifyChunk(input, deps);
+    expect(Buffer.from(input.rows).equals(before)).toBe(true);
+    expect(verifyChunk(input, deps)).toEqual(first);
+  });
+
+  it("refuses a COPY stream it cannot read instead of verifying part of it", () => {
+    const { input } = chunkOf(10);
+    const cut = { ...input, rows: input.rows.subarray(0, input.rows.length - 40) };
+    expect(() => verifyChunk(cut, deps)).toThrow(/cut short/);
+    const unsigned = { ...input, rows: input.rows.slice() };
+    unsigned.rows[0] = 0;
+    expect(() => verifyChunk(unsigned, deps)).toThrow(/signature/);
+    const a = { seq: 2, leaf: new Uint8Array([1]), hash: null };
+    const b = { seq: 1, leaf: new Uint8Array([1]), hash: null };
+    // encodeChunkRows sorts; splice two encoded rows by hand to send them out of order.
+    const one = Buffer.from(encodeChunkRows({ records: [a] }));
+    const other = Buffer.from(encodeChunkRows({ records: [b] }));
+    const rowOf = (bytes: Buffer) => bytes.subarray(19, bytes.length - 2);
+    const outOfOrder = Buffer.concat([
+      one.subarray(0, 19),
+      rowOf(one),
+      rowOf(other),
+      one.subarray(one.length - 2),
+    ]);
+    expect(() => verifyChunk({ ...input, rows: outOfOrder }, deps)).toThrow(/out of order/);
+  });
+
+  it("reads a NULL stored hash as a wrong one", () => {
+    const { parts } = chunkOf(3);
+    (parts.records[1] as { hash: Uint8Array | null }).hash = null;
+    const out = verifyChunk(inputOf(parts), deps);
+    expect(out.findings.map((f) => [f.index, f.kind])).toEqual([[1, "changed"]]);
   });
 
   it("accepts canonical leaves whose strings need escapes, and refuses every other text", () => {
@@ -176,15 +189,10 @@ describe("verifyChunk", () => {
       ],
     ];
     for (const [name, leaf, ok] of cases) {
-      const input: ChunkInput = {
-        origin: ORIGIN,
-        host: "host-a",
-        blob: blobOf([{ seq: 1, leaf, hash: hashLeaf(leaf) }]),
-        ownedFrom: 0,
-        ownedTo: 1,
-        bundles: [],
-        tail: [{ seq: 1, leaf, raw }],
-      };
+      const input = inputOf(
+        { records: [{ seq: 1, leaf, hash: hashLeaf(leaf) }], tail: [{ seq: 1, leaf, raw }] },
+        { ownedFrom: 0, ownedTo: 1 },
+      );
       const out = verifyChunk(input, deps);
       const unreadable = out.findings.some((f) => f.detail.includes("not the canonical JSON"));
       expect(unreadable, name).toBe(!ok);
@@ -192,22 +200,18 @@ describe("verifyChunk", () => {
   });
 
   it("names each edited record: leaf, stored hash, archived copy, raw message, missing copy", () => {
-    const { input, rows } = chunkOf(300, (i, leaf) =>
+    const { parts, rows } = chunkOf(300, (i, leaf) =>
       i === 5 ? canonicalBytes(record(5, Buffer.from("other"))) : leaf,
     );
     const hashRow = rows[7] as { hash: Uint8Array };
     hashRow.hash = new Uint8Array(32);
-    const edited: ChunkInput = {
-      ...input,
-      blob: blobOf(rows),
-      tail: input.tail.filter((t) => t.seq !== 290),
-    };
     // The raw message of record 9 inside the sealed bundle.
-    const bundle = edited.bundles[0] as { data: Uint8Array };
+    const bundle = parts.bundles[0] as { data: Uint8Array };
     const frame = Buffer.from(zlib.brotliDecompressSync(bundle.data));
     const at = frame.indexOf('{"message":9}');
     frame.write("8", at + 11);
     bundle.data = zlib.brotliCompressSync(frame);
+    const edited = inputOf({ ...parts, tail: parts.tail.filter((t) => t.seq !== 290) });
     const out = verifyChunk(edited, deps);
     // Record 5 differs from its archived copy, and its object is no longer the raw message's.
     expect(out.findings.map((f) => [f.index, f.kind]).sort()).toEqual([
@@ -220,8 +224,9 @@ describe("verifyChunk", () => {
   });
 
   it("reports a damaged bundle once, from the chunk that owns its first record", () => {
-    const { input } = chunkOf(300);
-    (input.bundles[0] as { data: Uint8Array }).data = new Uint8Array([1, 2, 3]);
+    const { parts } = chunkOf(300);
+    (parts.bundles[0] as { data: Uint8Array }).data = new Uint8Array([1, 2, 3]);
+    const input = inputOf(parts);
     const owner = verifyChunk(input, deps);
     expect(owner.findings.filter((f) => f.detail.startsWith("bundle"))).toEqual([
       { index: 0, kind: "archive", detail: "bundle 0: the bundle does not decompress (brotli)" },
@@ -231,11 +236,14 @@ describe("verifyChunk", () => {
   });
 
   it("names a bundle frame that is cut short, has bytes left over or holds fewer entries", () => {
-    const { input, leaves, raws } = chunkOf(256);
-    const frame = Buffer.from(zlib.brotliDecompressSync(input.bundles[0]?.data as Uint8Array));
+    const { parts, leaves, raws } = chunkOf(256);
+    const frame = Buffer.from(zlib.brotliDecompressSync(parts.bundles[0]?.data as Uint8Array));
     const withFrame = (bytes: Buffer) =>
       verifyChunk(
-        { ...input, bundles: [{ firstSeq: 0, count: 256, data: zlib.brotliCompressSync(bytes) }] },
+        inputOf({
+          ...parts,
+          bundles: [{ firstSeq: 0, count: 256, data: zlib.brotliCompressSync(bytes) }],
+        }),
         deps,
       )
         .findings.filter((f) => f.detail.startsWith("bundle"))
@@ -261,10 +269,59 @@ describe("VerifyPool", () => {
 
   it("runs verifyChunk's own code on worker threads, with the same results", async () => {
     const { input } = chunkOf(700, (i, leaf) => (i === 3 ? Buffer.from("{}") : leaf));
-    const [a, b] = await Promise.all([pool.run(input), pool.run({ ...input, host: "host-b" })]);
+    const other = { ...input, host: "host-b" };
+    const want = [verifyChunk(input, deps), verifyChunk(other, deps)];
+    // Each run moves its chunk's bytes to the worker: give each its own.
+    const [a, b] = await Promise.all([
+      pool.run({ ...input, rows: input.rows.slice() }),
+      pool.run({ ...other, rows: other.rows.slice() }),
+    ]);
     expect(pool.usable).toBe(true);
-    expect(a).toEqual(verifyChunk(input, deps));
-    expect(b).toEqual(verifyChunk({ ...input, host: "host-b" }, deps));
-    expect(b.findings.filter((f) => f.kind === "re-attributed")).toHaveLength(699);
+    expect([a, b]).toEqual(want);
+    expect(b?.findings.filter((f) => f.kind === "re-attributed")).toHaveLength(699);
+  });
+
+  it("moves a chunk's bytes to the worker, and copies a view of a bigger buffer", async () => {
+    const { input } = chunkOf(300);
+    const moved = { ...input, rows: input.rows.slice() };
+    const length = moved.rows.buffer.byteLength;
+    let back: ArrayBuffer | null = null;
+    await pool.run(moved, (spare) => {
+      back = spare;
+    });
+    expect(moved.rows.byteLength).toBe(0); // detached
+    expect((back as ArrayBuffer | null)?.byteLength).toBe(length); // and back, for reuse
+    const inside = new Uint8Array(input.rows.length + 8);
+    inside.set(input.rows, 8);
+    const view = { ...input, rows: inside.subarray(8) };
+    expect(await pool.run(view)).toEqual(verifyChunk(input, deps));
+    expect(view.rows.byteLength).toBe(input.rows.length);
+  });
+});
+
+describe("createChunker", () => {
+  it("verifies a chunk here, read again, when the worker pool fails with it", async () => {
+    const { input } = chunkOf(600);
+    const want = verifyChunk(input, deps);
+    // A pool that takes the bytes and then fails, as a worker that dies does.
+    const failing = {
+      usable: true,
+      run: async (chunk: ChunkInput) => {
+        structuredClone(chunk.rows, { transfer: [chunk.rows.buffer as ArrayBuffer] });
+        throw new Error("verifier worker exited with code 1");
+      },
+    } as unknown as VerifyPool;
+    let reads = 0;
+    const read = async () => {
+      reads += 1;
+      return { ...input, rows: input.rows.slice() };
+    };
+    const chunker = createChunker(1, 256, () => failing);
+    expect(await chunker.verify(read, true)).toEqual(want);
+    expect(reads).toBe(2);
+    // Not pooled: verified here from the one read.
+    reads = 0;
+    expect(await createChunker(1, 256, () => failing).verify(read, false)).toEqual(want);
+    expect(reads).toBe(1);
   });
 });
