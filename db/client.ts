@@ -97,15 +97,15 @@ const CONNECT_TIMEOUT_MS = 30_000;
  * postgres.js leaves Nagle's algorithm on, and writes a COPY's CopyData and CopyDone as two
  * messages: the second then waits for the server to acknowledge the first, which Linux delays
  * by ~40 ms. Measured: every COPY FROM STDIN of the ingest (two a batch) took 42 ms whatever
- * its size, a one-relation document 180 ms instead of 6. So the driver gets sockets with
+ * its size, a one-relation document 180 ms instead of 7. So the driver gets sockets with
  * TCP_NODELAY, connected here (postgres.js expects a connected socket from this hook). Only for
  * a single TCP host: a unix socket has no Nagle, and several hosts keep the driver's own
  * failover.
  */
 function noDelaySocket(url: string): { socket?: () => Promise<net.Socket> } {
   const parsed = new URL(url);
-  const hostParam = parsed.searchParams.get("host");
-  if (!parsed.hostname || parsed.host.includes(",") || hostParam?.startsWith("/")) return {};
+  // A `?host=` (a unix socket directory, or another host) is the driver's to resolve.
+  if (!parsed.hostname || parsed.host.includes(",") || parsed.searchParams.has("host")) return {};
   const host = decodeURIComponent(parsed.hostname).replace(/^\[(.*)\]$/, "$1");
   const port = Number(parsed.port || process.env.PGPORT || 5432);
   return {
