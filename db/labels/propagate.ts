@@ -26,9 +26,9 @@ import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import {
   FLOW_RELATION_KINDS,
-  gdprAnnotations,
   type ProvGraph,
   type ProvNode,
+  personalDataOf,
   plainString,
 } from "../prov/model";
 import { refreshEntries } from "./flows";
@@ -203,27 +203,23 @@ async function recordSources(
   nodes: readonly ProvNode[],
 ): Promise<string[]> {
   const sources = nodes.flatMap((node) => {
-    if (!Object.hasOwn(node.attributes, "gdpr:subject")) return [];
-    // Every subject x category the record names (an invitation names two people), as the
-    // store's personal_data_sources does (db/prov/ingest.ts); the first purpose, typed.
-    const gdpr = gdprAnnotations(node.attributes);
-    const purpose = gdpr.purposes[0] ?? null;
+    const data = personalDataOf(node.attributes);
+    if (data.length === 0) return [];
+    const purpose = data[0]?.purpose ?? null;
     const stated = Object.fromEntries(
       GDPR_SOURCE_KEYS.flatMap((key) =>
         node.attributes[key] === undefined ? [] : [[key, node.attributes[key]]],
       ),
     );
     const consent = consentTime(node, purpose);
-    return gdpr.subjects.flatMap((subject) =>
-      gdpr.categories.map((category) => ({
-        node: node.id,
-        subject,
-        category,
-        purpose,
-        consent,
-        stated,
-      })),
-    );
+    return data.map(({ subject, category }) => ({
+      node: node.id,
+      subject,
+      category,
+      purpose,
+      consent,
+      stated,
+    }));
   });
   if (sources.length === 0) return [];
   // Only what the stored node says: the first statement of an id wins, a later one that

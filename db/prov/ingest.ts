@@ -3,7 +3,7 @@
  * global id, so a re-delivered document inserts nothing and reports `new: 0`. The first
  * statement of an element wins; later statements of the same id add a reporting host only.
  *
- * App-level annotations are read here, on the way in (model.ts gdprAnnotations): a node with
+ * App-level annotations are read here, on the way in (model.ts gdprAnnotations, personalDataOf): a node with
  * `gdpr:subject` and `gdpr:category` becomes a personal-data source of each subject and category
  * it names, for its first `gdpr:purpose` (a purposes row, created for the node's service if new);
  * a node with `gdpr:service` (and optionally `gdpr:organisation`) belongs to that service. Everything for one graph is
@@ -40,10 +40,10 @@ import {
 import { copyable, copyClient, copyInto, ensureStagingTables, field, jsonField } from "./copy-rows";
 import { canonicalTextOrNull, fastElementsDigest, type Precomputed } from "./element-digest";
 import {
-  gdprAnnotations,
   type ProvGraph,
   type ProvNode,
   type ProvRelation,
+  personalDataOf,
   plainString,
 } from "./model";
 
@@ -210,21 +210,23 @@ export async function ingestBatch(
     // The first document (in batch order) that names an element owns it.
     const nodeOwner = new Map<string, { node: ProvNode; write: number }>();
     const relationOwner = new Map<string, { relation: ProvRelation; write: number }>();
-    const nodeHosts = new Set<string>();
+    // Which hosts reported each node: one prov_node_hosts row per pair.
+    const hostsOf = new Map<string, Set<number>>();
     written.forEach((document, w) => {
       const hostId = (hostRows.get(document.hostName) as HostRow).id;
       for (const node of document.graph.nodes) {
         if (!nodeOwner.has(node.id)) nodeOwner.set(node.id, { node, write: w });
-        nodeHosts.add(JSON.stringify([node.id, hostId]));
+        const hosts = hostsOf.get(node.id);
+        if (hosts) hosts.add(hostId);
+        else hostsOf.set(node.id, new Set([hostId]));
       }
       for (const relation of document.graph.relations) {
         if (!relationOwner.has(relation.id)) relationOwner.set(relation.id, { relation, write: w });
       }
     });
     const ledgerOf = (w: number) => (writes[w] as (typeof writes)[number]).ledger;
-    // Rows travel as one jsonb parameter and are expanded by jsonb_to_recordset: one statement
-    // per table whatever the batch's size, no per-value work in the query builder, and no
-    // 65,535-parameter limit to chunk around.
+    // Pairs in (node id, host id) order: concurrent batches lock the rows in the same order.
+    const hostsInOrder = (extId: string) => [...(hostsOf.get(extId) ?? [])].sort((a, b) => a - b);
     const nodeRows = [...nodeOwner.values()]
       .sort((a, b) => compareIds(a.node.id, b.node.id))
       .map(({ node, write }) => ({
@@ -253,13 +255,6 @@ export async function ingestBatch(
     if (useCopy) await ensureStagingTables(copy);
     let newNodes: { ext_id: string }[] = [];
     if (useCopy && nodeRows.length > 0) {
-      const hostsOf = new Map<string, number[]>();
-      for (const pair of nodeHosts) {
-        const [extId, hostId] = JSON.parse(pair) as [string, number];
-        const list = hostsOf.get(extId);
-        if (list) list.push(hostId);
-        else hostsOf.set(extId, [hostId]);
-      }
       const lines: string[] = [];
       for (const r of nodeRows) {
         lines.push(
@@ -288,7 +283,7 @@ export async function ingestBatch(
       const lookup: { ext_id: string; host_id: number }[] = [];
       for (const r of nodeRows) {
         const id = newIds.get(r.ext_id);
-        for (const hostId of (hostsOf.get(r.ext_id) ?? []).sort((a, b) => a - b)) {
+        for (const hostId of hostsInOrder(r.ext_id)) {
           if (id === undefined) lookup.push({ ext_id: r.ext_id, host_id: hostId });
           else {
             direct.nodes.push(id);
@@ -327,12 +322,13 @@ export async function ingestBatch(
         tx,
       );
       // A statement of its own: see above.
-      const pairs = [...nodeHosts].sort().map((pair) => JSON.parse(pair) as [string, number]);
+      const pairs = nodeRows.flatMap((r) =>
+        hostsInOrder(r.ext_id).map((host_id) => ({ ext_id: r.ext_id, host_id })),
+      );
       await tx.execute(
         sql`insert into ${provNodeHosts} (node_id, host_id)
-            select n.id, p.host_id from json_to_recordset(${JSON.stringify(
-              pairs.map(([ext_id, host_id]) => ({ ext_id, host_id })),
-            )}::json) as p(ext_id text, host_id integer)
+            select n.id, p.host_id from json_to_recordset(${JSON.stringify(pairs)}::json)
+              as p(ext_id text, host_id integer)
             join ${provNodes} n on n.ext_id = p.ext_id
             on conflict do nothing`,
       );
@@ -637,20 +633,9 @@ function serviceKey(name: string, organisation: string | null): string {
 
 /** Marks the nodes carrying `gdpr:subject` and `gdpr:category`: four statements per graph. */
 async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promise<void> {
-  const sources = nodes.flatMap((node) => {
-    if (!Object.hasOwn(node.attributes, "gdpr:subject")) return [];
-    const gdpr = gdprAnnotations(node.attributes);
-    const purpose = gdpr.purposes[0] ?? null;
-    return gdpr.subjects.flatMap((subject) =>
-      gdpr.categories.map((category) => ({
-        ext_id: node.id,
-        subject,
-        category,
-        purpose,
-        service: gdpr.service,
-      })),
-    );
-  });
+  const sources = nodes.flatMap((node) =>
+    personalDataOf(node.attributes).map((data) => ({ ext_id: node.id, ...data })),
+  );
   if (sources.length === 0) return;
   const input = sql`jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
     as i(ext_id text, subject text, category text, purpose text, service text)`;

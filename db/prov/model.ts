@@ -206,3 +206,19 @@ export function gdprAnnotations(attributes: Attributes): GdprAnnotations {
     problems,
   };
 }
+
+/**
+ * The personal data a node is a source of (`gdpr:subject` + `gdpr:category`): every subject x
+ * category it names (an invitation names two people), for its first purpose. Empty for a node
+ * that names no subject. The store's personal_data_sources and the labels both read it.
+ */
+export function personalDataOf(
+  attributes: Attributes,
+): { subject: string; category: string; purpose: string | null; service: string | null }[] {
+  if (!Object.hasOwn(attributes, "gdpr:subject")) return [];
+  const gdpr = gdprAnnotations(attributes);
+  const purpose = gdpr.purposes[0] ?? null;
+  return gdpr.subjects.flatMap((subject) =>
+    gdpr.categories.map((category) => ({ subject, category, purpose, service: gdpr.service })),
+  );
+}
