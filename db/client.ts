@@ -103,8 +103,14 @@ const CONNECT_TIMEOUT_MS = 30_000;
  * failover.
  */
 function noDelaySocket(url: string): { socket?: () => Promise<net.Socket> } {
-  const parsed = new URL(url);
-  // A `?host=` (a unix socket directory, or another host) is the driver's to resolve.
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Several hosts (`h1:5432,h2:5432`) are no WHATWG URL: postgres.js parses and fails over.
+    return {};
+  }
+  // A `?host=` is the driver's to resolve (postgres.js sends it to the server as a parameter).
   if (!parsed.hostname || parsed.host.includes(",") || parsed.searchParams.has("host")) return {};
   const host = decodeURIComponent(parsed.hostname).replace(/^\[(.*)\]$/, "$1");
   const port = Number(parsed.port || process.env.PGPORT || 5432);
@@ -152,7 +158,10 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Stor
     }
   } catch (error) {
     await client.end({ timeout: 1 });
-    throw new Error(`couldn't open the PostgreSQL store at ${redact(url)}`, { cause: error });
+    const why = error instanceof Error ? `: ${error.message}` : "";
+    throw new Error(`couldn't open the PostgreSQL store at ${redact(url)}${why}`, {
+      cause: error,
+    });
   }
   const store: Store = {
     db,
