@@ -7,7 +7,16 @@
  */
 import net from "node:net";
 import { sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from "vitest";
 import { openStore } from "../../../db/client";
 import { createTestDatabase, REAL_DATABASE_URL, type TestDatabase } from "../../setup/databases";
 
@@ -17,7 +26,7 @@ describe.skipIf(!REAL_DATABASE_URL)("the store's PostgreSQL sockets", () => {
     database = await createTestDatabase();
   });
   afterAll(() => database?.drop());
-  let connect: ReturnType<typeof vi.spyOn<typeof net, "connect">> | undefined;
+  let connect: MockInstance<typeof net.connect> | undefined;
   afterEach(() => connect?.mockRestore());
 
   it("connects a single TCP host itself, with noDelay, and the connection works", async () => {
