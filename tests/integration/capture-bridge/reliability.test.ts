@@ -7,7 +7,8 @@
  *
  * Scale: the issue asks for 1,000 malformed among 100,000 good messages; this runs 150 among
  * 15,000 (the same 1% ratio, every kind of damage) so the file stays near two minutes on the
- * shared 2-core CI machine. Needs DATABASE_URL (the SIGKILL and malformed tests use a fresh
+ * shared 2-core CI machine; `RELIABILITY_FULL_SCALE=1` runs the issue's 1,000 among 100,000
+ * (by hand, not in CI). Needs DATABASE_URL (the SIGKILL and malformed tests use a fresh
  * database on it) and PostgreSQL 15's binaries in /usr/lib/postgresql/15/bin.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -36,6 +37,11 @@ import {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const PREFIX = "reliability/camflow/provenance";
 const quiet = () => undefined;
+/** The malformed-among-good test at the issue's scale, or 1/7 of it (same 1% ratio) for CI. */
+const MIXED =
+  process.env.RELIABILITY_FULL_SCALE === "1"
+    ? { good: 100_000, perKind: 200, waitMs: 1_500_000, ms: 1_600_000 }
+    : { good: 15_000, perKind: 30, waitMs: 110_000, ms: 180_000 };
 
 async function until(
   condition: () => Promise<boolean>,
@@ -200,118 +206,127 @@ describe.skipIf(!REAL_DATABASE_URL)("the bridge under failure", () => {
     }
   }, 180_000);
 
-  it("stores every good message and quarantines every malformed one among them, with reasons", async () => {
-    const GOOD = 15_000;
-    const PER_KIND = 30; // five kinds: 150 malformed, 1% of the good ones
-    const database = await createTestDatabase();
-    const bridge = await startBridge(
-      loadConfig({
-        DATABASE_URL: database.url,
-        MQTT_URL: broker.url,
-        MQTT_TOPIC_PREFIX: `${PREFIX}/mixed`,
-        MQTT_CLIENT_ID: `reliability-mixed-${process.pid}`,
-        BRIDGE_PORT: "0",
-        MAX_MESSAGE_BYTES: String(256 * 1024),
-      }),
-      { log: quiet },
-    );
-    const publisher = await mqtt.connectAsync(broker.url);
-    try {
-      const prefix = { ex: "http://example.org/mixed/" };
-      const good = (i: number) =>
-        JSON.stringify({
-          prefix,
-          entity: { [`ex:record-${i}`]: { "ex:n": i } },
-          activity: { [`ex:job-${i}`]: {} },
-          used: {
-            [`ex:use-${i}`]: { "prov:activity": `ex:job-${i}`, "prov:entity": `ex:record-${i}` },
-          },
-        });
-      const malformed: { kind: string; payload: Buffer }[] = [];
-      for (let i = 0; i < PER_KIND; i++) {
-        malformed.push(
-          { kind: "broken JSON", payload: Buffer.from(good(1e6 + i).slice(0, 40 + i)) },
-          {
-            kind: "wrong types",
-            payload: Buffer.from(
-              JSON.stringify({ prefix, used: { [`ex:u${i}`]: { "prov:activity": i } } }),
-            ),
-          },
-          {
-            kind: "unknown relation kind",
-            payload: Buffer.from(
-              JSON.stringify({ prefix, wasFooBy: { [`ex:r${i}`]: { "prov:a": "ex:x" } } }),
-            ),
-          },
-          {
-            kind: "huge",
-            payload: Buffer.from(
-              JSON.stringify({
-                prefix,
-                entity: { [`ex:big${i}`]: { "ex:blob": "x".repeat(300_000) } },
+  it(
+    "stores every good message and quarantines every malformed one among them, with reasons",
+    async () => {
+      const GOOD = MIXED.good;
+      const PER_KIND = MIXED.perKind; // five kinds: 1% of the good ones
+      const database = await createTestDatabase();
+      const bridge = await startBridge(
+        loadConfig({
+          DATABASE_URL: database.url,
+          MQTT_URL: broker.url,
+          MQTT_TOPIC_PREFIX: `${PREFIX}/mixed`,
+          MQTT_CLIENT_ID: `reliability-mixed-${process.pid}`,
+          BRIDGE_PORT: "0",
+          MAX_MESSAGE_BYTES: String(256 * 1024),
+        }),
+        { log: quiet },
+      );
+      const publisher = await mqtt.connectAsync(broker.url);
+      try {
+        const prefix = { ex: "http://example.org/mixed/" };
+        const good = (i: number) =>
+          JSON.stringify({
+            prefix,
+            entity: { [`ex:record-${i}`]: { "ex:n": i } },
+            activity: { [`ex:job-${i}`]: {} },
+            used: {
+              [`ex:use-${i}`]: { "prov:activity": `ex:job-${i}`, "prov:entity": `ex:record-${i}` },
+            },
+          });
+        const malformed: { kind: string; payload: Buffer }[] = [];
+        for (let i = 0; i < PER_KIND; i++) {
+          malformed.push(
+            {
+              // Cut inside the document (221 characters) after its unique id (characters 66-73):
+              // every one distinct, none complete.
+              kind: "broken JSON",
+              payload: Buffer.from(good(1e6 + i).slice(0, 80 + (i % 120))),
+            },
+            {
+              kind: "wrong types",
+              payload: Buffer.from(
+                JSON.stringify({ prefix, used: { [`ex:u${i}`]: { "prov:activity": i } } }),
+              ),
+            },
+            {
+              kind: "unknown relation kind",
+              payload: Buffer.from(
+                JSON.stringify({ prefix, wasFooBy: { [`ex:r${i}`]: { "prov:a": "ex:x" } } }),
+              ),
+            },
+            {
+              kind: "huge",
+              payload: Buffer.from(
+                JSON.stringify({
+                  prefix,
+                  entity: { [`ex:big${i}`]: { "ex:blob": "x".repeat(300_000) } },
+                }),
+              ),
+            },
+            {
+              kind: "invalid UTF-8",
+              payload: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x80 + i, 0x22, 0x7d]),
+            },
+          );
+        }
+        // Malformed messages spread evenly through the stream, over 10 hosts' topics.
+        const every = Math.floor(GOOD / malformed.length);
+        const stream: Buffer[] = [];
+        for (let i = 0; i < GOOD; i++) {
+          stream.push(Buffer.from(good(i)));
+          if (i % every === every - 1 && malformed[Math.floor(i / every)]) {
+            stream.push((malformed[Math.floor(i / every)] as { payload: Buffer }).payload);
+          }
+        }
+        expect(stream.length).toBe(GOOD + malformed.length);
+        for (let at = 0; at < stream.length; at += 500) {
+          await Promise.all(
+            stream.slice(at, at + 500).map((payload, k) =>
+              publisher.publishAsync(`${PREFIX}/mixed/host-${(at + k) % 10}`, payload, {
+                qos: 1,
               }),
             ),
-          },
-          {
-            kind: "invalid UTF-8",
-            payload: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x80 + i, 0x22, 0x7d]),
-          },
-        );
-      }
-      // Malformed messages spread evenly through the stream, over 10 hosts' topics.
-      const every = Math.floor(GOOD / malformed.length);
-      const stream: Buffer[] = [];
-      for (let i = 0; i < GOOD; i++) {
-        stream.push(Buffer.from(good(i)));
-        if (i % every === every - 1 && malformed[Math.floor(i / every)]) {
-          stream.push((malformed[Math.floor(i / every)] as { payload: Buffer }).payload);
+          );
         }
-      }
-      expect(stream.length).toBe(GOOD + malformed.length);
-      for (let at = 0; at < stream.length; at += 500) {
-        await Promise.all(
-          stream
-            .slice(at, at + 500)
-            .map((payload, k) =>
-              publisher.publishAsync(`${PREFIX}/mixed/host-${(at + k) % 10}`, payload, { qos: 1 }),
-            ),
+        await until(
+          async () => {
+            const now = await counts(bridge.store);
+            return now.records + now.quarantined >= stream.length;
+          },
+          "every message stored or quarantined",
+          MIXED.waitMs,
         );
+        expect(await counts(bridge.store)).toEqual({
+          records: GOOD,
+          elements: GOOD * 3,
+          quarantined: malformed.length,
+        });
+        const reasons = await bridge.store.rows<{ reason: string; raw: Uint8Array }>(
+          sql`select reason, raw from quarantine`,
+        );
+        const kindOf = (raw: Uint8Array) =>
+          malformed.find((m) => Buffer.compare(m.payload, Buffer.from(raw)) === 0)?.kind;
+        const byKind = new Map<string, number>();
+        for (const { reason, raw } of reasons) {
+          expect(reason.length).toBeGreaterThan(10);
+          const kind = kindOf(raw) ?? `unexpected: ${reason}`;
+          byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+        }
+        expect(Object.fromEntries(byKind)).toEqual({
+          "broken JSON": PER_KIND,
+          "wrong types": PER_KIND,
+          "unknown relation kind": PER_KIND,
+          huge: PER_KIND,
+          "invalid UTF-8": PER_KIND,
+        });
+      } finally {
+        await publisher.endAsync();
+        await bridge.stop();
+        await database.drop();
       }
-      await until(
-        async () => {
-          const now = await counts(bridge.store);
-          return now.records + now.quarantined >= stream.length;
-        },
-        "every message stored or quarantined",
-        110_000,
-      );
-      expect(await counts(bridge.store)).toEqual({
-        records: GOOD,
-        elements: GOOD * 3,
-        quarantined: malformed.length,
-      });
-      const reasons = await bridge.store.rows<{ reason: string; raw: Uint8Array }>(
-        sql`select reason, raw from quarantine`,
-      );
-      const kindOf = (raw: Uint8Array) =>
-        malformed.find((m) => Buffer.compare(m.payload, Buffer.from(raw)) === 0)?.kind;
-      const byKind = new Map<string, number>();
-      for (const { reason, raw } of reasons) {
-        expect(reason.length).toBeGreaterThan(10);
-        const kind = kindOf(raw) ?? `unexpected: ${reason}`;
-        byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
-      }
-      expect(Object.fromEntries(byKind)).toEqual({
-        "broken JSON": PER_KIND,
-        "wrong types": PER_KIND,
-        "unknown relation kind": PER_KIND,
-        huge: PER_KIND,
-        "invalid UTF-8": PER_KIND,
-      });
-    } finally {
-      await publisher.endAsync();
-      await bridge.stop();
-      await database.drop();
-    }
-  }, 180_000);
+    },
+    MIXED.ms,
+  );
 });
