@@ -74,7 +74,14 @@ function Header() {
       <nav aria-label="main">
         {data?.user ? (
           <>
-            {data.user.role === "subject" ? <NavLink to="/me">{t("nav.myData")}</NavLink> : null}
+            {data.user.role === "subject" ? (
+              <>
+                <NavLink to="/me" end>
+                  {t("nav.myData")}
+                </NavLink>
+                <NavLink to="/me/choices">{t("nav.choices")}</NavLink>
+              </>
+            ) : null}
             {data.user.role === "dpo" ? (
               <>
                 <NavLink to="/dpo/processing">{t("nav.processing")}</NavLink>

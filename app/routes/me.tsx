@@ -79,6 +79,11 @@ export default function MyData() {
       <p className="greeting">{t("me.greeting", { name: displayName })}</p>
       <h1>{t("me.title")}</h1>
       <p className="lead">{t("me.lead")}</p>
+      <p>
+        <Link to="/me/choices" data-testid="choices-link">
+          {t("me.choicesLink")}
+        </Link>
+      </p>
       {flows.length === 0 ? (
         <p className="empty" data-testid="no-flows">
           {t("me.empty")}

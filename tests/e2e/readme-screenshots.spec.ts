@@ -125,6 +125,27 @@ test.describe("README screenshots", () => {
     });
   });
 
+  for (const lng of ["en", "fr"] as const) {
+    test(`subject-choices-${lng}.png`, async ({ page }) => {
+      await logIn(page, ALICE);
+      if (lng !== "en") {
+        await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
+      }
+      await page
+        .getByRole("navigation", { name: "main" })
+        .getByRole("link", { name: translation(lng, "nav.choices"), exact: true })
+        .click();
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+        translation(lng, "choices.title"),
+      );
+      await settle(page);
+      await page.screenshot({
+        path: path.join(SCREENSHOTS_DIR, `subject-choices-${lng}.png`),
+        fullPage: true,
+      });
+    });
+  }
+
   test("login-errors-en.png", async ({ page, browserErrors }) => {
     browserErrors.allowErrorResponse(400, "/login.data");
     await page.goto("/login");

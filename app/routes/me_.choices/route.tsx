@@ -1,0 +1,316 @@
+import {
+  type ActionFunctionArgs,
+  data,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  redirect,
+} from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { TFunction } from "i18next";
+import { useTranslation } from "react-i18next";
+import { assertSameOrigin, requireSubject } from "../../auth/session.server";
+import { CheckboxField } from "../../components/field";
+import { LocalTime } from "../../components/local-time";
+import { applyChoice, loadChoices } from "./choices.server";
+import { type ChoiceIntent, isChoiceIntent } from "./forms";
+
+export const meta: MetaFunction = () => [{ title: "Provtopia" }];
+
+/** The signed-in subject's own consents and blocks; the subject comes from the session. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { subjectId, headers } = await requireSubject(request);
+  const done = new URL(request.url).searchParams.get("done");
+  return data(
+    { ...(await loadChoices(subjectId)), done: isChoiceIntent(done) ? done : null },
+    { headers },
+  );
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  assertSameOrigin(request);
+  const { user, subjectId, headers } = await requireSubject(request);
+  const result = await applyChoice({ subjectId, email: user.email }, await request.formData());
+  if (!("done" in result)) return data(result, { status: 400, headers });
+  const anchor = result.done === "give" || result.done === "withdraw" ? "consents" : "services";
+  return redirect(`/me/choices?done=${result.done}#${anchor}`, { headers });
+}
+
+type Loaded = ReturnType<typeof useLoaderData<typeof loader>>;
+
+const categoryLabel = (t: TFunction, key: string) => t(`categories.${key}`, { defaultValue: key });
+const purposeLabel = (t: TFunction, key: string) => t(`purposes.${key}`, { defaultValue: key });
+
+/** The refused form's errors, when the last submit was this intent for this row. */
+function useFailure(intent: ChoiceIntent, target: string) {
+  const failure = useActionData<typeof action>();
+  if (!failure || "done" in failure) return undefined;
+  return failure.intent === intent && failure.target === target ? failure.errors : undefined;
+}
+
+function SubmitButton({
+  intent,
+  label,
+  kind = "button",
+}: {
+  intent: ChoiceIntent;
+  label: string;
+  kind?: "button" | "button danger" | "button secondary";
+}) {
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting" && navigation.formData?.get("intent") === intent;
+  return (
+    <button type="submit" name="intent" value={intent} className={kind} disabled={busy}>
+      {label}
+    </button>
+  );
+}
+
+export default function Choices() {
+  const { t } = useTranslation();
+  const choices = useLoaderData<typeof loader>();
+  const failure = useActionData<typeof action>();
+  const formError = failure && !("done" in failure) ? failure.errors.form : undefined;
+  return (
+    <section className="page">
+      <p>
+        <Link to="/me">{t("choices.back")}</Link>
+      </p>
+      <h1>{t("choices.title")}</h1>
+      <p className="lead">{t("choices.lead")}</p>
+      {choices.done ? (
+        <p className="result ok" role="status" data-testid="choice-done">
+          {t(`choices.done.${choices.done}`)}
+        </p>
+      ) : null}
+      {formError ? (
+        <p className="result failed" role="alert" data-testid="choice-refused">
+          {t(formError)}
+        </p>
+      ) : null}
+      <Consents choices={choices} />
+      <Services choices={choices} />
+      <Blocks choices={choices} />
+    </section>
+  );
+}
+
+function Consents({ choices }: { choices: Loaded }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <section className="panel" id="consents" aria-labelledby="consents-heading">
+      <h2 id="consents-heading">{t("choices.consents.heading")}</h2>
+      <p className="hint">{t("choices.consents.help")}</p>
+      {choices.consentPurposes.length === 0 ? (
+        <p className="empty">{t("choices.consents.empty")}</p>
+      ) : (
+        <table className="data-table" data-testid="consents">
+          <thead>
+            <tr>
+              <th scope="col">{t("choices.consents.purpose")}</th>
+              <th scope="col">{t("choices.consents.service")}</th>
+              <th scope="col">{t("choices.consents.state")}</th>
+              <th scope="col">{t("choices.consents.history")}</th>
+              <th scope="col">{t("choices.change")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {choices.consentPurposes.map((purpose) => (
+              <tr key={purpose.key} data-testid="consent" data-purpose={purpose.key}>
+                <th scope="row">{purposeLabel(t, purpose.key)}</th>
+                <td>{purpose.service ?? "—"}</td>
+                <td>
+                  <span
+                    className={`status ${purpose.consent === "given" ? "allowed" : "unlawful"}`}
+                  >
+                    {t(`choices.consents.${purpose.consent ?? "never"}`)}
+                  </span>
+                </td>
+                <td>
+                  {purpose.history.length === 0 ? (
+                    t("choices.consents.noHistory")
+                  ) : (
+                    <ul className="history">
+                      {purpose.history.map((event) => (
+                        <li key={`${event.at}-${event.action}`}>
+                          <LocalTime iso={event.at} locale={i18n.language} compact />{" "}
+                          {t(`choices.consents.event.${event.action}`, { how: event.how })}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+                <td>
+                  <Form method="post" preventScrollReset>
+                    <input type="hidden" name="purpose" value={purpose.key} />
+                    {purpose.consent === "given" ? (
+                      <SubmitButton
+                        intent="withdraw"
+                        kind="button danger"
+                        label={t("choices.consents.withdraw")}
+                      />
+                    ) : (
+                      <SubmitButton intent="give" label={t("choices.consents.give")} />
+                    )}
+                  </Form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {choices.otherPurposes.length > 0 ? (
+        <>
+          <h3>{t("choices.consents.otherHeading")}</h3>
+          <ul data-testid="other-purposes">
+            {choices.otherPurposes.map((purpose) => (
+              <li key={purpose.key}>
+                {t("choices.consents.other", {
+                  purpose: purposeLabel(t, purpose.key),
+                  basis: purpose.legalBasis
+                    ? t(`legalBasis.${purpose.legalBasis}`)
+                    : t("choices.consents.noBasis"),
+                })}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function Services({ choices }: { choices: Loaded }) {
+  const { t } = useTranslation();
+  return (
+    <section className="panel" id="services" aria-labelledby="services-heading">
+      <h2 id="services-heading">{t("choices.services.heading")}</h2>
+      <p className="hint">{t("choices.services.help")}</p>
+      {choices.services.length === 0 ? (
+        <p className="empty">{t("choices.services.empty")}</p>
+      ) : (
+        <table className="data-table" data-testid="choice-services">
+          <thead>
+            <tr>
+              <th scope="col">{t("choices.services.service")}</th>
+              <th scope="col">{t("choices.services.organisation")}</th>
+              <th scope="col">{t("choices.services.data")}</th>
+              <th scope="col">{t("choices.change")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {choices.services.map((service) => (
+              <ServiceRow key={service.name} service={service} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function ServiceRow({ service }: { service: Loaded["services"][number] }) {
+  const { t } = useTranslation();
+  const errors = useFailure("block", service.name);
+  const id = `block-${service.name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  return (
+    <tr data-testid="choice-service" data-service={service.name}>
+      <th scope="row">{service.name}</th>
+      <td>{service.organisation ?? t("me.unknownOrganisation")}</td>
+      <td>
+        {service.categories.map((key) => (
+          <span key={key} className="chip">
+            {categoryLabel(t, key)}
+          </span>
+        ))}
+      </td>
+      <td>
+        {service.blockedBy !== null ? (
+          <span className="badge blocked">{t("choices.services.blocked")}</span>
+        ) : (
+          <details className="never-again" open={errors !== undefined}>
+            <summary>{t("choices.services.open")}</summary>
+            <Form method="post" className="stack" preventScrollReset noValidate>
+              <input type="hidden" name="service" value={service.name} />
+              <CheckboxField
+                id={`${id}-confirm`}
+                name="confirm"
+                label={t("choices.services.confirm", { service: service.name })}
+                error={errors?.confirm ? t(errors.confirm) : undefined}
+              />
+              <SubmitButton
+                intent="block"
+                kind="button danger"
+                label={t("choices.services.block")}
+              />
+            </Form>
+          </details>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function Blocks({ choices }: { choices: Loaded }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <section className="panel" id="blocks" aria-labelledby="blocks-heading">
+      <h2 id="blocks-heading">{t("choices.blocks.heading")}</h2>
+      <p className="hint">{t("choices.blocks.help")}</p>
+      {choices.blocks.length === 0 ? (
+        <p className="empty">{t("choices.blocks.empty")}</p>
+      ) : (
+        <table className="data-table" data-testid="blocks">
+          <thead>
+            <tr>
+              <th scope="col">{t("choices.blocks.target")}</th>
+              <th scope="col">{t("choices.blocks.data")}</th>
+              <th scope="col">{t("choices.blocks.since")}</th>
+              <th scope="col">{t("choices.blocks.state")}</th>
+              <th scope="col">{t("choices.change")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {choices.blocks.map((block) => (
+              <tr key={block.id} data-testid="block" data-active={block.liftedAt ? "no" : "yes"}>
+                <th scope="row">
+                  {block.service ??
+                    t("choices.blocks.organisation", { organisation: block.organisation })}
+                </th>
+                <td>
+                  {block.category
+                    ? categoryLabel(t, block.category)
+                    : t("choices.blocks.allCategories")}
+                </td>
+                <td>
+                  <LocalTime iso={block.createdAt} locale={i18n.language} compact />
+                </td>
+                <td>
+                  {block.liftedAt ? (
+                    <>
+                      {t("choices.blocks.lifted")}{" "}
+                      <LocalTime iso={block.liftedAt} locale={i18n.language} compact />
+                    </>
+                  ) : (
+                    <span className="badge blocked">{t("choices.blocks.active")}</span>
+                  )}
+                </td>
+                <td>
+                  {block.liftedAt ? null : (
+                    <Form method="post" preventScrollReset>
+                      <input type="hidden" name="rule" value={block.id} />
+                      <SubmitButton
+                        intent="lift"
+                        kind="button secondary"
+                        label={t("choices.blocks.lift")}
+                      />
+                    </Form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
