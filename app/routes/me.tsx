@@ -79,10 +79,13 @@ export default function MyData() {
       <p className="greeting">{t("me.greeting", { name: displayName })}</p>
       <h1>{t("me.title")}</h1>
       <p className="lead">{t("me.lead")}</p>
-      <p>
+      <p className="actions">
         <Link to="/me/choices" data-testid="choices-link">
           {t("me.choicesLink")}
         </Link>
+        <a href="/me/download" download data-testid="download-link">
+          {t("me.downloadLink")}
+        </a>
       </p>
       {flows.length === 0 ? (
         <p className="empty" data-testid="no-flows">

@@ -5,6 +5,7 @@
  * then withdrawn, a block of FlackCo; Bob: data in Sign-up, CRM and Backups). Every change here
  * is undone or dated now, so the other specs' past flows keep their status.
  */
+import { readFile } from "node:fs/promises";
 import { request as playwrightRequest } from "@playwright/test";
 import { ALICE, BOB, expect, logIn, test, translation } from "./fixtures";
 
@@ -125,5 +126,26 @@ test.describe("a data subject's choices", () => {
 
     await page.reload();
     await expect(flackco).toHaveAttribute("data-active", "yes");
+  });
+
+  test("downloads a copy of all their data, with its evidence, and nothing of anyone else's", async ({
+    page,
+  }) => {
+    await logIn(page, BOB);
+    const download = page.waitForEvent("download");
+    await page.getByTestId("download-link").click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^provtopia-my-data-\d{4}-\d\d-\d\d\.json$/);
+    const copy = JSON.parse(await readFile(await file.path(), "utf8"));
+    expect(copy.subject.ref).toBe("subj-bob");
+    expect(copy.accounts.map((a: { email: string }) => a.email)).toEqual([BOB.email]);
+    expect(copy.personalData.length).toBeGreaterThan(0);
+    for (const item of copy.personalData) {
+      expect(item.node.attributes["gdpr:subject"]).toBe("subj-bob");
+      expect(item.evidence.proof).toBeInstanceOf(Array);
+    }
+    const text = JSON.stringify(copy);
+    expect(text).not.toContain("subj-alice");
+    expect(text).not.toContain(ALICE.email);
   });
 });
