@@ -146,6 +146,17 @@ test.describe("README screenshots", () => {
     });
   }
 
+  test("dpo-breach-en.png", async ({ page }) => {
+    await logIn(page, DPO);
+    await page.goto("/dpo/breach?service=CRM&from=2026-10-01&to=2026-12-31");
+    await expect(page.getByTestId("breach-subjects")).toHaveText("2");
+    await settle(page);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS_DIR, "dpo-breach-en.png"),
+      fullPage: true,
+    });
+  });
+
   test("login-errors-en.png", async ({ page, browserErrors }) => {
     browserErrors.allowErrorResponse(400, "/login.data");
     await page.goto("/login");
