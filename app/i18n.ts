@@ -3,6 +3,7 @@
  * public/locales/<lng>/<ns>.json and are bundled (a few kB each), so the first render is
  * already in the reader's language and hydration never flashes English.
  */
+import type { TFunction } from "i18next";
 import deCommon from "../public/locales/de/common.json";
 import enCommon from "../public/locales/en/common.json";
 import frCommon from "../public/locales/fr/common.json";
@@ -29,3 +30,11 @@ export const i18nConfig = {
 export function isLanguage(value: unknown): value is Language {
   return typeof value === "string" && (SUPPORTED_LANGUAGES as readonly string[]).includes(value);
 }
+
+/** A data category's name in the reader's language; its key when there is no translation. */
+export const categoryLabel = (t: TFunction, key: string) =>
+  t(`categories.${key}`, { defaultValue: key });
+
+/** A purpose's name in the reader's language; its key when there is no translation. */
+export const purposeLabel = (t: TFunction, key: string) =>
+  t(`purposes.${key}`, { defaultValue: key });

@@ -8,6 +8,7 @@ import { requireSubject } from "../auth/session.server";
 import { FlowMap, type FlowMapGraph } from "../components/flow-map";
 import { LocalTime } from "../components/local-time";
 import { WitnessPath } from "../components/witness-path";
+import { categoryLabel, purposeLabel } from "../i18n";
 import { getStore } from "../store.server";
 
 export const meta: MetaFunction = () => [{ title: "Provtopia" }];
@@ -35,9 +36,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 type Flow = ReturnType<typeof useLoaderData<typeof loader>>["flows"][number];
-
-const categoryLabel = (t: TFunction, key: string) => t(`categories.${key}`, { defaultValue: key });
-const purposeLabel = (t: TFunction, key: string) => t(`purposes.${key}`, { defaultValue: key });
 
 /** The map's graph: one node per category, service and organisation; one arrow per flow pair. */
 function mapGraph(t: TFunction, flows: Flow[]): FlowMapGraph {

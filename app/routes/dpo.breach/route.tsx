@@ -1,9 +1,9 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
-import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { requireDpo } from "../../auth/session.server";
 import { Field, SelectField } from "../../components/field";
+import { categoryLabel } from "../../i18n";
 import { impactOf, serviceNames } from "./breach.server";
 import { errorsOf, REPORT_REFUSALS, SCOPE_FORM, SUBJECTS_SHOWN, scopeValues } from "./forms";
 
@@ -34,8 +34,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const errors: Record<string, string> = impact ? {} : { service: "breach.errors.service" };
   return data({ services, values, errors, impact, reportError }, { headers });
 }
-
-const categoryLabel = (t: TFunction, key: string) => t(`categories.${key}`, { defaultValue: key });
 
 export default function Breach() {
   const { t } = useTranslation();

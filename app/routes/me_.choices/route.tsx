@@ -6,11 +6,11 @@ import {
   redirect,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { assertSameOrigin, requireSubject } from "../../auth/session.server";
 import { CheckboxField } from "../../components/field";
 import { LocalTime } from "../../components/local-time";
+import { categoryLabel, purposeLabel } from "../../i18n";
 import { applyChoice, loadChoices } from "./choices.server";
 import { type ChoiceIntent, isChoiceIntent } from "./forms";
 
@@ -36,9 +36,6 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 type Loaded = ReturnType<typeof useLoaderData<typeof loader>>;
-
-const categoryLabel = (t: TFunction, key: string) => t(`categories.${key}`, { defaultValue: key });
-const purposeLabel = (t: TFunction, key: string) => t(`purposes.${key}`, { defaultValue: key });
 
 /** The refused form's errors, when the last submit was this intent for this row. */
 function useFailure(intent: ChoiceIntent, target: string) {

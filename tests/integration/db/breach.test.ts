@@ -4,18 +4,13 @@
  * the ledger and recorded in the legal log.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  seedConsentHistory,
-  seedRecordOfProcessing,
-} from "../../../capture-bridge/demo/record-of-processing";
 import { openCheckpoint } from "../../../db/ledger/checkpoint";
-import { checkpointAll, LEGAL_ORIGIN } from "../../../db/ledger/log";
+import { LEGAL_ORIGIN } from "../../../db/ledger/log";
 import { parseVerifierKey } from "../../../db/ledger/note";
 import { breachImpact, breachReport } from "../../../db/queries/breach";
 import { subjectsHeldByService } from "../../../db/queries/flows";
 import { recentLegalEvents } from "../../../db/queries/legal-events";
-import { createAccount } from "../../../db/queries/users";
-import { ingestDemoDocuments } from "../../factories/demo";
+import { ALICE_ACCOUNT, seedDemoStore } from "../../factories/demo";
 import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
 
 const AUTUMN = { from: new Date("2026-10-01T00:00:00Z"), to: new Date("2026-12-31T00:00:00Z") };
@@ -25,18 +20,7 @@ describe.each(STORE_KINDS)("breach impact on %s", (kind) => {
 
   beforeAll(async () => {
     t = await createTestStore(kind);
-    await seedRecordOfProcessing(t.store);
-    const tally = await ingestDemoDocuments(t.store);
-    expect(tally.quarantined).toBe(0);
-    await seedConsentHistory(t.store);
-    await createAccount(t.store, {
-      email: "alice@example.org",
-      password: "alice-demo-pass",
-      displayName: "Alice Martin",
-      role: "subject",
-      subjectRef: "subj-alice",
-    });
-    await checkpointAll(t.store);
+    await seedDemoStore(t.store, { accounts: [ALICE_ACCOUNT], checkpoint: true });
   });
   afterAll(async () => {
     await t?.dispose();

@@ -6,10 +6,6 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  seedConsentHistory,
-  seedRecordOfProcessing,
-} from "../../../capture-bridge/demo/record-of-processing";
 import { subjectFlowSummaries } from "../../../db/queries/flows";
 import { recentLegalEvents } from "../../../db/queries/legal-events";
 import {
@@ -19,7 +15,7 @@ import {
   setConsent,
   subjectChoices,
 } from "../../../db/queries/subject-choices";
-import { ingestDemoDocuments } from "../../factories/demo";
+import { seedDemoStore } from "../../factories/demo";
 import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
 
 const ALICE_EMAIL = "alice@example.org";
@@ -32,15 +28,7 @@ describe.each(STORE_KINDS)("a subject's choices on %s", (kind) => {
 
   beforeAll(async () => {
     t = await createTestStore(kind);
-    await seedRecordOfProcessing(t.store);
-    const tally = await ingestDemoDocuments(t.store);
-    expect(tally.quarantined).toBe(0);
-    await seedConsentHistory(t.store);
-    const ids = new Map(
-      (await t.store.rows<{ id: number; ref: string }>(sql`select id, ref from subjects`)).map(
-        (row) => [row.ref, row.id],
-      ),
-    );
+    const ids = await seedDemoStore(t.store);
     alice = { subjectId: ids.get("subj-alice") ?? -1, email: ALICE_EMAIL };
     bob = { subjectId: ids.get("subj-bob") ?? -1, email: BOB_EMAIL };
   });

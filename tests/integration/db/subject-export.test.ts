@@ -4,14 +4,8 @@
  * log's key: each source's ledger record hashes to its leaf hash, the inclusion proof reaches
  * the root of a checkpoint the log's key signed.
  */
-import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  seedConsentHistory,
-  seedRecordOfProcessing,
-} from "../../../capture-bridge/demo/record-of-processing";
 import { openCheckpoint } from "../../../db/ledger/checkpoint";
-import { checkpointAll } from "../../../db/ledger/log";
 import { hashLeaf, verifyInclusion } from "../../../db/ledger/merkle";
 import { parseVerifierKey } from "../../../db/ledger/note";
 import { subjectFlowSummaries } from "../../../db/queries/flows";
@@ -20,8 +14,7 @@ import {
   type SubjectExport,
   subjectExport,
 } from "../../../db/queries/subject-export";
-import { createAccount } from "../../../db/queries/users";
-import { ingestDemoDocuments } from "../../factories/demo";
+import { ALICE_ACCOUNT, seedDemoStore } from "../../factories/demo";
 import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
 
 const b64 = (text: string) => new Uint8Array(Buffer.from(text, "base64"));
@@ -33,23 +26,7 @@ describe.each(STORE_KINDS)("a subject's copy of their data on %s", (kind) => {
 
   beforeAll(async () => {
     t = await createTestStore(kind);
-    await seedRecordOfProcessing(t.store);
-    const tally = await ingestDemoDocuments(t.store);
-    expect(tally.quarantined).toBe(0);
-    await seedConsentHistory(t.store);
-    await checkpointAll(t.store);
-    await createAccount(t.store, {
-      email: "alice@example.org",
-      password: "alice-demo-pass",
-      displayName: "Alice Martin",
-      role: "subject",
-      subjectRef: "subj-alice",
-    });
-    const ids = new Map(
-      (await t.store.rows<{ id: number; ref: string }>(sql`select id, ref from subjects`)).map(
-        (row) => [row.ref, row.id],
-      ),
-    );
+    const ids = await seedDemoStore(t.store, { accounts: [ALICE_ACCOUNT], checkpoint: true });
     const now = new Date("2026-12-01T12:00:00Z");
     const exportOf = async (ref: string) => {
       const copy = await subjectExport(t.store, ids.get(ref) ?? -1, now);
