@@ -5,11 +5,12 @@ import {
   type MetaFunction,
   redirect,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { assertSameOrigin, requireDpo } from "../../auth/session.server";
 import { CheckboxField, Field, SelectField } from "../../components/field";
+import { IntentButton } from "../../components/intent-button";
 import { LocalTime } from "../../components/local-time";
 import { type FormFailure, type Intent, isIntent, LEGAL_BASES } from "./forms";
 import { applyChange, loadRecord } from "./processing.server";
@@ -63,16 +64,6 @@ function useFormState(intent: Intent, rowId: string | null = null) {
     value: (field: string, fallback = "") => (mine ? (mine.values[field] ?? "") : fallback),
     checked: (field: string, fallback: boolean) => (mine ? mine.values[field] === "on" : fallback),
   };
-}
-
-function SubmitButton({ intent, label }: { intent: Intent; label: string }) {
-  const navigation = useNavigation();
-  const busy = navigation.state === "submitting" && navigation.formData?.get("intent") === intent;
-  return (
-    <button type="submit" name="intent" value={intent} className="button" disabled={busy}>
-      {label}
-    </button>
-  );
 }
 
 const legalBasisOptions = (t: TFunction) =>
@@ -176,7 +167,7 @@ function Organisations({ record, formKey }: SectionProps) {
             label={t("processing.organisations.isThirdParty")}
             defaultChecked={add.checked("thirdParty", false)}
           />
-          <SubmitButton intent="add-organisation" label={t("processing.organisations.addButton")} />
+          <IntentButton intent="add-organisation" label={t("processing.organisations.addButton")} />
         </div>
       </Form>
     </section>
@@ -204,7 +195,7 @@ function EditOrganisation({ organisation }: { organisation: Loaded["organisation
           label={t("processing.organisations.isThirdParty")}
           defaultChecked={edit.checked("thirdParty", organisation.thirdParty)}
         />
-        <SubmitButton intent="update-organisation" label={t("processing.save")} />
+        <IntentButton intent="update-organisation" label={t("processing.save")} />
       </Form>
     </details>
   );
@@ -275,7 +266,7 @@ function Services({ record, formKey }: SectionProps) {
             defaultValue={add.value("organisationId")}
             options={organisationOptions(t, record)}
           />
-          <SubmitButton intent="add-service" label={t("processing.services.addButton")} />
+          <IntentButton intent="add-service" label={t("processing.services.addButton")} />
         </div>
       </Form>
     </section>
@@ -305,7 +296,7 @@ function EditService({ service, record }: { service: Loaded["services"][number];
           defaultValue={edit.value("organisationId", String(service.organisationId ?? ""))}
           options={organisationOptions(t, record)}
         />
-        <SubmitButton intent="update-service" label={t("processing.save")} />
+        <IntentButton intent="update-service" label={t("processing.save")} />
       </Form>
     </details>
   );
@@ -400,7 +391,7 @@ function Purposes({ record, formKey }: SectionProps) {
             inputMode="numeric"
             className="short"
           />
-          <SubmitButton intent="save-purpose" label={t("processing.purposes.addButton")} />
+          <IntentButton intent="save-purpose" label={t("processing.purposes.addButton")} />
         </div>
       </Form>
     </section>
@@ -508,7 +499,7 @@ function Rules({ record, formKey }: SectionProps) {
             inputMode="numeric"
             className="short"
           />
-          <SubmitButton intent="add-rule" label={t("processing.rules.addButton")} />
+          <IntentButton intent="add-rule" label={t("processing.rules.addButton")} />
         </div>
         <datalist id="known-hosts">
           {record.hosts.map((host) => (

@@ -5,10 +5,11 @@ import {
   type MetaFunction,
   redirect,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { assertSameOrigin, requireSubject } from "../../auth/session.server";
 import { CheckboxField } from "../../components/field";
+import { IntentButton } from "../../components/intent-button";
 import { LocalTime } from "../../components/local-time";
 import { categoryLabel, purposeLabel } from "../../i18n";
 import { applyChoice, loadChoices } from "./choices.server";
@@ -42,24 +43,6 @@ function useFailure(intent: ChoiceIntent, target: string) {
   const failure = useActionData<typeof action>();
   if (!failure || "done" in failure) return undefined;
   return failure.intent === intent && failure.target === target ? failure.errors : undefined;
-}
-
-function SubmitButton({
-  intent,
-  label,
-  kind = "button",
-}: {
-  intent: ChoiceIntent;
-  label: string;
-  kind?: "button" | "button danger" | "button secondary";
-}) {
-  const navigation = useNavigation();
-  const busy = navigation.state === "submitting" && navigation.formData?.get("intent") === intent;
-  return (
-    <button type="submit" name="intent" value={intent} className={kind} disabled={busy}>
-      {label}
-    </button>
-  );
 }
 
 export default function Choices() {
@@ -140,13 +123,13 @@ function Consents({ choices }: { choices: Loaded }) {
                   <Form method="post" preventScrollReset>
                     <input type="hidden" name="purpose" value={purpose.key} />
                     {purpose.consent === "given" ? (
-                      <SubmitButton
+                      <IntentButton
                         intent="withdraw"
-                        kind="button danger"
+                        className="button danger"
                         label={t("choices.consents.withdraw")}
                       />
                     ) : (
-                      <SubmitButton intent="give" label={t("choices.consents.give")} />
+                      <IntentButton intent="give" label={t("choices.consents.give")} />
                     )}
                   </Form>
                 </td>
@@ -234,9 +217,9 @@ function ServiceRow({ service }: { service: Loaded["services"][number] }) {
                 label={t("choices.services.confirm", { service: service.name })}
                 error={errors?.confirm ? t(errors.confirm) : undefined}
               />
-              <SubmitButton
+              <IntentButton
                 intent="block"
-                kind="button danger"
+                className="button danger"
                 label={t("choices.services.block")}
               />
             </Form>
@@ -295,9 +278,9 @@ function Blocks({ choices }: { choices: Loaded }) {
                   {block.liftedAt ? null : (
                     <Form method="post" preventScrollReset>
                       <input type="hidden" name="rule" value={block.id} />
-                      <SubmitButton
+                      <IntentButton
                         intent="lift"
-                        kind="button secondary"
+                        className="button secondary"
                         label={t("choices.blocks.lift")}
                       />
                     </Form>
