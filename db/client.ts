@@ -36,9 +36,11 @@ export interface Store {
    * so `select` is SQL text run as given: build it from trusted parts only (numbers, not input).
    * The bytes are written from the start of `reuse`'s buffer when they fit (postgres.js; an
    * unused buffer saves allocating and faulting in a new one per call); the result is a view
-   * starting at offset 0 of its ArrayBuffer, which holds nothing else.
+   * starting at offset 0 of its ArrayBuffer, which holds nothing else. Inside a transaction,
+   * pass it as `executor`: the COPY then reads the transaction's snapshot, on its connection
+   * (on PGlite, whose one connection the transaction holds, anything else waits for ever).
    */
-  copyBinary(select: string, reuse?: Uint8Array): Promise<Uint8Array>;
+  copyBinary(select: string, reuse?: Uint8Array, executor?: Executor): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,17 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const migrationsFolder = options.migrationsFolder ?? defaultMigrationsFolder();
   if (options.url) return openPostgres(options.url, migrationsFolder);
   return openPglite(options.dataDir ?? DEFAULT_DATA_DIR, migrationsFolder);
+}
+
+/** What PGlite and its transactions both answer: a query, with COPY's blob in the result. */
+type Queryable = Pick<PGlite, "query">;
+
+/**
+ * The driver's own client under a drizzle database or transaction (a postgres.js transaction's
+ * reserved connection, PGlite's transaction): drizzle keeps it as `session.client`.
+ */
+function driverClientOf<T>(executor: Executor): T | undefined {
+  return (executor as unknown as { session?: { client?: T } }).session?.client;
 }
 
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -169,8 +182,11 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Stor
     async rows<T>(query: SQL, executor: Executor = db) {
       return (await executor.execute(query)) as unknown as T[];
     },
-    async copyBinary(select: string, reuse?: Uint8Array) {
-      const stream = await client.unsafe(`copy (${select}) to stdout (format binary)`).readable();
+    async copyBinary(select: string, reuse?: Uint8Array, executor?: Executor) {
+      const connection = (executor && driverClientOf<postgres.Sql>(executor)) ?? client;
+      const stream = await connection
+        .unsafe(`copy (${select}) to stdout (format binary)`)
+        .readable();
       // Each row arrives as its own CopyData message. postgres.js 3.4 pauses the socket when a
       // push finds the stream's buffer full, and if CopyDone came in the same read nothing
       // resumes it: the connection's next query hangs (porsager/postgres#499; the fix, #1016,
@@ -233,10 +249,11 @@ async function openPglite(dataDir: string, migrationsFolder: string): Promise<St
         const result = (await executor.execute(query)) as unknown as { rows: T[] };
         return result.rows;
       },
-      async copyBinary(select: string) {
+      async copyBinary(select: string, _reuse?: Uint8Array, executor?: Executor) {
         // PGlite has no COPY stream (so `reuse` is of no use); it hands COPY ... TO '/dev/blob'
         // back as one Blob.
-        const result = await client.query(`copy (${select}) to '/dev/blob' (format binary)`);
+        const connection = (executor && driverClientOf<Queryable>(executor)) ?? client;
+        const result = await connection.query(`copy (${select}) to '/dev/blob' (format binary)`);
         if (!result.blob) throw new Error("PGlite returned no blob for COPY ... TO '/dev/blob'");
         return new Uint8Array(await result.blob.arrayBuffer());
       },

@@ -69,6 +69,9 @@ export async function runVerification(
           ...store,
           db: tx as unknown as Store["db"],
           rows: (query, executor) => store.rows(query, executor ?? tx),
+          // The chunks too come from the transaction's snapshot (and, on PGlite, must).
+          copyBinary: (select, reuse, executor) =>
+            store.copyBinary(select, reuse, executor ?? (tx as unknown as Store["db"])),
         },
         { only: options.only, state: options.state, now: startedAt },
       ),
