@@ -29,7 +29,12 @@ import {
   ROW_TAIL,
   verifyChunk,
 } from "./verify-chunk";
-import { sharedVerifyPool, type VerifyPool } from "./verify-pool";
+import {
+  type RemoteChunk,
+  RemoteReadError,
+  sharedVerifyPool,
+  type VerifyPool,
+} from "./verify-pool";
 
 export type FindingKind =
   | "changed"
@@ -309,9 +314,15 @@ export interface Chunker {
   readonly chunkSize: number;
   /**
    * Verifies the chunk `read` reads (into `reuse`, a buffer a verified chunk no longer needs,
-   * when there is one); `read` is called again if a worker failed with it.
+   * when there is one); `read` is called again if a worker failed with it. With `remote` (a
+   * PostgreSQL store), a pooled chunk is read by the worker itself, over its own connection,
+   * and `read` is called only if that fails.
    */
-  verify(read: (reuse?: Uint8Array) => Promise<ChunkInput>, pooled: boolean): Promise<ChunkOutput>;
+  verify(
+    read: (reuse?: Uint8Array) => Promise<ChunkInput>,
+    pooled: boolean,
+    remote?: RemoteChunk,
+  ): Promise<ChunkOutput>;
 }
 
 /**
@@ -334,11 +345,21 @@ export function createChunker(
   const keep = (buffer: ArrayBuffer) => {
     if (spares.length < SPARE_BUFFERS) spares.push(new Uint8Array(buffer));
   };
+  // Workers read their own chunks until one such read fails; then the chunks are read here.
+  let remoteReads = true;
   return {
     chunkSize,
-    async verify(read, pooled) {
-      const input = await read(spares.pop());
+    async verify(read, pooled, remote) {
       if (pooled && workers > 0 && !pool) pool = poolOf(workers);
+      if (pooled && remote && remoteReads && pool?.usable) {
+        try {
+          return await pool.runRemote(remote);
+        } catch (error) {
+          if (error instanceof RemoteReadError) remoteReads = false;
+          // Read here, verified on a worker or here as below.
+        }
+      }
+      const input = await read(spares.pop());
       if (pooled && pool?.usable) {
         try {
           return await pool.run(input, keep);
@@ -368,7 +389,19 @@ async function readAndVerifyChunks(
   const results: Promise<ChunkOutput>[] = [];
   const outputs: ChunkOutput[] = [];
   for (const chunk of plan) {
-    results.push(chunker.verify((reuse) => readChunk(store, log, chunk, reuse), pooled));
+    const remote = store.url
+      ? {
+          url: store.url,
+          select: chunkSelect(log.id, chunk),
+          input: {
+            origin: log.origin,
+            host: log.host,
+            ownedFrom: chunk.ownedFrom,
+            ownedTo: chunk.ownedTo,
+          },
+        }
+      : undefined;
+    results.push(chunker.verify((reuse) => readChunk(store, log, chunk, reuse), pooled, remote));
     if (results.length - outputs.length > READ_AHEAD) {
       outputs.push(await (results[outputs.length] as Promise<ChunkOutput>));
     }
@@ -432,22 +465,34 @@ export async function planChunks(
 
 /**
  * What `verifyChunk` needs for one chunk of the log: its records, the sealed bundles and tail rows
- * of its owned range, in one binary COPY (verify-chunk.ts describes the rows). COPY takes no
- * parameters: the statement is built from the log id and the plan's bounds, all checked to be
- * safe integers.
+ * of its owned range, in one binary COPY (verify-chunk.ts describes the rows).
  */
 export async function readChunk(
   store: Store,
   log: { id: number; origin: string; host: string | null },
-  { from, to, ownedFrom, ownedTo }: ChunkPlan,
+  chunk: ChunkPlan,
   reuse?: Uint8Array,
 ): Promise<ChunkInput> {
-  const [id, lo, hi, ownedLo, ownedHi] = [log.id, from, to, ownedFrom, ownedTo].map((n) => {
+  const rows = await store.copyBinary(chunkSelect(log.id, chunk), reuse);
+  return {
+    origin: log.origin,
+    host: log.host,
+    rows,
+    ownedFrom: chunk.ownedFrom,
+    ownedTo: chunk.ownedTo,
+  };
+}
+
+/**
+ * The query of a chunk's binary COPY. COPY takes no parameters: the statement is built from the
+ * log id and the plan's bounds, all checked to be safe integers.
+ */
+export function chunkSelect(logId: number, { from, to, ownedFrom, ownedTo }: ChunkPlan): string {
+  const [id, lo, hi, ownedLo, ownedHi] = [logId, from, to, ownedFrom, ownedTo].map((n) => {
     if (!Number.isSafeInteger(n)) throw new RangeError(`readChunk: ${n} is not a safe integer`);
     return String(n);
   });
-  const rows = await store.copyBinary(
-    `
+  return `
     select ${ROW_RECORD}::int4 as kind, seq, 0::int4 as count, leaf as a, leaf_hash as b
     from ledger_records where log_id = ${id} and seq >= ${lo} and seq < ${hi}
     union all
@@ -457,10 +502,7 @@ export async function readChunk(
     union all
     select ${ROW_TAIL}::int4, seq, 0::int4, leaf, raw from ledger_archive_tail
     where log_id = ${id} and seq >= ${ownedLo} and seq <= ${ownedHi}
-    order by kind, seq`,
-    reuse,
-  );
-  return { origin: log.origin, host: log.host, rows, ownedFrom, ownedTo };
+    order by kind, seq`;
 }
 
 function concatFloat64(parts: Float64Array[]): Float64Array {
