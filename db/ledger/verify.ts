@@ -165,13 +165,27 @@ async function verifyLog(
   const findings: Finding[] = [];
   const found = (index: number | null, kind: FindingKind, detail: string) =>
     findings.push({ log: log.origin, index, kind, detail });
-  // Checkpoints and elements are read while the chunks are.
+  // Checkpoints are read, and their signatures checked, while the chunks are read and verified
+  // (on worker threads, for a log of several chunks).
   const checkpointsRead = store.rows<{ size: number; root_hash: Uint8Array; note: string }>(sql`
     select size, root_hash, note from ledger_checkpoints where log_id = ${log.id} order by size, id`);
-  const chunks = await readAndVerifyChunks(store, log, chunker);
+  const chunksRead = readAndVerifyChunks(store, log, chunker);
+  // Awaited below; until then a failure must not count as unhandled.
+  chunksRead.catch(() => {});
+  const checkpoints = await checkpointsRead.catch(async (error: unknown) => {
+    await chunksRead.catch(() => {});
+    throw error;
+  });
+  const opened = checkpoints.map((checkpoint) => {
+    try {
+      return openLogCheckpoint(log.origin, new Uint8Array(log.public_key), checkpoint.note);
+    } catch (error) {
+      return error as Error;
+    }
+  });
+  const chunks = await chunksRead;
   const subtreesRead = store.rows<{ start: number; size: number; hash: Uint8Array }>(sql`
     select start, size, hash from ledger_subtrees where log_id = ${log.id} order by start, size`);
-  const checkpoints = await checkpointsRead;
 
   // Per-record findings, in seq order: gaps between records, then each chunk's.
   const seqs = concatFloat64(chunks.map((c) => c.seqs));
@@ -215,17 +229,11 @@ async function verifyLog(
   const rootAt = (n: number) => b64(n === 0 ? EMPTY_ROOT : (recomputed.get(n) as Uint8Array));
   let checkpointSize: number | null = null;
   const firstRecordFinding = () => findings.find((f) => f.index !== null)?.index ?? null;
-  for (const checkpoint of checkpoints) {
+  for (const [k, checkpoint] of checkpoints.entries()) {
     const checkpointSizeColumn = Number(checkpoint.size);
-    let signed: { size: number; rootHash: Uint8Array };
-    try {
-      signed = openLogCheckpoint(log.origin, new Uint8Array(log.public_key), checkpoint.note);
-    } catch (error) {
-      found(
-        null,
-        "bad-signature",
-        `checkpoint of size ${checkpointSizeColumn}: ${(error as Error).message}`,
-      );
+    const signed = opened[k] as ReturnType<typeof openLogCheckpoint> | Error;
+    if (signed instanceof Error) {
+      found(null, "bad-signature", `checkpoint of size ${checkpointSizeColumn}: ${signed.message}`);
       continue;
     }
     if (
