@@ -229,11 +229,14 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
     blob[prefixAt] = 0;
     const hash = crypto.hash("sha256", prefixed, "binary");
     blob[prefixAt] = lengthByte;
-    for (let k = 0, o = i * 32; k < 32; k++) leafHashes[o + k] = hash.charCodeAt(k);
-    if (
-      (hashEnd[i] as number) - (hashStart[i] as number) !== 32 ||
-      !latin1.startsWith(hash, hashStart[i])
-    ) {
+    // Kept, and compared with the stored hash, in one pass over its bytes.
+    let differs = (hashEnd[i] as number) - (hashStart[i] as number) !== 32 ? 1 : 0;
+    for (let k = 0, o = i * 32, h = hashStart[i] as number; k < 32; k++) {
+      const byte = hash.charCodeAt(k);
+      leafHashes[o + k] = byte;
+      differs |= byte ^ (blob[h + k] as number);
+    }
+    if (differs !== 0) {
       found(seq, "changed", "the stored leaf hash does not match the leaf's bytes");
     }
 
@@ -306,7 +309,13 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
       found(seq, "changed", "the record differs from its archived copy");
     if (Number.isNaN(leafSeqs[i] as number)) return;
     const raw = new Uint8Array(copy.buffer, copy.byteOffset + rawAt, rawLength);
-    if (`sha256:${crypto.hash("sha256", raw, "hex")}` !== objects[i]) {
+    // "sha256:" and the hex digest, compared in place (no concatenated string to make).
+    const object = objects[i] as string;
+    if (
+      object.length !== 71 ||
+      !object.startsWith("sha256:") ||
+      !object.startsWith(crypto.hash("sha256", raw, "hex"), 7)
+    ) {
       found(seq, "archive", "the archived raw message does not hash to the record's object digest");
     }
     const signedBy = signedBys[i];
