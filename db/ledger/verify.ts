@@ -170,8 +170,12 @@ async function verifyLog(
   const checkpointsRead = store.rows<{ size: number; root_hash: Uint8Array; note: string }>(sql`
     select size, root_hash, note from ledger_checkpoints where log_id = ${log.id} order by size, id`);
   const chunksRead = readAndVerifyChunks(store, log, chunker);
+  // The stored subtree roots and (host logs) the elements are read meanwhile too.
+  const subtreesRead = store.rows<{ start: number; size: number; hash: Uint8Array }>(sql`
+    select start, size, hash from ledger_subtrees where log_id = ${log.id} order by start, size`);
+  const elementsRead = log.host !== null ? readRecordedElements(store, log) : null;
   // Awaited below; until then a failure must not count as unhandled.
-  chunksRead.catch(() => {});
+  for (const read of [chunksRead, subtreesRead, elementsRead]) read?.catch(() => {});
   const checkpoints = await checkpointsRead.catch(async (error: unknown) => {
     await chunksRead.catch(() => {});
     throw error;
@@ -184,8 +188,6 @@ async function verifyLog(
     }
   });
   const chunks = await chunksRead;
-  const subtreesRead = store.rows<{ start: number; size: number; hash: Uint8Array }>(sql`
-    select start, size, hash from ledger_subtrees where log_id = ${log.id} order by start, size`);
 
   // Per-record findings, in seq order: gaps between records, then each chunk's.
   const seqs = concatFloat64(chunks.map((c) => c.seqs));
@@ -304,8 +306,8 @@ async function verifyLog(
   }
   // Host logs record provenance documents: their elements must digest to what each committed to
   // (the legal log's digest is its event's, checked per chunk).
-  if (log.host !== null) {
-    await verifyRecordedElements(store, log, seqs, leafSeqs, chunks, found);
+  if (elementsRead) {
+    verifyRecordedElements(await elementsRead, seqs, leafSeqs, chunks, found);
   }
   return { summary: { origin: log.origin, size, checkpointSize, rootHash }, findings };
 }
@@ -612,44 +614,51 @@ function hostSignatureProblem(
   }
 }
 
-/** Each record's elements, as stored now, must digest to what the record committed to. */
-async function verifyRecordedElements(
+/** The elements each record of a host log brought into the store, as stored now. */
+async function readRecordedElements(
   store: Store,
   log: LogRow,
+): Promise<ReturnType<typeof groupByRecord>> {
+  const [nodes, relations] = await Promise.all([
+    store.rows<DigestedNode & { ledger_seq: number }>(sql`
+      select ext_id, kind::text as kind, prov_type, label, attributes, ledger_seq
+      from prov_nodes where ledger_log_id = ${log.id}`),
+    store.rows<DigestedRelation & { ledger_seq: number }>(sql`
+      select ext_id, kind::text as kind, from_ext_id, to_ext_id, time, attributes, ledger_seq
+      from prov_relations where ledger_log_id = ${log.id}`),
+  ]);
+  return groupByRecord(nodes, relations);
+}
+
+/** Each record's elements, as stored now, must digest to what the record committed to. */
+function verifyRecordedElements(
+  bySeq: ReturnType<typeof groupByRecord>,
   seqs: Float64Array,
   leafSeqs: Float64Array,
   chunks: readonly ChunkOutput[],
   found: (index: number | null, kind: FindingKind, detail: string) => void,
-): Promise<void> {
-  const nodes = await store.rows<DigestedNode & { ledger_seq: number }>(sql`
-    select ext_id, kind::text as kind, prov_type, label, attributes, ledger_seq
-    from prov_nodes where ledger_log_id = ${log.id}`);
-  const relations = await store.rows<DigestedRelation & { ledger_seq: number }>(sql`
-    select ext_id, kind::text as kind, from_ext_id, to_ext_id, time, attributes, ledger_seq
-    from prov_relations where ledger_log_id = ${log.id}`);
-  const bySeq = groupByRecord(nodes, relations);
+): void {
   const emptyDigest = elementsDigest([], []);
-  // Record i is record i - first of chunks[c] (the chunks hold the records in order).
-  let c = 0;
+  // Record i is record i - first of its chunk (the chunks hold the records in order).
   let first = 0;
-  for (let i = 0; i < seqs.length; i++) {
-    while (i - first >= (chunks[c] as ChunkOutput).count)
-      first += (chunks[c++] as ChunkOutput).count;
-    if (Number.isNaN(leafSeqs[i] as number)) continue;
-    const seq = seqs[i] as number;
-    const g = bySeq.get(seq);
-    const digest = g ? elementsDigest(g.nodes, g.relations) : emptyDigest;
-    const { digests, digestEnds } = chunks[c] as ChunkOutput;
-    const at = i - first;
-    const start = at === 0 ? 0 : (digestEnds[at - 1] as number);
-    if (digestEnds[at] !== start + digest.length || !digests.startsWith(digest, start)) {
-      const ids = [...(g?.nodes ?? []), ...(g?.relations ?? [])].map((e) => e.ext_id).slice(0, 5);
-      found(
-        seq,
-        "object-changed",
-        `the elements stored from this record differ from what it recorded (${ids.join(", ")}${ids.length === 5 ? ", ..." : ""})`,
-      );
+  for (const { count, digests, digestEnds } of chunks) {
+    for (let at = 0; at < count; at++) {
+      const i = first + at;
+      if (Number.isNaN(leafSeqs[i] as number)) continue;
+      const seq = seqs[i] as number;
+      const g = bySeq.get(seq);
+      const digest = g ? elementsDigest(g.nodes, g.relations) : emptyDigest;
+      const start = at === 0 ? 0 : (digestEnds[at - 1] as number);
+      if (digestEnds[at] !== start + digest.length || !digests.startsWith(digest, start)) {
+        const ids = [...(g?.nodes ?? []), ...(g?.relations ?? [])].map((e) => e.ext_id).slice(0, 5);
+        found(
+          seq,
+          "object-changed",
+          `the elements stored from this record differ from what it recorded (${ids.join(", ")}${ids.length === 5 ? ", ..." : ""})`,
+        );
+      }
     }
+    first += count;
   }
   for (const seq of bySeq.keys()) {
     const i = positionOf(seqs, seq);
