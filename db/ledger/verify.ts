@@ -642,12 +642,32 @@ function verifyRecordedElements(
   // Record i is record i - first of its chunk (the chunks hold the records in order).
   let first = 0;
   for (const { count, digests, digestEnds } of chunks) {
+    // Fast path: every record's expected digest, of the length the chunk says, and all of them
+    // together equal to the chunk's string (one comparison: `startsWith` per record cost about
+    // 0.2-0.4 µs each). Any difference: record by record below, to name the record.
+    const expected: string[] = new Array(count);
+    let lengthsMatch = true;
+    for (let at = 0; at < count; at++) {
+      const i = first + at;
+      const start = at === 0 ? 0 : (digestEnds[at - 1] as number);
+      let digest = "";
+      if (!Number.isNaN(leafSeqs[i] as number)) {
+        const g = bySeq.get(seqs[i] as number);
+        digest = g ? elementsDigest(g.nodes, g.relations) : emptyDigest;
+      }
+      expected[at] = digest;
+      if (digestEnds[at] !== start + digest.length) lengthsMatch = false;
+    }
+    if (lengthsMatch && expected.join("") === digests) {
+      first += count;
+      continue;
+    }
     for (let at = 0; at < count; at++) {
       const i = first + at;
       if (Number.isNaN(leafSeqs[i] as number)) continue;
       const seq = seqs[i] as number;
       const g = bySeq.get(seq);
-      const digest = g ? elementsDigest(g.nodes, g.relations) : emptyDigest;
+      const digest = expected[at] as string;
       const start = at === 0 ? 0 : (digestEnds[at - 1] as number);
       if (digestEnds[at] !== start + digest.length || !digests.startsWith(digest, start)) {
         const ids = [...(g?.nodes ?? []), ...(g?.relations ?? [])].map((e) => e.ext_id).slice(0, 5);
