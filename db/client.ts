@@ -168,8 +168,15 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Stor
       return (await executor.execute(query)) as unknown as T[];
     },
     async copyBinary(select: string, reuse?: Uint8Array) {
-      const stream = await client.unsafe(`copy (${select}) to stdout (format binary)`).readable();
-      return collectCopyStream(stream, reuse);
+      // On a connection of its own: when every connection is busy, postgres.js queues a query
+      // behind a busy one, and one queued behind a COPY fails (COPY_IN_PROGRESS).
+      const connection = await client.reserve();
+      try {
+        const copy = connection.unsafe(`copy (${select}) to stdout (format binary)`);
+        return await collectCopyStream(await copy.readable(), reuse);
+      } finally {
+        connection.release();
+      }
     },
     async close() {
       openStores().delete(store);
