@@ -19,6 +19,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { collectCopyStream } from "./copy-stream";
 import * as schema from "./schema";
 
 export type Database = ReturnType<typeof drizzlePostgres<typeof schema>>;
@@ -41,6 +42,11 @@ export interface Store {
    * (on PGlite, whose one connection the transaction holds, anything else waits for ever).
    */
   copyBinary(select: string, reuse?: Uint8Array, executor?: Executor): Promise<Uint8Array>;
+  /**
+   * The postgres:// URL the store was opened with (postgres.js only), for work that opens its
+   * own connections: the ledger verifier's worker threads read their chunks themselves.
+   */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -179,43 +185,26 @@ async function openPostgres(url: string, migrationsFolder: string): Promise<Stor
   const store: Store = {
     db,
     kind: "postgres",
+    url,
     async rows<T>(query: SQL, executor: Executor = db) {
       return (await executor.execute(query)) as unknown as T[];
     },
     async copyBinary(select: string, reuse?: Uint8Array, executor?: Executor) {
-      const connection = (executor && driverClientOf<postgres.Sql>(executor)) ?? client;
-      const stream = await connection
-        .unsafe(`copy (${select}) to stdout (format binary)`)
-        .readable();
-      // Each row arrives as its own CopyData message. postgres.js 3.4 pauses the socket when a
-      // push finds the stream's buffer full, and if CopyDone came in the same read nothing
-      // resumes it: the connection's next query hangs (porsager/postgres#499; the fix, #1016,
-      // is unreleased). So the rows are taken in flowing mode as they arrive (the buffer stays
-      // empty), and once the stream has ended its read hook, which resumes the socket, is
-      // called: rows that came before the listener (same read as CopyOutResponse) may have
-      // filled the buffer.
-      let target =
-        reuse && reuse.byteOffset === 0 && reuse.buffer instanceof ArrayBuffer
-          ? new Uint8Array(reuse.buffer)
-          : new Uint8Array(0);
-      let length = 0;
-      await new Promise<void>((resolve, reject) => {
-        stream.on("data", (part: Buffer) => {
-          if (length + part.length > target.length) {
-            const grown = new Uint8Array(
-              Math.max(2 * target.length, length + part.length, 1 << 16),
-            );
-            grown.set(target.subarray(0, length));
-            target = grown;
-          }
-          target.set(part, length);
-          length += part.length;
-        });
-        stream.once("end", resolve);
-        stream.once("error", reject);
-      });
-      (stream as unknown as { _read(size: number): void })._read(0);
-      return target.subarray(0, length);
+      const copy = (connection: postgres.Sql) =>
+        connection.unsafe(`copy (${select}) to stdout (format binary)`).readable();
+      // A transaction's own connection: its snapshot, and the only one it may use.
+      const inTransaction = executor && driverClientOf<postgres.Sql>(executor);
+      if (inTransaction && inTransaction !== client) {
+        return collectCopyStream(await copy(inTransaction), reuse);
+      }
+      // Otherwise on a connection of its own: when every connection is busy, postgres.js queues
+      // a query behind a busy one, and one queued behind a COPY fails (COPY_IN_PROGRESS).
+      const connection = await client.reserve();
+      try {
+        return await collectCopyStream(await copy(connection), reuse);
+      } finally {
+        connection.release();
+      }
     },
     async close() {
       openStores().delete(store);

@@ -159,11 +159,10 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
   const digestList: string[] = new Array(count).fill("");
   const objects: string[] = new Array(count).fill("");
   const signedBys: (string | undefined)[] = new Array(count);
-  // Hashes come as latin1 ("binary") text, written into buffers: crypto.hash's "buffer"
+  // Hashes come as latin1 ("binary") text, copied into typed arrays by a loop: crypto.hash's "buffer"
   // output allocates a Buffer per call, which cost more than the SHA-256 itself
   // (tests/bench/verify-chunk-micro.ts).
   const leafHashes = new Uint8Array(count * 32);
-  const leafHashBytes = Buffer.from(leafHashes.buffer);
 
   // 2. Leaf hashes and leaves.
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -217,21 +216,27 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
       JSON.stringify(v) === text;
     return valid ? v : null;
   };
+  const bytes = blob.buffer;
+  const base = blob.byteOffset;
   for (let i = 0; i < count; i++) {
     const seq = seqs[i] as number;
     const prefixAt = leafStart[i] as number;
-    const prefixed = blob.subarray(prefixAt, leafEnd[i]);
+    // A plain view (a Buffer's subarray costs several times as much to make).
+    const prefixed = new Uint8Array(bytes, base + prefixAt, (leafEnd[i] as number) - prefixAt);
     // The length byte becomes the leaf prefix for the one hash, and is then put back: the input
     // is left as it came (a chunk may be verified again, here or after a worker failed).
     const lengthByte = blob[prefixAt] as number;
     blob[prefixAt] = 0;
     const hash = crypto.hash("sha256", prefixed, "binary");
     blob[prefixAt] = lengthByte;
-    leafHashBytes.write(hash, i * 32, 32, "latin1");
-    if (
-      (hashEnd[i] as number) - (hashStart[i] as number) !== 32 ||
-      !latin1.startsWith(hash, hashStart[i])
-    ) {
+    // Kept, and compared with the stored hash, in one pass over its bytes.
+    let differs = (hashEnd[i] as number) - (hashStart[i] as number) !== 32 ? 1 : 0;
+    for (let k = 0, o = i * 32, h = hashStart[i] as number; k < 32; k++) {
+      const byte = hash.charCodeAt(k);
+      leafHashes[o + k] = byte;
+      differs |= byte ^ (blob[h + k] as number);
+    }
+    if (differs !== 0) {
       found(seq, "changed", "the stored leaf hash does not match the leaf's bytes");
     }
 
@@ -240,7 +245,7 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
       // Plain ASCII leaves read as latin1 out of one string of the whole blob (a slice, no
       // copy); any other leaf is decoded as UTF-8 and checked with care.
       leaf = scanLeaf(latin1.slice((leafStart[i] as number) + 1, leafEnd[i]));
-      if (!leaf) leaf = parseLeafSlowly(decoder.decode(prefixed.subarray(1)));
+      if (!leaf) leaf = parseLeafSlowly(decoder.decode(blob.subarray(prefixAt + 1, leafEnd[i])));
     } catch {
       leaf = null;
     }
@@ -303,8 +308,14 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
     )
       found(seq, "changed", "the record differs from its archived copy");
     if (Number.isNaN(leafSeqs[i] as number)) return;
-    const raw = copy.subarray(rawAt, rawAt + rawLength);
-    if (`sha256:${crypto.hash("sha256", raw, "hex")}` !== objects[i]) {
+    const raw = new Uint8Array(copy.buffer, copy.byteOffset + rawAt, rawLength);
+    // "sha256:" and the hex digest, compared in place (no concatenated string to make).
+    const object = objects[i] as string;
+    if (
+      object.length !== 71 ||
+      !object.startsWith("sha256:") ||
+      !object.startsWith(crypto.hash("sha256", raw, "hex"), 7)
+    ) {
       found(seq, "archive", "the archived raw message does not hash to the record's object digest");
     }
     const signedBy = signedBys[i];
@@ -384,18 +395,20 @@ export function verifyChunk(input: ChunkInput, deps: ChunkDeps): ChunkOutput {
     }
   }
 
-  // 4. Roots of the complete 256-leaf blocks: 255 node hashes each, one reused input buffer.
+  // 4. Roots of the complete 256-leaf blocks: 255 node hashes each, one reused input buffer,
+  // bytes moved by plain loops (Buffer's copy and write cost more than the hash's own work).
   const blocks = Math.floor(count / 256);
   const blockRoots = new Uint8Array(blocks * 32);
-  const input65 = Buffer.alloc(65);
+  const input65 = new Uint8Array(65);
   input65[0] = 0x01;
-  const level = Buffer.alloc(256 * 32);
+  const level = new Uint8Array(256 * 32);
   for (let b = 0; b < blocks; b++) {
-    leafHashBytes.copy(level, 0, b * 256 * 32, (b + 1) * 256 * 32);
+    level.set(leafHashes.subarray(b * 256 * 32, (b + 1) * 256 * 32));
     for (let width = 256; width > 1; width /= 2) {
       for (let j = 0; j < width / 2; j++) {
-        level.copy(input65, 1, j * 64, j * 64 + 64);
-        level.write(crypto.hash("sha256", input65, "binary"), j * 32, 32, "latin1");
+        for (let k = 0, o = j * 64; k < 64; k++) input65[k + 1] = level[o + k] as number;
+        const node = crypto.hash("sha256", input65, "binary");
+        for (let k = 0, o = j * 32; k < 32; k++) level[o + k] = node.charCodeAt(k);
       }
     }
     blockRoots.set(level.subarray(0, 32), b * 32);

@@ -7,30 +7,103 @@
  * different loaders. Any failure of a worker (it cannot start, throws, exits) rejects that
  * chunk's promise; the verifier then does the chunk itself and stops using the pool.
  */
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { collectCopyStream } from "../copy-stream";
 import { type ChunkInput, type ChunkOutput, verifyChunk } from "./verify-chunk";
 
+/**
+ * A chunk a worker reads itself, over its own connection to `url`, and then verifies: the COPY
+ * statement's rows (`select`, SQL text from trusted parts only, as for Store.copyBinary) become
+ * the chunk's `rows`.
+ */
+export interface RemoteChunk {
+  url: string;
+  select: string;
+  input: Omit<ChunkInput, "rows">;
+}
+
+/** Where the worker loads postgres.js from (this module's own copy), or null without one. */
+function postgresModulePath(): string | null {
+  try {
+    return createRequire(import.meta.url).resolve("postgres");
+  } catch {
+    return null;
+  }
+}
+
 // esbuild (tsx, vite) may keep function names through a `__name` helper; the worker has none.
+// A remote chunk is read over the worker's own postgres.js connection (one per URL, closed when
+// idle), into a buffer of an earlier remote chunk: the main thread never handles its rows.
 const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
 const deps = { crypto: require("node:crypto"), zlib: require("node:zlib") };
 var __name = (target) => target;
 const verifyChunk = (${verifyChunk.toString()});
-parentPort.on("message", ({ id, input }) => {
+const collectCopyStream = (${collectCopyStream.toString()});
+const clients = new Map();
+const queues = new Map();
+const spares = [];
+const connect = (url) => {
+  let sql = clients.get(url);
+  if (!sql) {
+    if (!workerData.postgres) throw new Error("no postgres.js to read with");
+    const postgres = require(workerData.postgres);
+    sql = postgres(url, { max: 1, idle_timeout: 10, onnotice: () => {} });
+    clients.set(url, sql);
+  }
+  return sql;
+};
+const reply = (id, out, spare) => {
+  const transfer = [
+    out.seqs.buffer, out.leafSeqs.buffer, out.foreign.buffer, out.leafHashes.buffer, out.blockRoots.buffer,
+    out.digestEnds.buffer,
+  ];
+  if (spare) transfer.push(spare);
+  parentPort.postMessage({ id, out, spare }, transfer);
+};
+const failed = (id, error, remote) =>
+  parentPort.postMessage({ id, remote, error: String((error && error.stack) || error) });
+parentPort.on("message", ({ id, input, remote }) => {
+  if (remote) {
+    // One COPY at a time per connection (postgres.js refuses a query during a COPY); the next
+    // is started before this one's rows are verified, so the server writes it meanwhile.
+    const reading = (queues.get(remote.url) || Promise.resolve()).then(async () => {
+      const sql = connect(remote.url);
+      const stream = await sql.unsafe("copy (" + remote.select + ") to stdout (format binary)").readable();
+      return collectCopyStream(stream, spares.pop());
+    });
+    const done = reading.then(() => undefined, () => undefined);
+    queues.set(remote.url, done);
+    done.then(() => { if (queues.get(remote.url) === done) queues.delete(remote.url); });
+    reading.then(
+      (rows) => new Promise((resolve) => setImmediate(resolve, rows)),
+    ).then(
+      (rows) => {
+        let out;
+        try {
+          out = verifyChunk({ ...remote.input, rows }, deps);
+        } catch (error) {
+          failed(id, error, false);
+          return;
+        }
+        if (spares.length < 2) spares.push(rows);
+        reply(id, out);
+      },
+      (error) => failed(id, error, true),
+    );
+    return;
+  }
   let out;
   try {
     out = verifyChunk(input, deps);
   } catch (error) {
-    parentPort.postMessage({ id, error: String((error && error.stack) || error) });
+    failed(id, error, false);
     return;
   }
   // The chunk's bytes go back too, for the next chunk's read to write into.
-  const spare = input.rows.buffer;
-  parentPort.postMessage({ id, out, spare }, [
-    out.seqs.buffer, out.leafSeqs.buffer, out.foreign.buffer, out.leafHashes.buffer, out.blockRoots.buffer,
-    out.digestEnds.buffer, spare,
-  ]);
+  reply(id, out, input.rows.buffer);
 });
 `;
 
@@ -49,11 +122,20 @@ export class VerifyPool {
   /** `size` workers (default: one per core, at most 4). */
   constructor(size = Math.min(4, availableParallelism())) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { postgres: postgresModulePath() },
+      });
       const slot = { worker, busy: 0 };
       // Idle workers do not keep the process alive; busy ones do.
       worker.unref();
-      type Message = { id: number; out?: ChunkOutput; spare?: ArrayBuffer; error?: string };
+      type Message = {
+        id: number;
+        out?: ChunkOutput;
+        spare?: ArrayBuffer;
+        error?: string;
+        remote?: boolean;
+      };
       worker.on("message", (message: Message) => {
         const task = this.pending.get(message.id);
         if (!task) return;
@@ -62,7 +144,12 @@ export class VerifyPool {
         if (slot.busy === 0) worker.unref();
         if (message.spare) task.onSpare?.(message.spare);
         if (message.out) task.resolve(message.out);
-        else task.reject(new Error(`verifier worker: ${message.error ?? "no result"}`));
+        else
+          task.reject(
+            new (message.remote ? RemoteReadError : Error)(
+              `verifier worker: ${message.error ?? "no result"}`,
+            ),
+          );
       });
       const fail = (error: Error) => {
         this.failed ??= error;
@@ -102,11 +189,31 @@ export class VerifyPool {
     });
   }
 
+  /**
+   * Reads the chunk on a worker, over the worker's own connection, and verifies it there. Rejects
+   * with a RemoteReadError when the read failed (the worker stays usable), with another error when
+   * the worker did.
+   */
+  runRemote(chunk: RemoteChunk): Promise<ChunkOutput> {
+    if (this.failed) return Promise.reject(this.failed);
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.nextId++;
+    slot.busy += 1;
+    slot.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, remote: chunk });
+    });
+  }
+
   async close(): Promise<void> {
     this.failed ??= new Error("the verifier pool is closed");
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
 }
+
+/** A worker could not read a remote chunk (no postgres.js, no connection, a failed COPY). */
+export class RemoteReadError extends Error {}
 
 const SHARED = Symbol.for("provtopia.ledger.verifyPool");
 

@@ -26,8 +26,9 @@ const kinds: StoreKind[] =
   process.argv[5] === "pglite" ? ["pglite"] : REAL_DATABASE_URL ? ["postgres"] : ["pglite"];
 /** CHUNK_SIZE: records per chunk (default: the verifier's). */
 const chunkSize = process.env.CHUNK_SIZE ? Number(process.env.CHUNK_SIZE) : undefined;
-// VERIFY_STORE_URL: a database that already holds exactly these synthetic logs (kept between
-// runs while iterating); otherwise a fresh one, filled and dropped.
+// VERIFY_STORE_URL: a database kept between runs while iterating (created with createdb; filled
+// with these synthetic logs on the first run, when it has no ledger logs yet); otherwise a fresh
+// one, filled and dropped.
 const kept = process.env.VERIFY_STORE_URL;
 for (const kind of kinds) {
   const testStore: TestStore = kept
@@ -38,7 +39,10 @@ for (const kind of kinds) {
       }))
     : await createTestStore(kind);
   try {
-    if (!kept) {
+    const [existing] = kept
+      ? await testStore.store.rows<{ n: number }>(sql`select count(*)::int as n from ledger_logs`)
+      : [];
+    if (!kept || existing?.n === 0) {
       const synthetic = buildSyntheticLogs({ logs, leavesPerLog, hostPrefix: "bench-synthetic" });
       await insertSyntheticLogs(testStore.store, synthetic);
       await testStore.store.rows(sql`vacuum analyze`);

@@ -29,7 +29,10 @@ export interface TestDatabase {
 /** Creates an empty database on the real server. Requires REAL_DATABASE_URL. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (!REAL_DATABASE_URL) throw new Error("createTestDatabase needs DATABASE_URL");
-  const name = `provtopia_test_${randomBytes(6).toString("hex")}`;
+  // TEST_DATABASE_PREFIX: whose databases these are, on a server several checkouts share.
+  const prefix = process.env.TEST_DATABASE_PREFIX || "provtopia_test";
+  if (!/^[a-z][a-z0-9_]{0,40}$/.test(prefix)) throw new Error(`TEST_DATABASE_PREFIX: ${prefix}`);
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   const admin = postgres(REAL_DATABASE_URL, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}"`);

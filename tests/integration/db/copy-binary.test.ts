@@ -76,4 +76,21 @@ describe.each(STORE_KINDS)("copyBinary on %s", (kind) => {
       expect(row?.n).toBe(i);
     }
   }, 30_000);
+
+  it("runs while every connection is busy, with queries beside it", async () => {
+    // More statements at once than the pool has connections (10): postgres.js then queues a
+    // query behind a busy connection, and one queued behind a COPY that has begun to stream
+    // fails (COPY_IN_PROGRESS). Slow COPYs hold every connection while queries come in.
+    const slow = `select g::int8 as n, convert_to(repeat('y', 20000), 'UTF8') as a, pg_sleep(0.02)
+      from generate_series(1, 15) g`;
+    const copies = Array.from({ length: 12 }, () =>
+      t.store.copyBinary(slow).then((bytes) => rowsOf(bytes).length),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const queries = Array.from({ length: 6 }, (_, i) =>
+      t.store.rows<{ n: number }>(sql`select ${i}::int as n`).then(([row]) => row?.n),
+    );
+    expect(await Promise.all(copies)).toEqual(Array.from({ length: 12 }, () => 15));
+    expect(await Promise.all(queries)).toEqual([0, 1, 2, 3, 4, 5]);
+  }, 30_000);
 });

@@ -24,6 +24,8 @@ import { type Finding, type VerifyReport, verifyLedger } from "../../../db/ledge
 import { REAL_DATABASE_URL } from "../../setup/databases";
 
 const run = promisify(execFile);
+/** Whose databases these are (tests/setup/databases.ts). */
+const PREFIX = process.env.TEST_DATABASE_PREFIX || "provtopia";
 const BIN = path.resolve("capture-bridge/bin/provtopia.js");
 const A = "provtopia.example/prov/host-a";
 const B = "provtopia.example/prov/host-b";
@@ -68,8 +70,8 @@ interface Verification {
 
 describe.skipIf(!REAL_DATABASE_URL)("ledger attacks on PostgreSQL", () => {
   const suffix = randomBytes(4).toString("hex");
-  const template = `provtopia_atk_tpl_${suffix}`;
-  const backup = `provtopia_atk_bak_${suffix}`;
+  const template = `${PREFIX}_atk_tpl_${suffix}`;
+  const backup = `${PREFIX}_atk_bak_${suffix}`;
   const created: string[] = [];
   let stateDir: string;
 
@@ -107,7 +109,7 @@ describe.skipIf(!REAL_DATABASE_URL)("ledger attacks on PostgreSQL", () => {
   const attacked = async (
     attack: (store: Store, logs: { a: number; b: number }) => Promise<void>,
   ) => {
-    const name = `provtopia_atk_${randomBytes(4).toString("hex")}`;
+    const name = `${PREFIX}_atk_${randomBytes(4).toString("hex")}`;
     await createDatabase(name, template);
     await withStore(name, async (store) => {
       const rows = await store.rows<{ id: number; origin: string }>(

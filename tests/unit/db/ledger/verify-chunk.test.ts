@@ -6,7 +6,7 @@ import { canonicalBytes } from "../../../../db/ledger/canonical";
 import { hashLeaf, rootFromLeafHashes } from "../../../../db/ledger/merkle";
 import { createChunker } from "../../../../db/ledger/verify";
 import { type ChunkInput, verifyChunk } from "../../../../db/ledger/verify-chunk";
-import { VerifyPool } from "../../../../db/ledger/verify-pool";
+import { RemoteReadError, VerifyPool } from "../../../../db/ledger/verify-pool";
 import { type ChunkRows, encodeChunkRows } from "../../../setup/chunk-rows";
 
 const deps = { crypto, zlib };
@@ -323,5 +323,49 @@ describe("createChunker", () => {
     reads = 0;
     expect(await createChunker(1, 256, () => failing).verify(read, false)).toEqual(want);
     expect(reads).toBe(1);
+  });
+
+  it("reads a chunk here when a worker cannot read it, and stops asking the workers to", async () => {
+    const { input } = chunkOf(600);
+    const want = verifyChunk(input, deps);
+    const { rows: _rows, ...meta } = input;
+    const remote = { url: "postgres://nowhere/x", select: "select 1", input: meta };
+    let remoteRuns = 0;
+    let localRuns = 0;
+    const refusing = {
+      usable: true,
+      runRemote: async () => {
+        remoteRuns += 1;
+        throw new RemoteReadError("verifier worker: connection refused");
+      },
+      run: async (chunk: ChunkInput) => {
+        localRuns += 1;
+        return verifyChunk(chunk, deps);
+      },
+    } as unknown as VerifyPool;
+    let reads = 0;
+    const read = async () => {
+      reads += 1;
+      return { ...input, rows: input.rows.slice() };
+    };
+    const chunker = createChunker(1, 256, () => refusing);
+    expect(await chunker.verify(read, true, remote)).toEqual(want);
+    expect(await chunker.verify(read, true, remote)).toEqual(want);
+    expect([remoteRuns, reads, localRuns]).toEqual([1, 2, 2]);
+  });
+
+  it("has the workers read the chunks themselves when they can", async () => {
+    const { input } = chunkOf(300);
+    const want = verifyChunk(input, deps);
+    const { rows: _rows, ...meta } = input;
+    const reading = {
+      usable: true,
+      runRemote: async () => want,
+    } as unknown as VerifyPool;
+    const read = async () => {
+      throw new Error("read on the main thread");
+    };
+    const chunker = createChunker(1, 256, () => reading);
+    expect(await chunker.verify(read, true, { url: "u", select: "s", input: meta })).toBe(want);
   });
 });
