@@ -199,6 +199,9 @@ function FlowRow({ flow, selected }: { flow: Flow; selected: boolean }) {
         <FlowStatus flow={flow} />
       </td>
       <td>
+        <Link to={`/me/why/${flow.id}`} className="why-link" data-testid="why-link">
+          {t("why.link")}
+        </Link>{" "}
         <Link to={`?flow=${flow.id}#path`} preventScrollReset aria-current={selected || undefined}>
           {t("me.showPath")}
         </Link>

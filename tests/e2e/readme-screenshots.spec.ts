@@ -146,6 +146,18 @@ test.describe("README screenshots", () => {
     });
   }
 
+  test("subject-why-en.png", async ({ page }) => {
+    await logIn(page, ALICE);
+    await page
+      .getByTestId("flow")
+      .filter({ has: page.getByRole("rowheader", { name: "Newsletter" }) })
+      .getByTestId("why-link")
+      .click();
+    await expect(page.getByTestId("why-comic").getByRole("listitem").last()).toBeVisible();
+    await settle(page);
+    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, "subject-why-en.png") });
+  });
+
   test("dpo-breach-en.png", async ({ page }) => {
     await logIn(page, DPO);
     await page.goto("/dpo/breach?service=CRM&from=2026-10-01&to=2026-12-31");

@@ -148,4 +148,43 @@ test.describe("a data subject's choices", () => {
     expect(text).not.toContain("subj-alice");
     expect(text).not.toContain(ALICE.email);
   });
+
+  test("asks Why? and gets the story of a use, ending in its verdict", async ({
+    page,
+    baseURL,
+    browserErrors,
+  }) => {
+    await logIn(page, ALICE);
+    const row = (service: string) =>
+      page.getByTestId("flow").filter({ has: page.getByRole("rowheader", { name: service }) });
+    await row("Newsletter").getByTestId("why-link").click();
+    await expect(page).toHaveURL(/\/me\/why\/\d+$/);
+    const comic = page.getByTestId("why-comic");
+    await expect(comic.getByRole("listitem").first()).toContainText("Sign-up");
+    await expect(comic.getByRole("listitem").last()).toHaveAttribute("data-kind", "withdrawn");
+    await expect(comic.getByRole("listitem").last()).toHaveClass(/wrong/);
+    const whyNewsletter = page.url();
+
+    await page.goto("/me");
+    await row("Flack").getByTestId("why-link").click();
+    await expect(comic.getByRole("listitem").last()).toHaveAttribute("data-kind", "blocked");
+    await expect(comic.getByRole("listitem").last()).toContainText("FlackCo");
+
+    await page.goto("/me");
+    await row("Sign-up").getByTestId("why-link").click();
+    await expect(comic.getByRole("listitem").last()).toHaveAttribute("data-kind", "allowed");
+    await expect(page.getByTestId("why-never-again")).toBeVisible();
+
+    // Bob cannot read Alice's story.
+    browserErrors.allowErrorResponse(404, new URL(whyNewsletter).pathname);
+    const bob = await playwrightRequest.newContext({ baseURL });
+    await bob.post("/login", {
+      form: { email: BOB.email, password: BOB.password },
+      headers: { Origin: new URL(baseURL ?? "").origin },
+      maxRedirects: 0,
+    });
+    const other = await bob.get(new URL(whyNewsletter).pathname, { maxRedirects: 0 });
+    expect(other.status()).toBe(404);
+    await bob.dispose();
+  });
 });
