@@ -23,7 +23,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { NODE_KINDS, RELATION_KINDS } from "../prov/model";
-import { bytea } from "./columns";
+import { bytea, elementId } from "./columns";
 import { services } from "./gdpr";
 
 /**
@@ -56,7 +56,7 @@ export const provNodes = pgTable(
   "prov_nodes",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    extId: text("ext_id").notNull(),
+    extId: elementId("ext_id").notNull(),
     kind: nodeKind("kind").notNull(),
     provType: text("prov_type"),
     label: text("label"),
@@ -94,12 +94,12 @@ export const provRelations = pgTable(
   "prov_relations",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    extId: text("ext_id").notNull(),
+    extId: elementId("ext_id").notNull(),
     kind: relationKind("kind").notNull(),
     /** The dependent end (PROV's first argument). */
-    fromExtId: text("from_ext_id").notNull(),
+    fromExtId: elementId("from_ext_id").notNull(),
     /** What the dependent end depends on; data flows from here to `fromExtId`. */
-    toExtId: text("to_ext_id").notNull(),
+    toExtId: elementId("to_ext_id").notNull(),
     time: text("time"),
     attributes: jsonb("attributes").notNull().default(sql`'{}'::jsonb`),
     hostId: integer("host_id").references(() => hosts.id, { onDelete: "set null" }),

@@ -17,6 +17,14 @@ export const REAL_MQTT_URL = process.env.MQTT_URL || undefined;
 /** The real NATS JetStream server's URL, when the environment names one. */
 export const REAL_NATS_URL = process.env.NATS_URL || undefined;
 
+/**
+ * What the names of throw-away databases start with (`TEST_DATABASE_PREFIX`, lower case letters,
+ * digits and underscores): several checkouts sharing one server can tell theirs apart.
+ */
+const DATABASE_PREFIX = /^[a-z_][a-z0-9_]*$/.test(process.env.TEST_DATABASE_PREFIX ?? "")
+  ? (process.env.TEST_DATABASE_PREFIX as string)
+  : "provtopia_test_";
+
 /** The backends to run store tests on here. */
 export const STORE_KINDS: StoreKind[] = REAL_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
 
@@ -29,7 +37,7 @@ export interface TestDatabase {
 /** Creates an empty database on the real server. Requires REAL_DATABASE_URL. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (!REAL_DATABASE_URL) throw new Error("createTestDatabase needs DATABASE_URL");
-  const name = `provtopia_test_${randomBytes(6).toString("hex")}`;
+  const name = `${DATABASE_PREFIX}${randomBytes(6).toString("hex")}`;
   const admin = postgres(REAL_DATABASE_URL, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}"`);
