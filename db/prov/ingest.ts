@@ -37,7 +37,14 @@ import {
   services,
   subjects,
 } from "../schema";
-import { copyableText, copyClient, copyInto, ensureStagingTables, field, jsonField } from "./copy-rows";
+import {
+  copyableText,
+  copyClient,
+  copyInto,
+  ensureStagingTables,
+  field,
+  jsonField,
+} from "./copy-rows";
 import { canonicalTextOrNull, fastElementsDigest, type Precomputed } from "./element-digest";
 import {
   type ProvGraph,
