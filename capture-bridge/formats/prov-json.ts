@@ -82,8 +82,12 @@ export class ProvFormatError extends Error {
 }
 
 export interface ParseOptions {
-  /** stable scope for blank-node ids, e.g. a sha256 of the raw message */
-  documentKey: string;
+  /**
+   * stable scope for blank-node ids, e.g. a sha256 of the raw message; or a function that makes
+   * it, called only if the document has a blank node (most have none: the bridge then hashes
+   * nothing for it)
+   */
+  documentKey: string | (() => string);
 }
 
 /** How many characters of the documentKey scope a blank node (64 bits of a hex sha256). */
@@ -148,6 +152,7 @@ interface Scope {
 const EMPTY_SCOPE: Scope = { prefixes: new Map(), camflow: false, gdprAliases: new Set() };
 
 interface ParseState {
+  /** Read only for a blank node: the document key may be made on demand. */
   readonly blankScope: string;
   readonly nodes: Map<string, { kind: NodeKind; attributes: Attributes }>;
   readonly relations: ProvRelation[];
@@ -165,16 +170,25 @@ interface ParseState {
  * Throws ProvFormatError when the document's shape is wrong (see the module header).
  */
 export function parseProvJson(doc: unknown, options: ParseOptions): ProvGraph {
-  if (typeof options.documentKey !== "string" || options.documentKey === "") {
-    throw new TypeError(
-      `parseProvJson: expected a non-empty documentKey, got ${describeValue(options.documentKey)}`,
-    );
-  }
+  const requireKey = (key: unknown): string => {
+    if (typeof key !== "string" || key === "") {
+      throw new TypeError(
+        `parseProvJson: expected a non-empty documentKey, got ${describeValue(key)}`,
+      );
+    }
+    return key;
+  };
+  const { documentKey } = options;
+  let blankScope =
+    typeof documentKey === "function" ? null : requireKey(documentKey).slice(0, BLANK_SCOPE_LENGTH);
   if (!isJsonObject(doc)) {
     throw new ProvFormatError(`PROV-JSON document: expected an object, got ${describeValue(doc)}`);
   }
   const state: ParseState = {
-    blankScope: options.documentKey.slice(0, BLANK_SCOPE_LENGTH),
+    get blankScope() {
+      blankScope ??= requireKey((documentKey as () => string)()).slice(0, BLANK_SCOPE_LENGTH);
+      return blankScope;
+    },
     nodes: new Map(),
     relations: [],
     emitted: new Map(),
@@ -315,7 +329,7 @@ function readNodeSection(
   const section = requireObject(value, `${where}${kind}`);
   for (const [key, element] of Object.entries(section)) {
     const context = elementContext(where, kind, key);
-    const id = expandName(key, scope, state.blankScope);
+    const id = expandName(key, scope, state);
     // An id with an empty array of statements is still declared: it gets a node.
     addNode(state, id, kind, {});
     for (const statement of statementsOf(element, context)) {
@@ -336,7 +350,7 @@ function readRelationSection(
   const [fromKey, toKey] = RELATION_ENDPOINTS[kind];
   for (const [key, element] of Object.entries(section)) {
     const context = elementContext(where, kind, key);
-    const id = expandName(key, scope, state.blankScope);
+    const id = expandName(key, scope, state);
     for (const statement of statementsOf(element, context)) {
       noteHost(state, statement);
       const from = endpointName(statement, fromKey, context);
@@ -361,13 +375,13 @@ function readRelationSection(
         });
         continue;
       }
-      const fromId = expandName(from, scope, state.blankScope);
+      const fromId = expandName(from, scope, state);
       to.forEach((target, index) => {
         state.relations.push({
           id: nextRelationId(state, id),
           kind,
           from: fromId,
-          to: expandName(target, scope, state.blankScope),
+          to: expandName(target, scope, state),
           time,
           attributes: index === 0 ? attributes : structuredClone(attributes),
         });
@@ -382,7 +396,7 @@ function readBundleSection(value: unknown, scope: Scope, where: string, state: P
     const context = `${where}bundle ${quote(key)}`;
     const content = requireObject(body, context);
     // A bundle is itself an entity (PROV-DM 5.4.1), named in the enclosing document.
-    addNode(state, expandName(key, scope, state.blankScope), "entity", {});
+    addNode(state, expandName(key, scope, state), "entity", {});
     // PROV does not nest bundles; if a producer does, reading them the same way loses nothing.
     readDocument(content, scope, `${context} > `, state);
   }
@@ -460,7 +474,7 @@ function requireObject(value: unknown, context: Where): JsonObject {
  * Expands a qualified name to its global id (rules in the module header). Requires that
  * `scope.prefixes` hold the document's declarations, including `default` when declared.
  */
-function expandName(name: string, scope: Scope, blankScope: string): string {
+function expandName(name: string, scope: Scope, state: { readonly blankScope: string }): string {
   const { prefixes } = scope;
   const colon = name.indexOf(":");
   if (colon === -1) {
@@ -474,7 +488,7 @@ function expandName(name: string, scope: Scope, blankScope: string): string {
   }
   const prefix = name.slice(0, colon);
   const local = name.slice(colon + 1);
-  if (prefix === "_") return `_:${blankScope}:${local}`;
+  if (prefix === "_") return `_:${state.blankScope}:${local}`;
   if (VERBATIM_PREFIXES.has(prefix)) return name;
   const namespace = STANDARD_NAMESPACES.get(prefix) ?? prefixes.get(prefix);
   return namespace === undefined ? name : namespace + local;
