@@ -82,8 +82,12 @@ export class ProvFormatError extends Error {
 }
 
 export interface ParseOptions {
-  /** stable scope for blank-node ids, e.g. a sha256 of the raw message */
-  documentKey: string;
+  /**
+   * stable scope for blank-node ids, e.g. a sha256 of the raw message; or a function that makes
+   * it, called only if the document has a blank node (most have none: the bridge then hashes
+   * nothing for it)
+   */
+  documentKey: string | (() => string);
 }
 
 /** How many characters of the documentKey scope a blank node (64 bits of a hex sha256). */
@@ -148,6 +152,7 @@ interface Scope {
 const EMPTY_SCOPE: Scope = { prefixes: new Map(), camflow: false, gdprAliases: new Set() };
 
 interface ParseState {
+  /** Read only for a blank node: the document key may be made on demand. */
   readonly blankScope: string;
   readonly nodes: Map<string, { kind: NodeKind; attributes: Attributes }>;
   readonly relations: ProvRelation[];
@@ -165,16 +170,25 @@ interface ParseState {
  * Throws ProvFormatError when the document's shape is wrong (see the module header).
  */
 export function parseProvJson(doc: unknown, options: ParseOptions): ProvGraph {
-  if (typeof options.documentKey !== "string" || options.documentKey === "") {
-    throw new TypeError(
-      `parseProvJson: expected a non-empty documentKey, got ${describeValue(options.documentKey)}`,
-    );
-  }
+  const requireKey = (key: unknown): string => {
+    if (typeof key !== "string" || key === "") {
+      throw new TypeError(
+        `parseProvJson: expected a non-empty documentKey, got ${describeValue(key)}`,
+      );
+    }
+    return key;
+  };
+  const { documentKey } = options;
+  let blankScope =
+    typeof documentKey === "function" ? null : requireKey(documentKey).slice(0, BLANK_SCOPE_LENGTH);
   if (!isJsonObject(doc)) {
     throw new ProvFormatError(`PROV-JSON document: expected an object, got ${describeValue(doc)}`);
   }
   const state: ParseState = {
-    blankScope: options.documentKey.slice(0, BLANK_SCOPE_LENGTH),
+    get blankScope() {
+      blankScope ??= requireKey((documentKey as () => string)()).slice(0, BLANK_SCOPE_LENGTH);
+      return blankScope;
+    },
     nodes: new Map(),
     relations: [],
     emitted: new Map(),
@@ -314,8 +328,8 @@ function readNodeSection(
 ): void {
   const section = requireObject(value, `${where}${kind}`);
   for (const [key, element] of Object.entries(section)) {
-    const context = `${where}${kind} ${quote(key)}`;
-    const id = expandName(key, scope, state.blankScope);
+    const context = elementContext(where, kind, key);
+    const id = expandName(key, scope, state);
     // An id with an empty array of statements is still declared: it gets a node.
     addNode(state, id, kind, {});
     for (const statement of statementsOf(element, context)) {
@@ -335,8 +349,8 @@ function readRelationSection(
   const section = requireObject(value, `${where}${kind}`);
   const [fromKey, toKey] = RELATION_ENDPOINTS[kind];
   for (const [key, element] of Object.entries(section)) {
-    const context = `${where}${kind} ${quote(key)}`;
-    const id = expandName(key, scope, state.blankScope);
+    const context = elementContext(where, kind, key);
+    const id = expandName(key, scope, state);
     for (const statement of statementsOf(element, context)) {
       noteHost(state, statement);
       const from = endpointName(statement, fromKey, context);
@@ -361,13 +375,13 @@ function readRelationSection(
         });
         continue;
       }
-      const fromId = expandName(from, scope, state.blankScope);
+      const fromId = expandName(from, scope, state);
       to.forEach((target, index) => {
         state.relations.push({
           id: nextRelationId(state, id),
           kind,
           from: fromId,
-          to: expandName(target, scope, state.blankScope),
+          to: expandName(target, scope, state),
           time,
           attributes: index === 0 ? attributes : structuredClone(attributes),
         });
@@ -382,7 +396,7 @@ function readBundleSection(value: unknown, scope: Scope, where: string, state: P
     const context = `${where}bundle ${quote(key)}`;
     const content = requireObject(body, context);
     // A bundle is itself an entity (PROV-DM 5.4.1), named in the enclosing document.
-    addNode(state, expandName(key, scope, state.blankScope), "entity", {});
+    addNode(state, expandName(key, scope, state), "entity", {});
     // PROV does not nest bundles; if a producer does, reading them the same way loses nothing.
     readDocument(content, scope, `${context} > `, state);
   }
@@ -392,9 +406,18 @@ function addNode(state: ParseState, id: string, kind: NodeKind, attributes: Attr
   const existing = state.nodes.get(id);
   if (existing === undefined) {
     state.nodes.set(id, { kind, attributes });
+  } else if (isEmpty(existing.attributes)) {
+    // Declared (readNodeSection adds every id with no attributes first): take the statement's
+    // own copy rather than copying it once more.
+    existing.attributes = attributes;
   } else {
     existing.attributes = { ...existing.attributes, ...attributes };
   }
+}
+
+function isEmpty(attributes: Attributes): boolean {
+  for (const _ in attributes) return false;
+  return true;
 }
 
 function nextRelationId(state: ParseState, id: string): string {
@@ -404,43 +427,45 @@ function nextRelationId(state: ParseState, id: string): string {
 }
 
 /** One statement or a "scruffy" array of statements under one id. */
-function statementsOf(element: unknown, context: string): JsonObject[] {
+function statementsOf(element: unknown, context: Where): JsonObject[] {
   if (!Array.isArray(element)) return [requireObject(element, context)];
   return element.map((statement, index) =>
-    requireObject(statement, `${context} (statement ${index + 1} of ${element.length})`),
+    requireObject(statement, () => `${say(context)} (statement ${index + 1} of ${element.length})`),
   );
 }
 
 /** The name at one endpoint, or undefined when the statement leaves it out. */
-function endpointName(statement: JsonObject, key: string, context: string): string | undefined {
+function endpointName(statement: JsonObject, key: string, context: Where): string | undefined {
   if (!Object.hasOwn(statement, key)) return undefined;
-  return requireName(statement[key], `${context}: ${key}`);
+  return requireName(statement[key], () => `${say(context)}: ${key}`);
 }
 
 /** hadMember's members: one name or an array of names; empty when left out. */
-function endpointMembers(statement: JsonObject, key: string, context: string): string[] {
+function endpointMembers(statement: JsonObject, key: string, context: Where): string[] {
   if (!Object.hasOwn(statement, key)) return [];
   const value = statement[key];
-  if (!Array.isArray(value)) return [requireName(value, `${context}: ${key}`)];
-  return value.map((member, index) => requireName(member, `${context}: ${key}[${index}]`));
+  if (!Array.isArray(value)) return [requireName(value, () => `${say(context)}: ${key}`)];
+  return value.map((member, index) =>
+    requireName(member, () => `${say(context)}: ${key}[${index}]`),
+  );
 }
 
 function optionalList(name: string | undefined): string[] {
   return name === undefined ? [] : [name];
 }
 
-function requireName(value: unknown, context: string): string {
+function requireName(value: unknown, context: Where): string {
   if (typeof value !== "string" || value === "") {
     throw new ProvFormatError(
-      `${context}: expected a non-empty string (qualified name), got ${describeValue(value)}`,
+      `${say(context)}: expected a non-empty string (qualified name), got ${describeValue(value)}`,
     );
   }
   return value;
 }
 
-function requireObject(value: unknown, context: string): JsonObject {
+function requireObject(value: unknown, context: Where): JsonObject {
   if (!isJsonObject(value)) {
-    throw new ProvFormatError(`${context}: expected an object, got ${describeValue(value)}`);
+    throw new ProvFormatError(`${say(context)}: expected an object, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -449,7 +474,7 @@ function requireObject(value: unknown, context: string): JsonObject {
  * Expands a qualified name to its global id (rules in the module header). Requires that
  * `scope.prefixes` hold the document's declarations, including `default` when declared.
  */
-function expandName(name: string, scope: Scope, blankScope: string): string {
+function expandName(name: string, scope: Scope, state: { readonly blankScope: string }): string {
   const { prefixes } = scope;
   const colon = name.indexOf(":");
   if (colon === -1) {
@@ -463,7 +488,7 @@ function expandName(name: string, scope: Scope, blankScope: string): string {
   }
   const prefix = name.slice(0, colon);
   const local = name.slice(colon + 1);
-  if (prefix === "_") return `_:${blankScope}:${local}`;
+  if (prefix === "_") return `_:${state.blankScope}:${local}`;
   if (VERBATIM_PREFIXES.has(prefix)) return name;
   const namespace = STANDARD_NAMESPACES.get(prefix) ?? prefixes.get(prefix);
   return namespace === undefined ? name : namespace + local;
@@ -472,20 +497,70 @@ function expandName(name: string, scope: Scope, blankScope: string): string {
 /** The statement's attributes, minus `omit`, as fresh JSON values; gdpr keys as `gdpr:`. */
 function copyAttributes(
   statement: JsonObject,
-  context: string,
+  context: Where,
+  omit: readonly string[],
+  scope: Scope,
+): Attributes {
+  // In key order (a stable sort: of repeated keys the last still wins), which is the order the
+  // ledger's canonical JSON writes them in: its digest then needs no sorted copy of a flat
+  // element (db/prov/element-digest.ts). Nested values (a CamFlow address) keep the document's
+  // order, which the writer's JSON literals show. Per attribute, nothing is allocated but the
+  // copy itself: no [key, value] pair, no context string (built only for an error message).
+  const names: string[] = [];
+  const values: JsonValue[] = [];
+  let sorted = true;
+  for (const key in statement) {
+    if (!Object.hasOwn(statement, key) || (omit.length > 0 && omit.includes(key))) continue;
+    const name = gdprKey(key, scope);
+    if (name === "__proto__") return copyAttributesByEntries(statement, context, omit, scope);
+    const value = statement[key];
+    values.push(
+      value === null ||
+        typeof value === "string" ||
+        typeof value === "boolean" ||
+        (typeof value === "number" && Number.isFinite(value))
+        ? value
+        : toJsonValue(value, () => `${say(context)}: ${key}`),
+    );
+    if (sorted && names.length > 0 && !((names[names.length - 1] as string) < name)) {
+      sorted = false;
+    }
+    names.push(name);
+  }
+  const attributes: Attributes = {};
+  if (sorted) {
+    for (let i = 0; i < names.length; i++) {
+      attributes[names[i] as string] = values[i] as JsonValue;
+    }
+    return attributes;
+  }
+  // Insertion sort of the positions (a statement has a few dozen attributes at most): stable.
+  const order: number[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    let j = order.length;
+    while (j > 0 && name < (names[order[j - 1] as number] as string)) j--;
+    order.splice(j, 0, i);
+  }
+  for (const i of order) attributes[names[i] as string] = values[i] as JsonValue;
+  return attributes;
+}
+
+/**
+ * copyAttributes for a statement with a key that is `__proto__` once read: Object.fromEntries
+ * defines own properties, so it stays an ordinary key.
+ */
+function copyAttributesByEntries(
+  statement: JsonObject,
+  context: Where,
   omit: readonly string[],
   scope: Scope,
 ): Attributes {
   const entries: [string, JsonValue][] = [];
   for (const [key, value] of Object.entries(statement)) {
     if (omit.includes(key)) continue;
-    entries.push([gdprKey(key, scope), toJsonValue(value, `${context}: ${key}`)]);
+    entries.push([gdprKey(key, scope), toJsonValue(value, () => `${say(context)}: ${key}`)]);
   }
-  // In key order (a stable sort: of repeated keys the last still wins), which is the order the
-  // ledger's canonical JSON writes them in: its digest then needs no sorted copy of a flat
-  // element (db/prov/element-digest.ts). Nested values (a CamFlow address) keep the document's
-  // order, which the writer's JSON literals show. fromEntries defines own properties, so a key
-  // like "__proto__" stays an ordinary key.
   return Object.fromEntries(entries.sort(byKey));
 }
 
@@ -494,18 +569,21 @@ function byKey(a: [string, JsonValue], b: [string, JsonValue]): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
-function toJsonValue(value: unknown, context: string): JsonValue {
+function toJsonValue(value: unknown, context: Where): JsonValue {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (Array.isArray(value)) {
-    return value.map((item, index) => toJsonValue(item, `${context}[${index}]`));
+    return value.map((item, index) => toJsonValue(item, () => `${say(context)}[${index}]`));
   }
   if (isJsonObject(value)) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, toJsonValue(item, `${context}.${key}`)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        toJsonValue(item, () => `${say(context)}.${key}`),
+      ]),
     );
   }
-  throw new ProvFormatError(`${context}: expected a JSON value, got ${describeValue(value)}`);
+  throw new ProvFormatError(`${say(context)}: expected a JSON value, got ${describeValue(value)}`);
 }
 
 function relationTime(attributes: Attributes): string | null {
@@ -558,6 +636,22 @@ function isJsonObject(value: unknown): value is JsonObject {
 
 function quote(name: string): string {
   return JSON.stringify(name);
+}
+
+/**
+ * Where in the document a value is, for error messages: the text, or what makes it. Built only
+ * when a message needs it (an element's context was a string built for every element, and one
+ * more for every attribute).
+ */
+type Where = string | (() => string);
+
+function say(where: Where): string {
+  return typeof where === "string" ? where : where();
+}
+
+/** `<where><section> "<id>"`, the context of one element's statements. */
+function elementContext(where: string, section: string, key: string): Where {
+  return () => `${where}${section} ${quote(key)}`;
 }
 
 /** A short account of what came, for "expected X, got Y" messages. */

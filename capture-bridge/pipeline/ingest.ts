@@ -178,7 +178,8 @@ export async function prepareMessage(
     const raw = Buffer.from(whole ? text : unit.texts.join("\n"), "utf8");
     let graph: ProvGraph;
     try {
-      const documentKey = createHash("sha256").update(raw).digest("hex");
+      // Hashed only if the document has a blank node (the ledger hashes the raw bytes anyway).
+      const documentKey = () => createHash("sha256").update(raw).digest("hex");
       graph = unit.spade
         ? parseSpadeRecords(unit.values)
         : parseProvJson(unit.values[0], { documentKey });

@@ -44,9 +44,10 @@ export async function witnessPaths(
   const input = searches.map((search, key) => ({ key, label: search.labelId, node: search.to }));
   const rows = await store.rows<{ key: number; origin: string; parents: Record<string, string> }>(
     sql`with recursive bfs(key, label, depth, frontier, parents, origin) as (
-          select f.key, f.label, 0, array[f.node], jsonb_build_object(f.node, null), null::text
+          select f.key, f.label, 0, array[f.node], jsonb_build_object(f.node, null),
+                 null::text collate "C"
           from jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
-            as f(key integer, label integer, node text)
+            as f(key integer, label integer, node text collate "C")
           union all
           select b.key, b.label, b.depth + 1, coalesce(step.next, '{}'),
                  b.parents || coalesce(step.links, '{}'), o.origin

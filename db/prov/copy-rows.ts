@@ -8,7 +8,7 @@
  * ingest's `insert ... select ... on conflict do nothing` reads them from there, so the
  * idempotent, first-wins insert is the same statement as before.
  *
- * Only for values that COPY stores exactly as the JSON path would: `copyable` refuses text with
+ * Only for values that COPY stores exactly as the JSON path would: `copyableText` refuses text with
  * U+0000 or a lone surrogate (the JSON path rejects those as data, SQLSTATE 22, and the caller
  * quarantines the document; COPY would refuse the first and silently replace the second).
  * PGlite keeps the JSON path (its driver has no COPY FROM STDIN stream).
@@ -104,13 +104,14 @@ export function jsonField(json: string): string {
   return json.includes("\\") ? json.replaceAll("\\", "\\\\") : json;
 }
 
-// U+0000, or a surrogate that is not part of a pair.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** ES2024's String.prototype.isWellFormed (Node 20 has it; the project's lib is ES2023). */
+const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean })
+  .isWellFormed;
 
-/** True when COPY stores these strings exactly as the JSON path does. */
-export function copyable(values: readonly (string | null | undefined)[]): boolean {
-  for (const value of values) {
-    if (value && (value.includes("\u0000") || LONE_SURROGATE.test(value))) return false;
-  }
-  return true;
+/**
+ * True when COPY stores this string exactly as the JSON path does: no U+0000 and no surrogate
+ * that is not part of a pair (null and undefined: nothing to store).
+ */
+export function copyableText(value: string | null | undefined): boolean {
+  return !value || (!value.includes("\u0000") && isWellFormed.call(value));
 }

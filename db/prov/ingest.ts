@@ -37,7 +37,14 @@ import {
   services,
   subjects,
 } from "../schema";
-import { copyable, copyClient, copyInto, ensureStagingTables, field, jsonField } from "./copy-rows";
+import {
+  copyableText,
+  copyClient,
+  copyInto,
+  ensureStagingTables,
+  field,
+  jsonField,
+} from "./copy-rows";
 import { canonicalTextOrNull, fastElementsDigest, type Precomputed } from "./element-digest";
 import {
   type ProvGraph,
@@ -210,15 +217,17 @@ export async function ingestBatch(
     // The first document (in batch order) that names an element owns it.
     const nodeOwner = new Map<string, { node: ProvNode; write: number }>();
     const relationOwner = new Map<string, { relation: ProvRelation; write: number }>();
-    // Which hosts reported each node: one prov_node_hosts row per pair.
-    const hostsOf = new Map<string, Set<number>>();
+    // Which hosts reported each node: one prov_node_hosts row per pair. Nearly every node has
+    // one host: a set only for those with more.
+    const hostsOf = new Map<string, number | Set<number>>();
     written.forEach((document, w) => {
       const hostId = (hostRows.get(document.hostName) as HostRow).id;
       for (const node of document.graph.nodes) {
         if (!nodeOwner.has(node.id)) nodeOwner.set(node.id, { node, write: w });
         const hosts = hostsOf.get(node.id);
-        if (hosts) hosts.add(hostId);
-        else hostsOf.set(node.id, new Set([hostId]));
+        if (hosts === undefined) hostsOf.set(node.id, hostId);
+        else if (typeof hosts !== "number") hosts.add(hostId);
+        else if (hosts !== hostId) hostsOf.set(node.id, new Set([hosts, hostId]));
       }
       for (const relation of document.graph.relations) {
         if (!relationOwner.has(relation.id)) relationOwner.set(relation.id, { relation, write: w });
@@ -226,7 +235,11 @@ export async function ingestBatch(
     });
     const ledgerOf = (w: number) => (writes[w] as (typeof writes)[number]).ledger;
     // Pairs in (node id, host id) order: concurrent batches lock the rows in the same order.
-    const hostsInOrder = (extId: string) => [...(hostsOf.get(extId) ?? [])].sort((a, b) => a - b);
+    const hostsInOrder = (extId: string): number[] => {
+      const hosts = hostsOf.get(extId);
+      if (hosts === undefined) return [];
+      return typeof hosts === "number" ? [hosts] : [...hosts].sort((a, b) => a - b);
+    };
     const nodeRows = [...nodeOwner.values()]
       .sort((a, b) => compareIds(a.node.id, b.node.id))
       .map(({ node, write }) => ({
@@ -248,9 +261,12 @@ export async function ingestBatch(
     const copy = copyClient(store, tx);
     const useCopy =
       copy !== null &&
-      nodeRows.every((r) => copyable([r.ext_id, r.prov_type, r.label])) &&
-      [...relationOwner.values()].every(({ relation: r }) =>
-        copyable([r.id, r.from, r.to, r.time]),
+      nodeRows.every(
+        (r) => copyableText(r.ext_id) && copyableText(r.prov_type) && copyableText(r.label),
+      ) &&
+      [...relationOwner.values()].every(
+        ({ relation: r }) =>
+          copyableText(r.id) && copyableText(r.from) && copyableText(r.to) && copyableText(r.time),
       );
     if (useCopy) await ensureStagingTables(copy);
     let newNodes: { ext_id: string }[] = [];

@@ -23,6 +23,7 @@ import {
   timestamp,
   unique,
 } from "drizzle-orm/pg-core";
+import { elementId } from "./columns";
 import { dataCategories, legalBasis, organisations, purposes, services, subjects } from "./gdpr";
 import { labelSets } from "./labels";
 
@@ -189,14 +190,14 @@ export const serviceEntries = pgTable(
   "service_entries",
   {
     /** Relation external id, or `source:<node external id>`. */
-    entry: text("entry").primaryKey(),
+    entry: elementId("entry").primaryKey(),
     serviceId: integer("service_id")
       .notNull()
       .references(() => services.id, { onDelete: "cascade" }),
     /** The node that brought the data in (the relation's `to` end; the source itself). */
-    fromExtId: text("from_ext_id").notNull(),
+    fromExtId: elementId("from_ext_id").notNull(),
     /** The node in the service. */
-    toExtId: text("to_ext_id").notNull(),
+    toExtId: elementId("to_ext_id").notNull(),
     at: timestamp("at", { withTimezone: true }),
     labelSetId: bigint("label_set_id", { mode: "number" })
       .notNull()

@@ -28,6 +28,7 @@ import {
   timestamp,
   unique,
 } from "drizzle-orm/pg-core";
+import { elementId } from "./columns";
 import { dataCategories, purposes, subjects } from "./gdpr";
 import { provRelations } from "./prov";
 
@@ -69,7 +70,7 @@ export const labelSets = pgTable(
 export const nodeLabels = pgTable(
   "node_labels",
   {
-    nodeExtId: text("node_ext_id").notNull(),
+    nodeExtId: elementId("node_ext_id").notNull(),
     since: timestamp("since", { withTimezone: true }).notNull(),
     labelSetId: bigint("label_set_id", { mode: "number" })
       .notNull()

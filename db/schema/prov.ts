@@ -23,7 +23,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { NODE_KINDS, RELATION_KINDS } from "../prov/model";
-import { bytea } from "./columns";
+import { bytea, elementId } from "./columns";
 import { services } from "./gdpr";
 
 /**
@@ -56,7 +56,7 @@ export const provNodes = pgTable(
   "prov_nodes",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    extId: text("ext_id").notNull(),
+    extId: elementId("ext_id").notNull(),
     kind: nodeKind("kind").notNull(),
     provType: text("prov_type"),
     label: text("label"),
@@ -74,16 +74,18 @@ export const provNodes = pgTable(
   ],
 );
 
-/** Which hosts reported a node: the same id from two hosts is one node seen twice. */
+/**
+ * Which hosts reported a node: the same id from two hosts is one node seen twice. No foreign
+ * keys (README decision 40): the ingest writes these rows from ids it has just inserted or read
+ * in the same transaction, and nothing deletes nodes or hosts; a check per row (a `FOR KEY
+ * SHARE` lookup of the node and of the host) cost 2 of the 3 µs a row took. Code that deletes
+ * a node or a host must delete its rows here in the same transaction.
+ */
 export const provNodeHosts = pgTable(
   "prov_node_hosts",
   {
-    nodeId: bigint("node_id", { mode: "number" })
-      .notNull()
-      .references(() => provNodes.id, { onDelete: "cascade" }),
-    hostId: integer("host_id")
-      .notNull()
-      .references(() => hosts.id, { onDelete: "cascade" }),
+    nodeId: bigint("node_id", { mode: "number" }).notNull(),
+    hostId: integer("host_id").notNull(),
   },
   // No index on host_id alone: no query looks nodes up by host (deleting a host, which nothing
   // does, would scan the table), and every ingested node pays for each index.
@@ -94,15 +96,16 @@ export const provRelations = pgTable(
   "prov_relations",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    extId: text("ext_id").notNull(),
+    extId: elementId("ext_id").notNull(),
     kind: relationKind("kind").notNull(),
     /** The dependent end (PROV's first argument). */
-    fromExtId: text("from_ext_id").notNull(),
+    fromExtId: elementId("from_ext_id").notNull(),
     /** What the dependent end depends on; data flows from here to `fromExtId`. */
-    toExtId: text("to_ext_id").notNull(),
+    toExtId: elementId("to_ext_id").notNull(),
     time: text("time"),
     attributes: jsonb("attributes").notNull().default(sql`'{}'::jsonb`),
-    hostId: integer("host_id").references(() => hosts.id, { onDelete: "set null" }),
+    /** hosts.id, not a foreign key: see prov_node_hosts (its check cost ~1 µs a relation). */
+    hostId: integer("host_id"),
     ...ledgerReference(),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -66,7 +66,8 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
   const broker = await startPrivateMosquitto({ maxInflightMessages: MAX_INFLIGHT });
   const database = await createTestDatabase();
   const store = await openStore({ url: database.url });
-  const prefix = "bench/camflow/provenance";
+  // INGEST_BENCH_TOPIC_PREFIX: several checkouts benchmarking at once keep their topics apart.
+  const prefix = process.env.INGEST_BENCH_TOPIC_PREFIX || "bench/camflow/provenance";
   let peakRssMb = 0;
   // What the peak was made of: V8's heap (total, used) and memory outside it (Buffers).
   let atPeak = process.memoryUsage();
