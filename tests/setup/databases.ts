@@ -29,7 +29,10 @@ export interface TestDatabase {
 /** Creates an empty database on the real server. Requires REAL_DATABASE_URL. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (!REAL_DATABASE_URL) throw new Error("createTestDatabase needs DATABASE_URL");
-  const name = `provtopia_test_${randomBytes(6).toString("hex")}`;
+  // TEST_DATABASE_PREFIX: sessions sharing one server keep their databases apart by name.
+  const prefix = process.env.TEST_DATABASE_PREFIX || "provtopia_test_";
+  if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) throw new Error(`bad TEST_DATABASE_PREFIX ${prefix}`);
+  const name = `${prefix}${randomBytes(6).toString("hex")}`;
   const admin = postgres(REAL_DATABASE_URL, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}"`);
