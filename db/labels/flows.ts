@@ -29,7 +29,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { CARRIES, INTERNED_IDS, internedId, ORDERED, textArray } from "./sql";
+import { CARRIES, internedId, internSets, ORDERED, textArray } from "./sql";
 import { fillViolationWitnesses } from "./witness";
 
 /**
@@ -136,13 +136,7 @@ export async function refreshEntries(
         group by c.entry, c.service_id, c.at, c.src_service, c.src, c.dst, abs(c.label)
       ) g
     ),
-    interned as (
-      insert into label_sets (digest, label_ids)
-      select distinct on (digest) digest, ids from entry_sets order by digest
-      on conflict (digest) do update set digest = excluded.digest
-      returning id, digest
-    ),
-    ${INTERNED_IDS},
+    ${internSets("entry_sets")},
     entries as (
       insert into service_entries (entry, service_id, from_ext_id, to_ext_id, at, label_set_id)
       select e.entry, e.service_id, e.src, e.dst, e.at, ${internedId(sql`e.digest`)}

@@ -44,15 +44,35 @@ export function textArray(values: readonly string[]): SQL {
 }
 
 /**
- * `interned_ids`: the ids a CTE `interned` (an insert into label_sets returning id, digest)
- * gave, as one jsonb object from digest to id. Joining rows to `interned` directly lets the
- * planner, which takes every CTE over a function's output for one row, pick a nested loop over
- * both: quadratic, 265 of the 285 ms a 25-document batch's source labels took. A lookup in one
- * object is linear whatever the estimates.
+ * Interns the sets of CTE `source` (columns `digest`, `ids`): CTEs `known` (sets stored
+ * already), `interned` (the others, inserted) and `interned_ids`, one jsonb object from digest
+ * to id. Sets stored already are looked up, not upserted: most sets a batch names exist (a
+ * source's singleton, what a node already held), and `on conflict do update` wrote a new
+ * version of each of them, every time. The insert keeps `do update` for a set that a
+ * concurrent ingest committed after this statement's snapshot (then `known` misses it and the
+ * upsert returns it). Joining rows to these CTEs directly lets the planner, which takes every
+ * CTE over a function's output for one row, pick a nested loop over both: quadratic, 265 of
+ * the 285 ms a 25-document batch's source labels took. A lookup in one object is linear
+ * whatever the estimates.
  */
-export const INTERNED_IDS = sql`interned_ids as (
-    select coalesce(jsonb_object_agg(digest, id), '{}'::jsonb) as ids from interned
+export function internSets(source: string): SQL {
+  const from = sql.raw(source);
+  return sql`known as (
+    select ls.id, ls.digest from label_sets ls where ls.digest in (select digest from ${from})
+  ),
+  interned as (
+    insert into label_sets (digest, label_ids)
+    select distinct on (s.digest) s.digest, s.ids from ${from} s
+    where not exists (select 1 from label_sets k where k.digest = s.digest)
+    order by s.digest
+    on conflict (digest) do update set digest = excluded.digest
+    returning id, digest
+  ),
+  interned_ids as (
+    select coalesce(jsonb_object_agg(digest, id), '{}'::jsonb) as ids
+    from (select id, digest from known union all select id, digest from interned) as both_
   )`;
+}
 
 /** The label set id that `interned_ids` holds for a digest. */
 export function internedId(digest: SQL): SQL {
@@ -83,13 +103,7 @@ export const MERGE_INCOMING = sql`
   digested as (
     select node, since, ids, md5(array_to_string(ids, ',')) as digest from merged
   ),
-  interned as (
-    insert into label_sets (digest, label_ids)
-    select distinct on (digest) digest, ids from digested order by digest
-    on conflict (digest) do update set digest = excluded.digest
-    returning id, digest
-  ),
-  ${INTERNED_IDS},
+  ${internSets("digested")},
   upserted as (
     insert into node_labels (node_ext_id, since, label_set_id)
     select d.node, d.since, ${internedId(sql`d.digest`)} from digested d
