@@ -19,8 +19,8 @@
  * new relations and new sources, and stops wherever a node already holds a label at that time
  * or earlier. Rows are per (node, since), pointing to interned label sets (db/schema/labels.ts).
  *
- * Cost: the walk carries the labels new to a node as one set per (node, since), checked label
- * by label against what the node holds; a node that already holds everything stops it at once.
+ * Cost: the walk carries single labels, so it is linear in labels x nodes it reaches for the
+ * first time; a node that already holds everything stops it at once.
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
@@ -128,52 +128,35 @@ export async function propagate(
                                    ${DELIVERED_SINCE} as since) n
         where ${CARRIES}
       ),
-      -- The walk carries sets of labels, one row per (node, since, labels still new to it):
-      -- per step, each label is delivered, gated and checked against what the node already
-      -- holds exactly as one walked label would be, so the union of the rows is the per-label
-      -- walk's, with a fifth of its rows (a CamFlow version passes a document's fifty labels on
-      -- in one row, not fifty). Sorted arrays, so that union drops repeated rows (cycles).
-      seed_sets as (
-        select s.node, s.since, array_agg(distinct s.label order by s.label) as ids
-        from seed s
+      walk(node, label, since) as (
+        select s.node, s.label, s.since from seed s
         where not exists (
           select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
           where h.node_ext_id = s.node and h.since <= s.since and hs.label_ids @> array[s.label])
-        group by s.node, s.since
-      ),
-      walk(node, ids, since) as (
-        select node, ids, since from seed_sets
         union
-        select step.node, step.ids, step.since
+        select step.node, step.label, step.since
         from walk w
         -- One step per walked row in a lateral with offset 0 (not flattened), so it probes the
         -- indexes by that row's node. As a join, the planner takes the work table for 900 rows
         -- and hashes all of prov_relations, relation_times and node_labels at every step: work
         -- that grows with the store, not with the batch.
         cross join lateral (
-          select r.from_ext_id as node, n.since,
-                 array(
-                   select d.label from (
-                     select distinct ${deliveredLabel(sql`x.id`)} as label from unnest(w.ids) as x(id)
-                   ) d
-                   where not exists (
-                     select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
-                     where h.node_ext_id = r.from_ext_id and h.since <= n.since
-                       and hs.label_ids @> array[d.label])
-                   order by d.label) as ids
+          select r.from_ext_id as node, n.label, n.since
           from prov_relations r
           left join relation_times t on t.relation_id = r.id
-          cross join lateral (select ${DELIVERED_SINCE} as since) n
+          cross join lateral (select ${deliveredLabel(sql`w.label`)} as label,
+                                     ${DELIVERED_SINCE} as since) n
           where r.to_ext_id = w.node and ${CARRIES}
             and (t.orders is not true or w.since <= t.at)
+            and not exists (
+              select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
+              where h.node_ext_id = r.from_ext_id and h.since <= n.since
+                and hs.label_ids @> array[n.label])
           offset 0
         ) step
-        where cardinality(step.ids) > 0
       ),
       incoming as (
-        select w.node, x.label, min(w.since) as since
-        from walk w cross join lateral unnest(w.ids) as x(label)
-        group by w.node, x.label
+        select node, label, min(since) as since from walk group by node, label
       ),
       ${MERGE_INCOMING}`,
     tx,
