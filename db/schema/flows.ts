@@ -23,7 +23,6 @@ import {
   unique,
 } from "drizzle-orm/pg-core";
 import { dataCategories, legalBasis, organisations, purposes, services, subjects } from "./gdpr";
-import { labelSets } from "./labels";
 
 /**
  * A DPO's rule that low-level nodes belong to a service: every given field must match. Globs
@@ -184,9 +183,8 @@ export const serviceEntries = pgTable(
     /** The node in the service. */
     toExtId: text("to_ext_id").notNull(),
     at: timestamp("at", { withTimezone: true }),
-    labelSetId: bigint("label_set_id", { mode: "number" })
-      .notNull()
-      .references(() => labelSets.id, { onDelete: "restrict" }),
+    /** label_sets.id; not a foreign key, as node_labels.label_set_id (db/schema/labels.ts). */
+    labelSetId: bigint("label_set_id", { mode: "number" }).notNull(),
   },
   (t) => [
     index("service_entries_service_at_idx").on(t.serviceId, t.at),

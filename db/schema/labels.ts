@@ -29,7 +29,6 @@ import {
   unique,
 } from "drizzle-orm/pg-core";
 import { dataCategories, purposes, subjects } from "./gdpr";
-import { provRelations } from "./prov";
 
 export const labels = pgTable(
   "labels",
@@ -71,14 +70,14 @@ export const nodeLabels = pgTable(
   {
     nodeExtId: text("node_ext_id").notNull(),
     since: timestamp("since", { withTimezone: true }).notNull(),
-    labelSetId: bigint("label_set_id", { mode: "number" })
-      .notNull()
-      .references(() => labelSets.id, { onDelete: "restrict" }),
+    /**
+     * label_sets.id. Not a foreign key, nor indexed: the set is interned in the statement that
+     * writes the row, sets are never deleted, and nothing looks node rows up by set; the check
+     * locked the set's row (FOR KEY SHARE) and the index grew with every row (decision 37).
+     */
+    labelSetId: bigint("label_set_id", { mode: "number" }).notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.nodeExtId, t.since] }),
-    index("node_labels_label_set_id_idx").on(t.labelSetId),
-  ],
+  (t) => [primaryKey({ columns: [t.nodeExtId, t.since] })],
 );
 
 /**
@@ -87,9 +86,11 @@ export const nodeLabels = pgTable(
  * versions, not by it). Relations without either have no row.
  */
 export const relationTimes = pgTable("relation_times", {
-  relationId: bigint("relation_id", { mode: "number" })
-    .primaryKey()
-    .references(() => provRelations.id, { onDelete: "cascade" }),
+  /**
+   * prov_relations.id. Not a foreign key: the row is written from the stored relation in the
+   * same statement and relations are never deleted; the check locked every relation's row.
+   */
+  relationId: bigint("relation_id", { mode: "number" }).primaryKey(),
   at: timestamp("at", { withTimezone: true }).notNull(),
   /** true: `at` orders the flow (prov:time); false: informational (cf:date). */
   orders: boolean("orders").notNull(),
