@@ -1,13 +1,17 @@
 /**
- * Flows: personal data reaching services, summarised at ingest and judged at the time of use.
+ * Flows: personal data reaching services, judged at the time of use. At ingest the store keeps
+ * the entries and the violations; flows are summed from the entries when read (decision 37).
  *
  * An entry is one relation that carries labels from outside a service (another service, or a
  * node no rule maps) into a node of it, or a source node that itself belongs to a service
  * (`source:<node>`: the subject handed the data to it). service_entries keeps, per entry, the
- * label set it carried when last counted; a flow (subject, category, collected-for purpose,
- * service) sums its entries: first and last time, how many entries, ordered or not, and the
- * worst status of its uses. Re-counting an entry adds only labels it did not carry before, so
- * the summary does not depend on arrival order.
+ * interned label set it carried: one row per entry, however many subjects it carried. A flow
+ * (subject, category, collected-for purpose, service; its id: flowIdOf) sums the entries whose
+ * set holds its label: first and last time, how many entries, ordered or not, and the worst
+ * status of its uses. Readers find those entries through the label sets holding the label (the
+ * GIN index on label_ids), so a summary is exact by construction and does not depend on arrival
+ * order; only uses judged unlawful are written per subject at ingest (a violation, and the
+ * flow's row it refers to). Re-counting an entry judges only labels it did not carry before.
  *
  * Both ends of an entry must be stored: until the node a relation comes from arrives, nobody
  * knows whether it is outside the service (labels still travel through it, keyed by id). When
@@ -29,7 +33,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { CARRIES, internedId, internSets, ORDERED, textArray } from "./sql";
+import { CARRIES, internedId, internSets, ORDERED, RELATION_AT, textArray } from "./sql";
 import { fillViolationWitnesses } from "./witness";
 
 /**
@@ -84,7 +88,7 @@ export async function refreshEntries(
     ),
     cand as (
       select r.ext_id as entry, r.to_ext_id as src, r.from_ext_id as dst, d.service_id,
-             s.service_id as src_service, t.at, t.orders, ${ORDERED} as ordered
+             s.service_id as src_service, ${RELATION_AT} as at, t.orders, ${ORDERED} as ordered
       from touched x
       join prov_relations r on r.id = x.id
       join prov_nodes d on d.ext_id = r.from_ext_id and d.service_id is not null
@@ -179,16 +183,19 @@ export function decodeFlowId(id: number): { labelId: number; serviceId: number }
 }
 
 /**
- * Uses (one row per entry and label it carried, as `events` wants them) of the labels that
- * CTE `wanted(id)` lists, read through the label sets holding them (the GIN index on
- * label_ids) and the entries pointing to those sets: what a subject's flows are made of.
- * Returns CTEs named `wanted_sets` and `name`, after the caller's `wanted`.
+ * Uses (one row per entry and label it carried, as `events` wants them) of the given labels,
+ * read through the label sets holding them (the GIN index on label_ids) and the entries
+ * pointing to those sets: what a subject's flows are made of. CTEs `wanted`, `wanted_sets` and
+ * `name`. The ids are a parameter, not a subquery: the planner then knows how few sets they
+ * select and takes the GIN index (with a subquery's array it scanned every set).
  */
-export function usesOfWanted(name: string): SQL {
+export function usesOfLabels(name: string, labelIds: readonly number[]): SQL {
+  const ids = labelIds.flatMap((id) => [id, -id]);
   return sql`
+  wanted as (select unnest(${`{${labelIds.join(",")}}`}::integer[]) as id),
   wanted_sets as materialized (
     select ls.id, ls.label_ids from label_sets ls
-    where ls.label_ids && (select coalesce(array_agg(id) || array_agg(-id), '{}') from wanted)
+    where ls.label_ids && ${`{${ids.join(",")}}`}::integer[]
   ),
   ${sql.raw(name)} as (
     select se.entry, se.service_id, se.at, ps.service_id as src_service,
@@ -199,6 +206,19 @@ export function usesOfWanted(name: string): SQL {
     join wanted w on w.id = any(ws.label_ids) or -w.id = any(ws.label_ids)
     left join prov_nodes ps on ps.ext_id = se.from_ext_id and se.entry not like 'source:%'
   )`;
+}
+
+/** The ids of the labels of the subjects that the query `subjectIds` selects. */
+export async function labelIdsOf(
+  store: Store,
+  executor: Executor,
+  subjectIds: SQL,
+): Promise<number[]> {
+  const rows = await store.rows<{ id: number }>(
+    sql`select id from labels where subject_id in (${subjectIds}) order by id`,
+    executor,
+  );
+  return rows.map((row) => row.id);
 }
 
 /**
@@ -237,11 +257,11 @@ export async function rebuildFlows(
   const serviceSet = sql`(select jsonb_array_elements_text(${servicesJson}::jsonb)::integer)`;
   await tx.execute(sql`
     delete from flows where subject_id in ${subjectSet} or service_id in ${serviceSet}`);
+  const labelIds = await labelIdsOf(store, tx, sql`select * from ${subjectSet} as s`);
   const [row] = await store.rows<{ flows: number; violations: string[] }>(
     sql`with
-      wanted as materialized (select id from labels where subject_id in ${subjectSet}),
       wanted_services as materialized (select id from services where id in ${serviceSet}),
-      ${usesOfWanted("subject_uses")},
+      ${usesOfLabels("subject_uses", labelIds)},
       ${usesInServices("service_uses")},
       all_uses as (
         select * from subject_uses

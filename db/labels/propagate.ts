@@ -164,30 +164,28 @@ export async function propagate(
   return rows.map((row) => row.node);
 }
 
-/** Parses each relation's time once (db/labels/time.ts) into relation_times. */
+/**
+ * Parses the time of each relation that carries data and is ordered by it (`prov:time`,
+ * db/labels/time.ts) once into relation_times. An informational time (CamFlow's cf:date) gets
+ * no row: only an entry into a service reads it, from the relation (sql.ts, RELATION_AT), so a
+ * CamFlow stream that carries no personal data writes nothing here.
+ */
 async function recordRelationTimes(tx: Executor, graph: ProvGraph): Promise<void> {
   const times = graph.relations.flatMap((relation) => {
+    if (!FLOW_RELATION_KINDS.includes(relation.kind)) return [];
     const time = relationTime(relation);
-    return time
-      ? [
-          {
-            ext_id: relation.id,
-            at: time.at.toISOString(),
-            orders: time.orders,
-            raw: relation.time,
-          },
-        ]
+    return time?.orders
+      ? [{ ext_id: relation.id, at: time.at.toISOString(), raw: relation.time }]
       : [];
   });
   if (times.length === 0) return;
   // Only where the stored statement is the one read here: the first statement of an id wins.
   await tx.execute(sql`
     insert into relation_times (relation_id, at, orders)
-    select r.id, i.at, i.orders
-    from jsonb_to_recordset(${JSON.stringify(times)}::jsonb)
-      as i(ext_id text, at timestamptz, orders boolean, raw text)
+    select r.id, i.at, true
+    from jsonb_to_recordset(${JSON.stringify(times)}::jsonb) as i(ext_id text, at timestamptz, raw text)
     join prov_relations r on r.ext_id = i.ext_id
-    where (not i.orders or r.time is not distinct from i.raw)
+    where r.time is not distinct from i.raw
     order by r.id
     on conflict (relation_id) do nothing`);
 }

@@ -28,6 +28,24 @@ export function deliveredLabel(label: SQL): SQL {
   return sql`case when ${ORDERED} then ${label} else -abs(${label}) end`;
 }
 
+/**
+ * When relation `r` (with `t`, left-joined relation_times) happened, for judging a use: its
+ * ordering time, else CamFlow's `cf:date` (`YYYY:MM:DDTHH:MM:SS`, UTC; or an ISO date-time, a
+ * missing zone read as UTC), read from the stored relation here rather than kept as a row per
+ * relation: only an entry into a service needs it (db/labels/time.ts reads the same way; a
+ * date that does not exist, e.g. February 30, is null here).
+ */
+export const RELATION_AT = sql`coalesce(t.at, (
+  select case
+    when v ~ '^\\d{4}:\\d{2}:\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?$'
+      then timestamptz_or_null(regexp_replace(v, '^(\\d{4}):(\\d{2}):(\\d{2})T', '\\1-\\2-\\3T') || 'Z')
+    when v ~ '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?$'
+      then timestamptz_or_null(
+        case when v ~ '(Z|[+-]\\d{2}:?\\d{2})$' and v !~ '[T ]\\d{2}:\\d{2}$' then v else v || 'Z' end)
+  end
+  from (select upper(btrim(coalesce(r.attributes->'cf:date'->>'$', r.attributes->>'cf:date'))) as v)
+    as stated))`;
+
 /** From when the receiving end holds what `r` delivered: its time if it orders, else always. */
 export const DELIVERED_SINCE = sql`case when t.orders then t.at else '-infinity'::timestamptz end`;
 

@@ -1,12 +1,20 @@
 /**
- * Reading the flows the store maintains at ingest (db/labels): a subject's overview, the flows
- * into one service, the witness path of one flow, and the subjects whose data a node or a service
- * held in a time window (the breach report's question). Reads only; a witness path is computed
- * on first request and kept.
+ * Reading the flows: a subject's overview, the flows into one service, the witness path of one
+ * flow, and the subjects whose data a node or a service held in a time window (the breach
+ * report's question). Flows are summed here from the service entries the store keeps at ingest
+ * (db/labels/flows.ts), each use judged at its time; reads only, except that a witness path is
+ * computed on first request and kept in the flow's row.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Store } from "../client";
-import { decodeFlowId, flowIdOf, judgeUses, usesInServices, usesOfWanted } from "../labels/flows";
+import {
+  decodeFlowId,
+  flowIdOf,
+  judgeUses,
+  labelIdsOf,
+  usesInServices,
+  usesOfLabels,
+} from "../labels/flows";
 import { witnessPathTo } from "../labels/witness";
 import type { FlowStatus } from "../schema";
 
@@ -73,10 +81,11 @@ function summarise(uses: SQL, tail: SQL): SQL {
  * sets holding them), each use judged at its time.
  */
 export async function flowSummariesOf(store: Store, subjectIds: SQL): Promise<FlowSummary[]> {
+  const labelIds = await labelIdsOf(store, store.db, subjectIds);
+  if (labelIds.length === 0) return [];
   const rows = await store.rows<FlowSummary>(sql`
-    with wanted as materialized (select id from labels where subject_id in (${subjectIds})),
-    ${summarise(
-      usesOfWanted("uses"),
+    with ${summarise(
+      usesOfLabels("uses", labelIds),
       sql`order by s.ref, lower(sv.name), sv.name, c.key, sp.key nulls first`,
     )}`);
   return rows.map((row) => ({ ...row, id: Number(row.id) }));
@@ -132,12 +141,17 @@ async function firstEntryOf(
 ): Promise<{ labelId: number; serviceId: number; src: string; dst: string } | null> {
   const key = decodeFlowId(flowId);
   if (!key) return null;
+  // The sets first (materialized): otherwise the planner walks the service's entries in time
+  // order, probing each one's set, which grows with the store.
   const [entry] = await store.rows<{ src: string; dst: string }>(sql`
+    with holding as materialized (
+      select ls.id from label_sets ls
+      where ls.label_ids && array[${key.labelId}::integer, ${-key.labelId}::integer]
+    )
     select se.from_ext_id as src, se.to_ext_id as dst
-    from label_sets ls
-    join service_entries se on se.label_set_id = ls.id
-    where ls.label_ids && array[${key.labelId}::integer, ${-key.labelId}::integer]
-      and se.service_id = ${key.serviceId}
+    from holding h
+    join service_entries se on se.label_set_id = h.id
+    where se.service_id = ${key.serviceId}
     order by se.at nulls last, se.entry
     limit 1`);
   return entry ? { ...key, ...entry } : null;

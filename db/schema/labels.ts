@@ -81,9 +81,10 @@ export const nodeLabels = pgTable(
 );
 
 /**
- * The time of a relation, parsed once at ingest: `prov:time` (which orders generic PROV flows),
- * or CamFlow's `cf:date` (the flush second; shown and judged, but CamFlow flows are ordered by
- * versions, not by it). Relations without either have no row.
+ * The time of a data-carrying relation that orders it, parsed once at ingest: `prov:time` (which
+ * orders generic PROV flows). CamFlow's `cf:date` (the flush second; shown and judged, but
+ * CamFlow flows are ordered by versions, not by it) is read from the relation where an entry
+ * needs it (db/labels/sql.ts, RELATION_AT); relations without an ordering time have no row.
  */
 export const relationTimes = pgTable("relation_times", {
   /**
@@ -92,7 +93,7 @@ export const relationTimes = pgTable("relation_times", {
    */
   relationId: bigint("relation_id", { mode: "number" }).primaryKey(),
   at: timestamp("at", { withTimezone: true }).notNull(),
-  /** true: `at` orders the flow (prov:time); false: informational (cf:date). */
+  /** Always true since migration 0015 (rows of informational times were dropped). */
   orders: boolean("orders").notNull(),
 });
 
