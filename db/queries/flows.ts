@@ -241,8 +241,9 @@ export async function subjectsHeldByService(
       from held_sets h join label_sets ls on ls.id = h.label_set_id
       cross join lateral unnest(ls.label_ids) as x(id)
     )
-    select distinct s.ref from held_labels h
-    join labels l on l.id = h.id join subjects s on s.id = l.subject_id
+    -- Subjects once before their references are sorted (a subject has a label per category).
+    select s.ref from subjects s
+    where s.id in (select l.subject_id from held_labels h join labels l on l.id = h.id)
     order by s.ref`);
   return rows.map((row) => row.ref);
 }
