@@ -116,12 +116,19 @@ export async function propagate(
         select id from prov_relations where ext_id = any(${textArray(seed.relations)})
         union select id from prov_relations where to_ext_id = any(${textArray(seed.nodes)})
       ),
+      -- Per seed relation, its row, time and labelled end by index (laterals with offset 0):
+      -- with an array's estimates the planner hashed a scan of all of prov_relations.
       seed as (
         select r.from_ext_id as node, n.label, n.since
         from seed_relation sr
-        join prov_relations r on r.id = sr.id
-        left join relation_times t on t.relation_id = r.id
-        join node_labels nl on nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
+        cross join lateral (select * from prov_relations r where r.id = sr.id offset 0) r
+        left join lateral (
+          select rt.orders, rt.at from relation_times rt where rt.relation_id = r.id offset 0
+        ) t on true
+        cross join lateral (
+          select nl.label_set_id from node_labels nl
+          where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION} offset 0
+        ) nl
         join label_sets ls on ls.id = nl.label_set_id
         cross join lateral unnest(ls.label_ids) as x(id)
         cross join lateral (select ${deliveredLabel(sql`x.id`)} as label,
@@ -132,7 +139,8 @@ export async function propagate(
         select s.node, s.label, s.since from seed s
         where not exists (
           select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
-          where h.node_ext_id = s.node and h.since <= s.since and hs.label_ids @> array[s.label])
+          where h.node_ext_id = s.node and h.since <= s.since and hs.label_ids @> array[s.label]
+          offset 0)
         union
         select step.node, step.label, step.since
         from walk w
