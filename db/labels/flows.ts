@@ -145,12 +145,18 @@ export async function refreshEntries(
              md5(array_to_string(array_agg(distinct label order by label), ',')) as digest
       from carried group by entry, service_id, src, dst, at
     ),
-    before as (
-      select se.entry, abs(x.id) as label
-      from service_entries se
-      join label_sets ls on ls.id = se.label_set_id
+    -- What each entry carried when last counted, by index per entry (as a semi-join the
+    -- planner hashed a scan of all of service_entries and label_sets: work that grows with the
+    -- store, not the batch).
+    before as materialized (
+      select e.entry, abs(x.id) as label
+      from entry_sets e
+      cross join lateral (
+        select ls.label_ids from service_entries se
+        join label_sets ls on ls.id = se.label_set_id
+        where se.entry = e.entry offset 0
+      ) ls
       cross join lateral unnest(ls.label_ids) as x(id)
-      where se.entry in (select entry from entry_sets)
     ),
     ev as (
       select g.*,

@@ -75,13 +75,18 @@ export function textArray(values: readonly string[]): SQL {
  */
 export function internSets(source: string): SQL {
   const from = sql.raw(source);
+  // Probes by digest per set (offset 0): as a (anti-)join, the planner hashed a scan of all
+  // of label_sets, which grows with the store.
   return sql`known as (
-    select ls.id, ls.digest from label_sets ls where ls.digest in (select digest from ${from})
+    select k.id, k.digest from (select distinct digest from ${from}) d
+    cross join lateral (
+      select ls.id, ls.digest from label_sets ls where ls.digest = d.digest offset 0
+    ) k
   ),
   interned as (
     insert into label_sets (digest, label_ids)
     select distinct on (s.digest) s.digest, s.ids from ${from} s
-    where not exists (select 1 from label_sets k where k.digest = s.digest)
+    where not exists (select 1 from label_sets k where k.digest = s.digest offset 0)
     order by s.digest
     on conflict (digest) do update set digest = excluded.digest
     returning id, digest
