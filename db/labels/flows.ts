@@ -1,13 +1,17 @@
 /**
- * Flows: personal data reaching services, summarised at ingest and judged at the time of use.
+ * Flows: personal data reaching services, judged at the time of use. At ingest the store keeps
+ * the entries and the violations; flows are summed from the entries when read (decision 41).
  *
  * An entry is one relation that carries labels from outside a service (another service, or a
  * node no rule maps) into a node of it, or a source node that itself belongs to a service
  * (`source:<node>`: the subject handed the data to it). service_entries keeps, per entry, the
- * label set it carried when last counted; a flow (subject, category, collected-for purpose,
- * service) sums its entries: first and last time, how many entries, ordered or not, and the
- * worst status of its uses. Re-counting an entry adds only labels it did not carry before, so
- * the summary does not depend on arrival order.
+ * interned label set it carried: one row per entry, however many subjects it carried. A flow
+ * (subject, category, collected-for purpose, service; its id: flowIdOf) sums the entries whose
+ * set holds its label: first and last time, how many entries, ordered or not, and the worst
+ * status of its uses. Readers find those entries through the label sets holding the label (the
+ * GIN index on label_ids), so a summary is exact by construction and does not depend on arrival
+ * order; only uses judged unlawful are written per subject at ingest (a violation, and the
+ * flow's row it refers to). Re-counting an entry judges only labels it did not carry before.
  *
  * Both ends of an entry must be stored: until the node a relation comes from arrives, nobody
  * knows whether it is outside the service (labels still travel through it, keyed by id). When
@@ -29,7 +33,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { CARRIES, INTERNED_IDS, internedId, ORDERED, textArray } from "./sql";
+import { CARRIES, internedId, internSets, ORDERED, RELATION_AT, textArray } from "./sql";
 import { fillViolationWitnesses } from "./witness";
 
 /**
@@ -76,20 +80,40 @@ export async function refreshEntries(
   const relations = textArray(seed.relations);
   const newNodes = textArray(seed.newNodes);
   const carried = sql`
+    -- Only relations that can be entries: out of a node that holds labels (a node that just
+    -- arrived without any carries nothing out), into a node that belongs to a service, or just
+    -- stored. Each row then probes its relation and both ends by index (laterals with offset 0:
+    -- with the estimates of arrays, the planner hashed a scan of all of prov_relations, 106 ms
+    -- of a 270 ms statement on a batch of CamFlow).
+    labelled as (
+      select n.node from unnest(${either}) as n(node)
+      where exists (select 1 from node_labels nl where nl.node_ext_id = n.node)
+    ),
+    mapped as (
+      select n.ext_id from prov_nodes n
+      where n.ext_id = any(${newNodes}) and n.service_id is not null
+    ),
     touched as (
       -- A union, not an OR: each arm walks its own index.
-      select id from prov_relations where to_ext_id = any(${either})
-      union select id from prov_relations where from_ext_id = any(${newNodes})
+      select id from prov_relations where to_ext_id = any(array(select node from labelled))
+      union select id from prov_relations where from_ext_id = any(array(select ext_id from mapped))
       union select id from prov_relations where ext_id = any(${relations})
     ),
     cand as (
       select r.ext_id as entry, r.to_ext_id as src, r.from_ext_id as dst, d.service_id,
-             s.service_id as src_service, t.at, t.orders, ${ORDERED} as ordered
+             s.service_id as src_service, ${RELATION_AT} as at, t.orders, ${ORDERED} as ordered
       from touched x
-      join prov_relations r on r.id = x.id
-      join prov_nodes d on d.ext_id = r.from_ext_id and d.service_id is not null
-      join prov_nodes s on s.ext_id = r.to_ext_id
-      left join relation_times t on t.relation_id = r.id
+      cross join lateral (select * from prov_relations r where r.id = x.id offset 0) r
+      cross join lateral (
+        select d.service_id from prov_nodes d
+        where d.ext_id = r.from_ext_id and d.service_id is not null offset 0
+      ) d
+      cross join lateral (
+        select s.service_id from prov_nodes s where s.ext_id = r.to_ext_id offset 0
+      ) s
+      left join lateral (
+        select rt.orders, rt.at from relation_times rt where rt.relation_id = r.id offset 0
+      ) t on true
       where ${CARRIES} and s.service_id is distinct from d.service_id
     ),
     source_cand as (
@@ -102,7 +126,10 @@ export async function refreshEntries(
       select c.entry, c.service_id, c.src, c.dst, c.at, c.src_service,
              case when c.ordered then x.id else -abs(x.id) end as label
       from cand c
-      join node_labels nl on nl.node_ext_id = c.src and (c.orders is not true or nl.since <= c.at)
+      cross join lateral (
+        select nl.label_set_id from node_labels nl
+        where nl.node_ext_id = c.src and (c.orders is not true or nl.since <= c.at) offset 0
+      ) nl
       join label_sets ls on ls.id = nl.label_set_id
       cross join lateral unnest(ls.label_ids) as x(id)
       union all
@@ -118,12 +145,18 @@ export async function refreshEntries(
              md5(array_to_string(array_agg(distinct label order by label), ',')) as digest
       from carried group by entry, service_id, src, dst, at
     ),
-    before as (
-      select se.entry, abs(x.id) as label
-      from service_entries se
-      join label_sets ls on ls.id = se.label_set_id
+    -- What each entry carried when last counted, by index per entry (as a semi-join the
+    -- planner hashed a scan of all of service_entries and label_sets: work that grows with the
+    -- store, not the batch).
+    before as materialized (
+      select e.entry, abs(x.id) as label
+      from entry_sets e
+      cross join lateral (
+        select ls.label_ids from service_entries se
+        join label_sets ls on ls.id = se.label_set_id
+        where se.entry = e.entry offset 0
+      ) ls
       cross join lateral unnest(ls.label_ids) as x(id)
-      where se.entry in (select entry from entry_sets)
     ),
     ev as (
       select g.*,
@@ -136,13 +169,7 @@ export async function refreshEntries(
         group by c.entry, c.service_id, c.at, c.src_service, c.src, c.dst, abs(c.label)
       ) g
     ),
-    interned as (
-      insert into label_sets (digest, label_ids)
-      select distinct on (digest) digest, ids from entry_sets order by digest
-      on conflict (digest) do update set digest = excluded.digest
-      returning id, digest
-    ),
-    ${INTERNED_IDS},
+    ${internSets("entry_sets")},
     entries as (
       insert into service_entries (entry, service_id, from_ext_id, to_ext_id, at, label_set_id)
       select e.entry, e.service_id, e.src, e.dst, e.at, ${internedId(sql`e.digest`)}
@@ -155,7 +182,7 @@ export async function refreshEntries(
       returning entry
     ),`;
   const [row] = await store.rows<{ flows: number; violations: string[] }>(
-    sql`with ${carried} ${upsertFlows(sql`select * from ev`, "add")}`,
+    sql`with ${carried} ${storeViolations(sql`select * from ev where fresh`)}`,
     tx,
   );
   const violations = row?.violations ?? [];
@@ -164,9 +191,89 @@ export async function refreshEntries(
 }
 
 /**
- * Recomputes every flow of the given subjects and/or services from their entries, judged
- * against the consent and blocking rules as they are now recorded: what a consent, rule or
- * purpose change calls. Violations of those flows are rebuilt too.
+ * A flow's id: its label (subject, category, collected-for purpose) and the service, in one
+ * number (label id × 2^20 + service id). Flows are not rows (see the module header); the id
+ * names one all the same, in a URL and in the rows kept for it (violations, a witness path).
+ */
+export const FLOW_ID_SERVICE_BITS = 20;
+const FLOW_ID_FACTOR = 2 ** FLOW_ID_SERVICE_BITS;
+
+/** SQL: the flow id of a label id and a service id. */
+export function flowIdOf(label: SQL, service: SQL): SQL {
+  return sql`((${label})::bigint * ${sql.raw(String(FLOW_ID_FACTOR))} + (${service}))`;
+}
+
+/** The label and service a flow id names, or null when it cannot be one. */
+export function decodeFlowId(id: number): { labelId: number; serviceId: number } | null {
+  if (!Number.isSafeInteger(id) || id <= 0) return null;
+  const labelId = Math.floor(id / FLOW_ID_FACTOR);
+  const serviceId = id % FLOW_ID_FACTOR;
+  return labelId > 0 && serviceId > 0 ? { labelId, serviceId } : null;
+}
+
+/**
+ * Uses (one row per entry and label it carried, as `events` wants them) of the given labels,
+ * read through the label sets holding them (the GIN index on label_ids) and the entries
+ * pointing to those sets: what a subject's flows are made of. CTEs `wanted`, `wanted_sets` and
+ * `name`. The ids are a parameter, not a subquery: the planner then knows how few sets they
+ * select and takes the GIN index (with a subquery's array it scanned every set).
+ */
+export function usesOfLabels(name: string, labelIds: readonly number[]): SQL {
+  const ids = labelIds.flatMap((id) => [id, -id]);
+  return sql`
+  wanted as (select unnest(${`{${labelIds.join(",")}}`}::integer[]) as id),
+  wanted_sets as materialized (
+    select ls.id, ls.label_ids from label_sets ls
+    where ls.label_ids && ${`{${ids.join(",")}}`}::integer[]
+  ),
+  ${sql.raw(name)} as (
+    select se.entry, se.service_id, se.at, ps.service_id as src_service,
+           se.from_ext_id as src, se.to_ext_id as dst, w.id as label,
+           w.id = any(ws.label_ids) as ordered, true as fresh
+    from wanted_sets ws
+    join service_entries se on se.label_set_id = ws.id
+    join wanted w on w.id = any(ws.label_ids) or -w.id = any(ws.label_ids)
+    left join prov_nodes ps on ps.ext_id = se.from_ext_id and se.entry not like 'source:%'
+  )`;
+}
+
+/** The ids of the labels of the subjects that the query `subjectIds` selects. */
+export async function labelIdsOf(
+  store: Store,
+  executor: Executor,
+  subjectIds: SQL,
+): Promise<number[]> {
+  const rows = await store.rows<{ id: number }>(
+    sql`select id from labels where subject_id in (${subjectIds}) order by id`,
+    executor,
+  );
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Uses of every label that entries into the services that CTE `wanted_services(id)` lists
+ * carried: CTE `name`.
+ */
+export function usesInServices(name: string): SQL {
+  return sql`
+  ${sql.raw(name)} as (
+    select se.entry, se.service_id, se.at, ps.service_id as src_service,
+           se.from_ext_id as src, se.to_ext_id as dst, abs(x.id) as label,
+           bool_or(x.id > 0) as ordered, true as fresh
+    from service_entries se
+    join label_sets ls on ls.id = se.label_set_id
+    cross join lateral unnest(ls.label_ids) as x(id)
+    left join prov_nodes ps on ps.ext_id = se.from_ext_id and se.entry not like 'source:%'
+    where se.service_id in (select id from wanted_services)
+    group by se.entry, se.service_id, se.at, ps.service_id, se.from_ext_id, se.to_ext_id,
+             abs(x.id)
+  )`;
+}
+
+/**
+ * Re-judges every flow of the given subjects and/or services against the consent and blocking
+ * rules as they are now recorded: what a consent, rule or purpose change calls. Their
+ * violations are rebuilt (and their kept witness paths dropped, to be found again).
  */
 export async function rebuildFlows(
   store: Store,
@@ -179,30 +286,18 @@ export async function rebuildFlows(
   const serviceSet = sql`(select jsonb_array_elements_text(${servicesJson}::jsonb)::integer)`;
   await tx.execute(sql`
     delete from flows where subject_id in ${subjectSet} or service_id in ${serviceSet}`);
+  const labelIds = await labelIdsOf(store, tx, sql`select * from ${subjectSet} as s`);
   const [row] = await store.rows<{ flows: number; violations: string[] }>(
     sql`with
-      wanted as (
-        select id from labels where subject_id in ${subjectSet}
+      wanted_services as materialized (select id from services where id in ${serviceSet}),
+      ${usesOfLabels("subject_uses", labelIds)},
+      ${usesInServices("service_uses")},
+      all_uses as (
+        select * from subject_uses
+        union
+        select * from service_uses
       ),
-      wanted_signed as (
-        select array_agg(id) || array_agg(-id) as ids from wanted
-      ),
-      ev as (
-        select se.entry, se.service_id, se.at, ps.service_id as src_service,
-               se.from_ext_id as src, se.to_ext_id as dst, abs(x.id) as label,
-               bool_or(x.id > 0) as ordered, true as fresh
-        from service_entries se
-        join label_sets ls on ls.id = se.label_set_id
-        cross join lateral unnest(ls.label_ids) as x(id)
-        left join prov_nodes ps
-          on ps.ext_id = se.from_ext_id and se.entry not like 'source:%'
-        where se.service_id in ${serviceSet}
-           or (ls.label_ids && (select ids from wanted_signed)
-               and abs(x.id) in (select id from wanted))
-        group by se.entry, se.service_id, se.at, ps.service_id, se.from_ext_id, se.to_ext_id,
-                 abs(x.id)
-      ),
-      ${upsertFlows(sql`select * from ev`, "replace")}`,
+      ${storeViolations(sql`select * from all_uses`)}`,
     tx,
   );
   const violations = row?.violations ?? [];
@@ -211,12 +306,11 @@ export async function rebuildFlows(
 }
 
 /**
- * The judgement of each use in `events` (columns entry, service_id, at, src_service, src, dst,
- * label, ordered, fresh), then the flows and violations they make. `add`: counts add to the
- * stored flow; `replace`: the flows were deleted first.
+ * CTEs `events` (the given uses: columns entry, service_id, at, src_service, src, dst, label,
+ * ordered, fresh), `chosen` and `judged`: each use judged against what was in force when it
+ * happened (status, the blocking rule, the purpose and its basis).
  */
-function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
-  const count = mode === "add" ? sql`flows.count + excluded.count` : sql`excluded.count`;
+export function judgeUses(events: SQL): SQL {
   return sql`
     events as (${events}),
     -- The purpose each (service, collected-for purpose) pair is used for, and its basis: once
@@ -268,68 +362,44 @@ function upsertFlows(events: SQL, mode: "add" | "replace"): SQL {
           and ce.at <= coalesce(e.at, now())
         order by ce.at desc, ce.id desc limit 1
       ) cons on true
-    ),
-    flow_rows as (
-      select subject_id, category_id, source_purpose_id, service_id,
-             max(purpose_id) as purpose_id, max(legal_basis) as legal_basis,
-             min(at) as first_seen, max(at) as last_seen,
-             (count(*) filter (where fresh))::integer as added,
-             bool_or(ordered) as ordered,
-             coalesce(max(status) filter (where fresh), 'allowed') as status,
-             min(entry) filter (where fresh) as entry,
-             (array_agg(src_service order by at nulls last, entry)
-               filter (where src_service is not null))[1] as via
-      from judged
-      group by subject_id, category_id, source_purpose_id, service_id
+    )`;
+}
+
+/**
+ * Judges the given uses (see judgeUses) and stores the unlawful ones: a violation per (flow,
+ * entry) with a one- or two-node witness (db/labels/witness.ts finds the full path), and the
+ * flow's row (its judgement, the violations' foreign key). Lawful uses write nothing: flows are
+ * summarised when read. Selects `flows` (flow rows written) and `violations` (new ids).
+ */
+function storeViolations(events: SQL): SQL {
+  return sql`
+    ${judgeUses(events)},
+    bad as materialized (
+      select j.*, ${flowIdOf(sql`j.label`, sql`j.service_id`)} as flow_id from judged j
+      where j.status <> 'allowed'
     ),
     upflows as (
-      insert into flows (subject_id, category_id, source_purpose_id, service_id, via_service_id,
-                         purpose_id, legal_basis, first_seen, last_seen, count, ordered, status,
-                         entry)
-      select subject_id, category_id, source_purpose_id, service_id, via, purpose_id,
-             legal_basis, first_seen, last_seen, added, ordered, status,
-             coalesce(entry, '')
-      from flow_rows
-      order by subject_id, category_id, source_purpose_id, service_id
-      on conflict on constraint flows_key do update set
-        first_seen = least(flows.first_seen, excluded.first_seen),
-        last_seen = greatest(flows.last_seen, excluded.last_seen),
-        count = ${count},
-        ordered = flows.ordered or excluded.ordered,
-        status = greatest(flows.status, excluded.status),
-        via_service_id = coalesce(flows.via_service_id, excluded.via_service_id),
+      insert into flows (id, subject_id, category_id, source_purpose_id, service_id, purpose_id,
+                         legal_basis)
+      select distinct on (flow_id) flow_id, subject_id, category_id, source_purpose_id,
+             service_id, purpose_id, legal_basis
+      from bad
+      order by flow_id
+      on conflict (id) do update set
         purpose_id = excluded.purpose_id,
         legal_basis = excluded.legal_basis,
         judged_at = now()
-      where (flows.first_seen, flows.last_seen, flows.ordered, flows.status, flows.purpose_id,
-             flows.legal_basis) is distinct from
-            (least(flows.first_seen, excluded.first_seen),
-             greatest(flows.last_seen, excluded.last_seen), flows.ordered or excluded.ordered,
-             greatest(flows.status, excluded.status), excluded.purpose_id, excluded.legal_basis)
-         or excluded.count > 0
-      returning id, subject_id, category_id, source_purpose_id, service_id
-    ),
-    -- Flow ids by key, one jsonb object: a join of two CTEs nested-loops (see INTERNED_IDS).
-    flow_ids as (
-      select jsonb_object_agg(concat_ws(',', subject_id, category_id,
-                                        coalesce(source_purpose_id, 0), service_id), id) as ids
-      from upflows
+      where (flows.purpose_id, flows.legal_basis) is distinct from
+            (excluded.purpose_id, excluded.legal_basis)
+      returning id
     ),
     new_violations as (
       insert into violations (flow_id, entry, at, kind, blocking_rule_id, witness)
-      select v.flow_id, v.entry, v.at, v.kind, v.rule_id, v.witness
-      from (
-        select ((select ids from flow_ids)
-                 ->> concat_ws(',', j.subject_id, j.category_id,
-                               coalesce(j.source_purpose_id, 0), j.service_id))::bigint as flow_id,
-               j.entry, j.at, j.status::text::violation_kind as kind, j.rule_id,
-               case when j.src = j.dst then jsonb_build_array(j.src)
-                    else jsonb_build_array(j.src, j.dst) end as witness
-        from judged j
-        where j.fresh and j.status <> 'allowed'
-      ) v
-      where v.flow_id is not null
-      order by v.flow_id, v.entry
+      select b.flow_id, b.entry, b.at, b.status::text::violation_kind, b.rule_id,
+             case when b.src = b.dst then jsonb_build_array(b.src)
+                  else jsonb_build_array(b.src, b.dst) end
+      from bad b
+      order by b.flow_id, b.entry
       on conflict (flow_id, entry) do nothing
       returning id
     )

@@ -116,12 +116,19 @@ export async function propagate(
         select id from prov_relations where ext_id = any(${textArray(seed.relations)})
         union select id from prov_relations where to_ext_id = any(${textArray(seed.nodes)})
       ),
+      -- Per seed relation, its row, time and labelled end by index (laterals with offset 0):
+      -- with an array's estimates the planner hashed a scan of all of prov_relations.
       seed as (
         select r.from_ext_id as node, n.label, n.since
         from seed_relation sr
-        join prov_relations r on r.id = sr.id
-        left join relation_times t on t.relation_id = r.id
-        join node_labels nl on nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
+        cross join lateral (select * from prov_relations r where r.id = sr.id offset 0) r
+        left join lateral (
+          select rt.orders, rt.at from relation_times rt where rt.relation_id = r.id offset 0
+        ) t on true
+        cross join lateral (
+          select nl.label_set_id from node_labels nl
+          where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION} offset 0
+        ) nl
         join label_sets ls on ls.id = nl.label_set_id
         cross join lateral unnest(ls.label_ids) as x(id)
         cross join lateral (select ${deliveredLabel(sql`x.id`)} as label,
@@ -132,7 +139,8 @@ export async function propagate(
         select s.node, s.label, s.since from seed s
         where not exists (
           select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
-          where h.node_ext_id = s.node and h.since <= s.since and hs.label_ids @> array[s.label])
+          where h.node_ext_id = s.node and h.since <= s.since and hs.label_ids @> array[s.label]
+          offset 0)
         union
         select step.node, step.label, step.since
         from walk w
@@ -164,30 +172,28 @@ export async function propagate(
   return rows.map((row) => row.node);
 }
 
-/** Parses each relation's time once (db/labels/time.ts) into relation_times. */
+/**
+ * Parses the time of each relation that carries data and is ordered by it (`prov:time`,
+ * db/labels/time.ts) once into relation_times. An informational time (CamFlow's cf:date) gets
+ * no row: only an entry into a service reads it, from the relation (sql.ts, RELATION_AT), so a
+ * CamFlow stream that carries no personal data writes nothing here.
+ */
 async function recordRelationTimes(tx: Executor, graph: ProvGraph): Promise<void> {
   const times = graph.relations.flatMap((relation) => {
+    if (!FLOW_RELATION_KINDS.includes(relation.kind)) return [];
     const time = relationTime(relation);
-    return time
-      ? [
-          {
-            ext_id: relation.id,
-            at: time.at.toISOString(),
-            orders: time.orders,
-            raw: relation.time,
-          },
-        ]
+    return time?.orders
+      ? [{ ext_id: relation.id, at: time.at.toISOString(), raw: relation.time }]
       : [];
   });
   if (times.length === 0) return;
   // Only where the stored statement is the one read here: the first statement of an id wins.
   await tx.execute(sql`
     insert into relation_times (relation_id, at, orders)
-    select r.id, i.at, i.orders
-    from jsonb_to_recordset(${JSON.stringify(times)}::jsonb)
-      as i(ext_id text, at timestamptz, orders boolean, raw text)
+    select r.id, i.at, true
+    from jsonb_to_recordset(${JSON.stringify(times)}::jsonb) as i(ext_id text, at timestamptz, raw text)
     join prov_relations r on r.ext_id = i.ext_id
-    where (not i.orders or r.time is not distinct from i.raw)
+    where r.time is not distinct from i.raw
     order by r.id
     on conflict (relation_id) do nothing`);
 }

@@ -28,6 +28,24 @@ export function deliveredLabel(label: SQL): SQL {
   return sql`case when ${ORDERED} then ${label} else -abs(${label}) end`;
 }
 
+/**
+ * When relation `r` (with `t`, left-joined relation_times) happened, for judging a use: its
+ * ordering time, else CamFlow's `cf:date` (`YYYY:MM:DDTHH:MM:SS`, UTC; or an ISO date-time, a
+ * missing zone read as UTC), read from the stored relation here rather than kept as a row per
+ * relation: only an entry into a service needs it (db/labels/time.ts reads the same way; a
+ * date that does not exist, e.g. February 30, is null here).
+ */
+export const RELATION_AT = sql`coalesce(t.at, (
+  select case
+    when v ~ '^\\d{4}:\\d{2}:\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?$'
+      then timestamptz_or_null(regexp_replace(v, '^(\\d{4}):(\\d{2}):(\\d{2})T', '\\1-\\2-\\3T') || 'Z')
+    when v ~ '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?$'
+      then timestamptz_or_null(
+        case when v ~ '(Z|[+-]\\d{2}:?\\d{2})$' and v !~ '[T ]\\d{2}:\\d{2}$' then v else v || 'Z' end)
+  end
+  from (select upper(btrim(coalesce(r.attributes->'cf:date'->>'$', r.attributes->>'cf:date'))) as v)
+    as stated))`;
+
 /** From when the receiving end holds what `r` delivered: its time if it orders, else always. */
 export const DELIVERED_SINCE = sql`case when t.orders then t.at else '-infinity'::timestamptz end`;
 
@@ -44,15 +62,40 @@ export function textArray(values: readonly string[]): SQL {
 }
 
 /**
- * `interned_ids`: the ids a CTE `interned` (an insert into label_sets returning id, digest)
- * gave, as one jsonb object from digest to id. Joining rows to `interned` directly lets the
- * planner, which takes every CTE over a function's output for one row, pick a nested loop over
- * both: quadratic, 265 of the 285 ms a 25-document batch's source labels took. A lookup in one
- * object is linear whatever the estimates.
+ * Interns the sets of CTE `source` (columns `digest`, `ids`): CTEs `known` (sets stored
+ * already), `interned` (the others, inserted) and `interned_ids`, one jsonb object from digest
+ * to id. Sets stored already are looked up, not upserted: most sets a batch names exist (a
+ * source's singleton, what a node already held), and `on conflict do update` wrote a new
+ * version of each of them, every time. The insert keeps `do update` for a set that a
+ * concurrent ingest committed after this statement's snapshot (then `known` misses it and the
+ * upsert returns it). Joining rows to these CTEs directly lets the planner, which takes every
+ * CTE over a function's output for one row, pick a nested loop over both: quadratic, 265 of
+ * the 285 ms a 25-document batch's source labels took. A lookup in one object is linear
+ * whatever the estimates.
  */
-export const INTERNED_IDS = sql`interned_ids as (
-    select coalesce(jsonb_object_agg(digest, id), '{}'::jsonb) as ids from interned
+export function internSets(source: string): SQL {
+  const from = sql.raw(source);
+  // Probes by digest per set (offset 0): as a (anti-)join, the planner hashed a scan of all
+  // of label_sets, which grows with the store.
+  return sql`known as (
+    select k.id, k.digest from (select distinct digest from ${from}) d
+    cross join lateral (
+      select ls.id, ls.digest from label_sets ls where ls.digest = d.digest offset 0
+    ) k
+  ),
+  interned as (
+    insert into label_sets (digest, label_ids)
+    select distinct on (s.digest) s.digest, s.ids from ${from} s
+    where not exists (select 1 from label_sets k where k.digest = s.digest offset 0)
+    order by s.digest
+    on conflict (digest) do update set digest = excluded.digest
+    returning id, digest
+  ),
+  interned_ids as (
+    select coalesce(jsonb_object_agg(digest, id), '{}'::jsonb) as ids
+    from (select id, digest from known union all select id, digest from interned) as both_
   )`;
+}
 
 /** The label set id that `interned_ids` holds for a digest. */
 export function internedId(digest: SQL): SQL {
@@ -83,13 +126,7 @@ export const MERGE_INCOMING = sql`
   digested as (
     select node, since, ids, md5(array_to_string(ids, ',')) as digest from merged
   ),
-  interned as (
-    insert into label_sets (digest, label_ids)
-    select distinct on (digest) digest, ids from digested order by digest
-    on conflict (digest) do update set digest = excluded.digest
-    returning id, digest
-  ),
-  ${INTERNED_IDS},
+  ${internSets("digested")},
   upserted as (
     insert into node_labels (node_ext_id, since, label_set_id)
     select d.node, d.since, ${internedId(sql`d.digest`)} from digested d

@@ -66,16 +66,29 @@ export async function witnessPaths(
           cross join lateral (
             select array_agg(s.pred) as next, jsonb_object_agg(s.pred, s.node) as links
             from (
-              select distinct on (r.to_ext_id) r.from_ext_id as node, r.to_ext_id as pred
+              select distinct on (e.pred) e.node, e.pred
               from unnest(b.frontier) as x(node)
-              join prov_relations r on r.from_ext_id = x.node
-              left join relation_times t on t.relation_id = r.id
-              where o.origin is null and ${CARRIES} and not (b.parents ? r.to_ext_id)
-                and exists (
-                  select 1 from node_labels nl join label_sets ls on ls.id = nl.label_set_id
-                  where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
-                    and ls.label_ids && array[b.label, -b.label])
-              order by r.to_ext_id, r.from_ext_id
+              -- Per frontier node, a lateral with offset 0 (not flattened) and a check that
+              -- cannot be pulled up into a join: both probe indexes by that node. Flattened,
+              -- the planner took the label's sets by the GIN index, hashed node_labels and
+              -- scanned all of prov_relations at every level (260 ms for one batch's searches).
+              cross join lateral (
+                select r.from_ext_id as node, r.to_ext_id as pred
+                from prov_relations r
+                left join lateral (
+                  select rt.orders, rt.at from relation_times rt
+                  where rt.relation_id = r.id offset 0
+                ) t on true
+                where r.from_ext_id = x.node and o.origin is null and ${CARRIES}
+                  and not (b.parents ? r.to_ext_id)
+                  and exists (
+                    select 1 from node_labels nl join label_sets ls on ls.id = nl.label_set_id
+                    where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
+                      and ls.label_ids && array[b.label, -b.label]
+                    offset 0)
+                offset 0
+              ) e
+              order by e.pred, e.node
             ) s
           ) step
           where b.origin is null and cardinality(b.frontier) > 0

@@ -1,11 +1,20 @@
 /**
- * Reading the flows the store maintains at ingest (db/labels): a subject's overview, the flows
- * into one service, the witness path of one flow, and the subjects whose data a node or a service
- * held in a time window (the breach report's question). Reads only; a witness path is computed
- * on first request and kept.
+ * Reading the flows: a subject's overview, the flows into one service, the witness path of one
+ * flow, and the subjects whose data a node or a service held in a time window (the breach
+ * report's question). Flows are summed here from the service entries the store keeps at ingest
+ * (db/labels/flows.ts), each use judged at its time; reads only, except that a witness path is
+ * computed on first request and kept in the flow's row.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Store } from "../client";
+import {
+  decodeFlowId,
+  flowIdOf,
+  judgeUses,
+  labelIdsOf,
+  usesInServices,
+  usesOfLabels,
+} from "../labels/flows";
 import { witnessPathTo } from "../labels/witness";
 import type { FlowStatus } from "../schema";
 
@@ -29,24 +38,58 @@ export interface FlowSummary {
   violations: number;
 }
 
-const FLOW_COLUMNS = sql`
-  f.id::integer as id, s.ref as subject, c.key as category, sv.name as service,
-  o.name as organisation, via.name as "viaService", p.key as purpose,
-  sp.key as "collectedFor", f.legal_basis::text as "legalBasis",
-  to_char(f.first_seen at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "firstSeen",
-  to_char(f.last_seen at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "lastSeen",
-  f.count, f.ordered, f.status::text as status,
-  (select count(*) from violations v where v.flow_id = f.id)::integer as violations`;
+/**
+ * The flows the uses in CTE `uses` make (see db/labels/flows.ts): judged use by use, then
+ * summed per (label, service). `tail` orders and limits.
+ */
+function summarise(uses: SQL, tail: SQL): SQL {
+  return sql`
+    ${uses},
+    ${judgeUses(sql`select * from uses`)},
+    summed as (
+      select label, service_id, subject_id, category_id, source_purpose_id,
+             max(purpose_id) as purpose_id, max(legal_basis::text) as legal_basis,
+             min(at) as first_seen, max(at) as last_seen, count(*)::integer as count,
+             bool_or(ordered) as ordered, max(status) as status,
+             (array_agg(src_service order by at nulls last, entry)
+               filter (where src_service is not null))[1] as via_service_id
+      from judged
+      group by label, service_id, subject_id, category_id, source_purpose_id
+    )
+    select ${flowIdOf(sql`f.label`, sql`f.service_id`)}::float8 as id, s.ref as subject,
+      c.key as category, sv.name as service, o.name as organisation, via.name as "viaService",
+      p.key as purpose, sp.key as "collectedFor", f.legal_basis as "legalBasis",
+      to_char(f.first_seen at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "firstSeen",
+      to_char(f.last_seen at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "lastSeen",
+      f.count, f.ordered, f.status::text as status,
+      (select count(*) from violations v
+       where v.flow_id = ${flowIdOf(sql`f.label`, sql`f.service_id`)})::integer as violations
+    from summed f
+    join subjects s on s.id = f.subject_id
+    join data_categories c on c.id = f.category_id
+    join services sv on sv.id = f.service_id
+    left join organisations o on o.id = sv.organisation_id
+    left join services via on via.id = f.via_service_id
+    left join purposes p on p.id = f.purpose_id
+    left join purposes sp on sp.id = f.source_purpose_id
+    ${tail}`;
+}
 
-const FLOW_JOINS = sql`
-  from flows f
-  join subjects s on s.id = f.subject_id
-  join data_categories c on c.id = f.category_id
-  join services sv on sv.id = f.service_id
-  left join organisations o on o.id = sv.organisation_id
-  left join services via on via.id = f.via_service_id
-  left join purposes p on p.id = f.purpose_id
-  left join purposes sp on sp.id = f.source_purpose_id`;
+/**
+ * Every flow of the subjects whose ids the query `subjectIds` selects, by service then
+ * category: summarised from the entries that carried their labels (read through the label
+ * sets holding them), each use judged at its time.
+ */
+export async function flowSummariesOf(store: Store, subjectIds: SQL): Promise<FlowSummary[]> {
+  const labelIds = await labelIdsOf(store, store.db, subjectIds);
+  if (labelIds.length === 0) return [];
+  const rows = await store.rows<FlowSummary>(sql`
+    with ${summarise(
+      usesOfLabels("uses", labelIds),
+      sql`order by s.ref, lower(sv.name), sv.name, c.key, sp.key nulls first`,
+    )}`);
+  return rows.map((row) => ({ ...row, id: Number(row.id) }));
+}
 
 /**
  * Every flow of the subject's data, by service then category; null when no subject has that
@@ -60,10 +103,7 @@ export async function subjectFlowSummaries(
     sql`select id from subjects where ref = ${subjectRef}`,
   );
   if (!subject) return null;
-  return store.rows<FlowSummary>(sql`
-    select ${FLOW_COLUMNS} ${FLOW_JOINS}
-    where f.subject_id = ${subject.id}
-    order by lower(sv.name), sv.name, c.key, sp.key nulls first`);
+  return flowSummariesOf(store, sql`select ${subject.id}::integer`);
 }
 
 /** The flows into one service, most recent first (at most `limit`); null for an unknown service. */
@@ -76,11 +116,13 @@ export async function serviceFlowSummaries(
     sql`select id from services where name = ${service}`,
   );
   if (!row) return null;
-  return store.rows<FlowSummary>(sql`
-    select ${FLOW_COLUMNS} ${FLOW_JOINS}
-    where f.service_id = ${row.id}
-    order by f.last_seen desc nulls last, f.id
-    limit ${limit}`);
+  const rows = await store.rows<FlowSummary>(sql`
+    with wanted_services as (select ${row.id}::integer as id),
+    ${summarise(
+      usesInServices("uses"),
+      sql`order by f.last_seen desc nulls last, 1 limit ${limit}`,
+    )}`);
+  return rows.map((flow) => ({ ...flow, id: Number(flow.id) }));
 }
 
 export interface WitnessStep {
@@ -90,32 +132,69 @@ export interface WitnessStep {
 }
 
 /**
+ * The first entry (by time, then id) that brought the flow's data into its service: where its
+ * witness path ends. Null when the flow id names no flow.
+ */
+async function firstEntryOf(
+  store: Store,
+  flowId: number,
+): Promise<{ labelId: number; serviceId: number; src: string; dst: string } | null> {
+  const key = decodeFlowId(flowId);
+  if (!key) return null;
+  // The sets first (materialized): otherwise the planner walks the service's entries in time
+  // order, probing each one's set, which grows with the store.
+  const [entry] = await store.rows<{ src: string; dst: string }>(sql`
+    with holding as materialized (
+      select ls.id from label_sets ls
+      where ls.label_ids && array[${key.labelId}::integer, ${-key.labelId}::integer]
+    )
+    select se.from_ext_id as src, se.to_ext_id as dst
+    from holding h
+    join service_entries se on se.label_set_id = h.id
+    where se.service_id = ${key.serviceId}
+    order by se.at nulls last, se.entry
+    limit 1`);
+  return entry ? { ...key, ...entry } : null;
+}
+
+/** Whether flow `flowId` exists and is one of subject `subjectId`'s flows. */
+export async function flowBelongsTo(
+  store: Store,
+  flowId: number,
+  subjectId: number,
+): Promise<boolean> {
+  const key = decodeFlowId(flowId);
+  if (!key) return false;
+  const [label] = await store.rows<{ one: number }>(
+    sql`select 1 as one from labels where id = ${key.labelId} and subject_id = ${subjectId}`,
+  );
+  return label !== undefined && (await firstEntryOf(store, flowId)) !== null;
+}
+
+/**
  * One path in the provenance graph from a source of the flow's data to the node where it
  * entered the service: computed on first request, then kept. Null for an unknown flow; an empty
  * list when no path is found any more.
  */
 export async function flowWitness(store: Store, flowId: number): Promise<WitnessStep[] | null> {
-  const [flow] = await store.rows<{
-    witness: string[] | null;
-    labelId: number | null;
-    src: string | null;
-    dst: string | null;
-  }>(sql`
-    select f.witness, l.id as "labelId", se.from_ext_id as src, se.to_ext_id as dst
-    from flows f
-    left join labels l on l.subject_id = f.subject_id and l.category_id = f.category_id
-      and l.purpose_id is not distinct from f.source_purpose_id
-    left join service_entries se on se.entry = f.entry
-    where f.id = ${flowId}`);
-  if (!flow) return null;
-  let witness = flow.witness;
-  if (!witness && flow.labelId !== null && flow.src) {
-    const path = await witnessPathTo(store, store.db, flow.labelId, flow.src);
+  const [kept] = await store.rows<{ witness: string[] | null }>(
+    sql`select witness from flows where id = ${flowId}`,
+  );
+  let witness = kept?.witness ?? null;
+  if (!witness) {
+    const entry = await firstEntryOf(store, flowId);
+    if (!entry) return null;
+    const path = await witnessPathTo(store, store.db, entry.labelId, entry.src);
     if (path) {
-      witness = flow.dst && flow.dst !== flow.src ? [...path, flow.dst] : path;
-      await store.db.execute(
-        sql`update flows set witness = ${JSON.stringify(witness)}::jsonb where id = ${flowId}`,
-      );
+      witness = entry.dst !== entry.src ? [...path, entry.dst] : path;
+      // Kept in the flow's row (written here for a lawful flow, which has none yet).
+      await store.db.execute(sql`
+        insert into flows (id, subject_id, category_id, source_purpose_id, service_id, witness)
+        select ${flowId}::bigint, l.subject_id, l.category_id, l.purpose_id,
+               ${entry.serviceId}::integer, ${JSON.stringify(witness)}::jsonb
+        from labels l where l.id = ${entry.labelId}
+        on conflict (id) do update set witness = excluded.witness
+          where flows.witness is null`);
     }
   }
   if (!witness || witness.length === 0) return [];
@@ -162,8 +241,9 @@ export async function subjectsHeldByService(
       from held_sets h join label_sets ls on ls.id = h.label_set_id
       cross join lateral unnest(ls.label_ids) as x(id)
     )
-    select distinct s.ref from held_labels h
-    join labels l on l.id = h.id join subjects s on s.id = l.subject_id
+    -- Subjects once before their references are sorted (a subject has a label per category).
+    select s.ref from subjects s
+    where s.id in (select l.subject_id from held_labels h join labels l on l.id = h.id)
     order by s.ref`);
   return rows.map((row) => row.ref);
 }

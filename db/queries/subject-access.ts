@@ -5,6 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Store } from "../client";
+import { flowBelongsTo } from "./flows";
 
 /** The reference of subject `subjectId`; null when there is no such subject. */
 export async function subjectRefOf(store: Store, subjectId: number): Promise<string | null> {
@@ -20,8 +21,5 @@ export async function subjectOwnsFlow(
   subjectId: number,
   flowId: number,
 ): Promise<boolean> {
-  const [row] = await store.rows<{ one: number }>(
-    sql`select 1 as one from flows where id = ${flowId} and subject_id = ${subjectId}`,
-  );
-  return row !== undefined;
+  return flowBelongsTo(store, flowId, subjectId);
 }

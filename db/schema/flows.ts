@@ -11,7 +11,6 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
-  boolean,
   check,
   index,
   integer,
@@ -25,7 +24,6 @@ import {
 } from "drizzle-orm/pg-core";
 import { elementId } from "./columns";
 import { dataCategories, legalBasis, organisations, purposes, services, subjects } from "./gdpr";
-import { labelSets } from "./labels";
 
 /**
  * A DPO's rule that low-level nodes belong to a service: every given field must match. Globs
@@ -127,48 +125,35 @@ export type FlowStatus = (typeof FLOW_STATUSES)[number];
 export const flowStatus = pgEnum("flow_status", FLOW_STATUSES);
 
 /**
- * One subject's data of one category (collected for one purpose) reaching one service, summed
- * over every use: first and last seen, how many relations carried it in. Its status is the
- * worst of its uses' (after-block > no-legal-basis > allowed).
+ * What is kept of a flow (one subject's data of one category, collected for one purpose,
+ * reaching one service): the judgement of a flow that has violations (their foreign key), and a
+ * witness path once computed. Flows themselves are not stored: first and last seen, count,
+ * order and status are summarised from the service entries when read (db/queries/flows.ts),
+ * judged at the time of each use, so lawful uses write no per-subject row at ingest. The id is
+ * the flow's id, label id × 2^20 + service id (db/labels/flows.ts, flowIdOf), not a sequence.
  *
- * Derived at ingest, a few hundred rows per document: only the subject and the service are
- * foreign keys (erasing either removes its flows). The category, purposes and via service are
- * plain ids, copied from rows that are checked (labels, purposes read when judging): a foreign
- * key check on every inserted flow locks the referenced row (FOR KEY SHARE) — four checks per
- * flow, a quarter of the flows statement's time, all on the same handful of rows whatever the
- * number of concurrent ingests. The store never deletes categories or purposes; readers
- * left-join the purposes and via service.
+ * Only the subject and the service are foreign keys (erasing either removes the row). The
+ * category and purposes are plain ids, copied from rows that are checked (labels, purposes read
+ * when judging): a foreign key check on every inserted row locks the referenced row (FOR KEY
+ * SHARE), all on the same handful of rows whatever the number of concurrent ingests.
  */
 export const flows = pgTable(
   "flows",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
+    id: bigint("id", { mode: "number" }).primaryKey(),
     subjectId: integer("subject_id")
       .notNull()
       .references(() => subjects.id, { onDelete: "cascade" }),
-    /**
-     * data_categories.id (from the label). This and the other ids below that name small
-     * reference tables are not foreign keys: see the table's comment.
-     */
+    /** data_categories.id (from the label); not a foreign key, see the table's comment. */
     categoryId: integer("category_id").notNull(),
     /** The purpose the data was collected for (the label's): purposes.id. */
     sourcePurposeId: integer("source_purpose_id"),
     serviceId: integer("service_id")
       .notNull()
       .references(() => services.id, { onDelete: "cascade" }),
-    /** The last other service on the witness path, if any: services.id. */
-    viaServiceId: integer("via_service_id"),
-    /** The purpose the service uses it for (its declared one), else the source's: purposes.id. */
+    /** The purpose the service uses it for when its violations were judged: purposes.id. */
     purposeId: integer("purpose_id"),
     legalBasis: legalBasis("legal_basis"),
-    firstSeen: timestamp("first_seen", { withTimezone: true }),
-    lastSeen: timestamp("last_seen", { withTimezone: true }),
-    count: integer("count").notNull().default(0),
-    /** false: some relation on the way has no time, so this flow is reachability, not order. */
-    ordered: boolean("ordered").notNull(),
-    status: flowStatus("status").notNull(),
-    /** The relation (or `source:<node>`) that first brought the data into the service. */
-    entry: text("entry").notNull(),
     /** Node external ids from a source to the service, once computed. */
     witness: jsonb("witness").$type<string[]>(),
     judgedAt: timestamp("judged_at", { withTimezone: true }).notNull().defaultNow(),
@@ -177,7 +162,7 @@ export const flows = pgTable(
     unique("flows_key")
       .on(t.subjectId, t.categoryId, t.sourcePurposeId, t.serviceId)
       .nullsNotDistinct(),
-    index("flows_service_id_idx").on(t.serviceId, t.lastSeen),
+    index("flows_service_id_idx").on(t.serviceId),
   ],
 );
 
@@ -199,9 +184,8 @@ export const serviceEntries = pgTable(
     /** The node in the service. */
     toExtId: elementId("to_ext_id").notNull(),
     at: timestamp("at", { withTimezone: true }),
-    labelSetId: bigint("label_set_id", { mode: "number" })
-      .notNull()
-      .references(() => labelSets.id, { onDelete: "restrict" }),
+    /** label_sets.id; not a foreign key, as node_labels.label_set_id (db/schema/labels.ts). */
+    labelSetId: bigint("label_set_id", { mode: "number" }).notNull(),
   },
   (t) => [
     index("service_entries_service_at_idx").on(t.serviceId, t.at),

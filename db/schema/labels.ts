@@ -30,7 +30,6 @@ import {
 } from "drizzle-orm/pg-core";
 import { elementId } from "./columns";
 import { dataCategories, purposes, subjects } from "./gdpr";
-import { provRelations } from "./prov";
 
 export const labels = pgTable(
   "labels",
@@ -63,8 +62,11 @@ export const labelSets = pgTable(
     /** Sorted, distinct label ids; negative = reached only without order (see module header). */
     labelIds: integer("label_ids").array().notNull(),
   },
-  // "Which sets hold this label": witness paths and the subjects a service held.
-  (t) => [index("label_sets_label_ids_idx").using("gin", t.labelIds)],
+  // "Which sets hold this label": a subject's flows, witness paths. Without fastupdate: with it,
+  // new entries wait in a pending list (up to gin_pending_list_limit, 4 MB) that every search
+  // reads through until a vacuum merges it; a subject's overview took 30 ms of 38 reading it
+  // (decision 41).
+  (t) => [index("label_sets_label_ids_idx").using("gin", t.labelIds).with({ fastupdate: false })],
 );
 
 export const nodeLabels = pgTable(
@@ -72,27 +74,30 @@ export const nodeLabels = pgTable(
   {
     nodeExtId: elementId("node_ext_id").notNull(),
     since: timestamp("since", { withTimezone: true }).notNull(),
-    labelSetId: bigint("label_set_id", { mode: "number" })
-      .notNull()
-      .references(() => labelSets.id, { onDelete: "restrict" }),
+    /**
+     * label_sets.id. Not a foreign key, nor indexed: the set is interned in the statement that
+     * writes the row, sets are never deleted, and nothing looks node rows up by set; the check
+     * locked the set's row (FOR KEY SHARE) and the index grew with every row (decision 41).
+     */
+    labelSetId: bigint("label_set_id", { mode: "number" }).notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.nodeExtId, t.since] }),
-    index("node_labels_label_set_id_idx").on(t.labelSetId),
-  ],
+  (t) => [primaryKey({ columns: [t.nodeExtId, t.since] })],
 );
 
 /**
- * The time of a relation, parsed once at ingest: `prov:time` (which orders generic PROV flows),
- * or CamFlow's `cf:date` (the flush second; shown and judged, but CamFlow flows are ordered by
- * versions, not by it). Relations without either have no row.
+ * The time of a data-carrying relation that orders it, parsed once at ingest: `prov:time` (which
+ * orders generic PROV flows). CamFlow's `cf:date` (the flush second; shown and judged, but
+ * CamFlow flows are ordered by versions, not by it) is read from the relation where an entry
+ * needs it (db/labels/sql.ts, RELATION_AT); relations without an ordering time have no row.
  */
 export const relationTimes = pgTable("relation_times", {
-  relationId: bigint("relation_id", { mode: "number" })
-    .primaryKey()
-    .references(() => provRelations.id, { onDelete: "cascade" }),
+  /**
+   * prov_relations.id. Not a foreign key: the row is written from the stored relation in the
+   * same statement and relations are never deleted; the check locked every relation's row.
+   */
+  relationId: bigint("relation_id", { mode: "number" }).primaryKey(),
   at: timestamp("at", { withTimezone: true }).notNull(),
-  /** true: `at` orders the flow (prov:time); false: informational (cf:date). */
+  /** Always true since migration 0015 (rows of informational times were dropped). */
   orders: boolean("orders").notNull(),
 });
 

@@ -102,6 +102,7 @@ const schedNs = (pid: number) =>
   kind === "postgres" ? Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) : 0;
 let lastEnd = cpuUs();
 let txPgUs = 0;
+let explainCalls = 0;
 const add = (key: string, nodeUs: number, sendUs: number, pgUs: number) => {
   const entry = totals.get(key) ?? { nodeUs: 0, sendUs: 0, pgUs: 0, calls: 0 };
   entry.nodeUs += nodeUs;
@@ -129,6 +130,19 @@ const originalTransaction = store.db.transaction.bind(store.db);
         .replace(/.*\/db\//, "db/")
         .replace(/\)$/, "")
         .replace(/:\d+$/, "");
+      // EXPLAIN_MATCH=<source line>: the plan of that statement's EXPLAIN_CALL-th call (40).
+      const explainMatch = process.env.EXPLAIN_MATCH;
+      if (explainMatch && key.includes(explainMatch)) {
+        explainCalls += 1;
+        if (explainCalls === Number(process.env.EXPLAIN_CALL ?? 40)) {
+          await execute(sql`savepoint profile_explain`);
+          const plan = (await execute(sql`explain (analyze, buffers) ${query}`)) as unknown as {
+            "QUERY PLAN": string;
+          }[];
+          console.log(`--- ${key}\n${plan.map((row) => row["QUERY PLAN"]).join("\n")}`);
+          await execute(sql`rollback to savepoint profile_explain`);
+        }
+      }
       const started = cpuUs();
       const pg0 = schedNs(pid);
       try {

@@ -13,6 +13,7 @@ import type {
   ProvRelation,
   RelationKind,
 } from "../../db/prov/model";
+import { flowSummariesOf } from "../../db/queries/flows";
 
 export function node(id: string, kind: NodeKind, attributes: Attributes = {}): ProvNode {
   return { id, kind, type: null, label: null, attributes };
@@ -92,19 +93,20 @@ export async function subjectsOn(target: Store, nodeId: string): Promise<string[
  * whose reference starts with `prefix`.
  */
 export async function flowsOf(target: Store, prefix = ""): Promise<string[]> {
-  const rows = await target.rows<{ line: string }>(sql`
-    select s.ref || '/' || c.key || ' ' || sv.name || ' '
-           || coalesce(to_char(f.first_seen at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS'), '?')
-           || '..'
-           || coalesce(to_char(f.last_seen at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS'), '?')
-           || ' x' || f.count
-           || case when f.ordered then ' ordered ' else ' unordered ' end
-           || f.status as line
-    from flows f
-    join subjects s on s.id = f.subject_id
-    join data_categories c on c.id = f.category_id
-    join services sv on sv.id = f.service_id
-    where s.ref like ${`${prefix}%`}
-    order by 1`);
-  return rows.map((row) => row.line);
+  const flows = await flowSummariesOf(
+    target,
+    sql`select id from subjects where ref like ${`${prefix}%`}`,
+  );
+  return flows
+    .map(
+      (f) =>
+        `${f.subject}/${f.category} ${f.service} ${short(f.firstSeen)}..${short(f.lastSeen)}` +
+        ` x${f.count} ${f.ordered ? "ordered" : "unordered"} ${f.status}`,
+    )
+    .sort();
+}
+
+/** An ISO time as flowsOf prints it: seconds, no zone; "?" when unknown. */
+function short(iso: string | null): string {
+  return iso ? iso.replace(/Z$/, "") : "?";
 }
