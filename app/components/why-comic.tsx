@@ -5,27 +5,27 @@
  * `whyStory` makes the panels (pure, tested); `WhyComic` draws them. Props in, JSX out.
  */
 import type { TFunction } from "i18next";
+import type { FlowSummary, WitnessStep } from "../../db/queries/flows";
 import { purposeLabel } from "../i18n";
 import { LocalTime } from "./local-time";
 
-export interface WhyFlow {
-  category: string;
-  service: string;
-  organisation: string | null;
-  purpose: string | null;
-  collectedFor: string | null;
-  legalBasis: string | null;
-  firstSeen: string | null;
-  lastSeen: string | null;
-  count: number;
-  status: "allowed" | "no-legal-basis" | "after-block";
-}
+/** What the story needs of a flow (the subject's page reads FlowSummary rows). */
+export type WhyFlow = Pick<
+  FlowSummary,
+  | "category"
+  | "service"
+  | "organisation"
+  | "purpose"
+  | "collectedFor"
+  | "legalBasis"
+  | "firstSeen"
+  | "lastSeen"
+  | "count"
+  | "status"
+>;
 
-export interface WhyStep {
-  node: string;
-  label: string | null;
-  service: string | null;
-}
+/** A step of the witness path (db/queries/flows.ts's WitnessStep). */
+export type WhyStep = WitnessStep;
 
 export interface WhyConsentEvent {
   purpose: string;
