@@ -5,14 +5,13 @@
  * latest signed checkpoint of every log (so any later claim about what was stored can be checked
  * for consistency with it) and the report's own record in the legal log.
  *
- * "Held" follows the store's label semantics (db/labels): data that entered the service before
- * the window ended and, when the service's purposes state a retention, was not yet past it when
- * the window began; entries of unknown time count (conservative).
+ * "Held" is the store's own (heldByService in db/queries/flows.ts, as subjectsHeldByService).
  */
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { appendLegalEvent, LEGAL_ORIGIN } from "../ledger/log";
 import { logVerifierKey } from "../ledger/signing";
+import { heldByService } from "./flows";
 
 export interface BreachScope {
   service: string;
@@ -42,69 +41,35 @@ export interface BreachImpact {
   affected: AffectedSubject[];
 }
 
-/** The label sets of the entries the service held during the window (a CTE prefix). */
-function heldEntries(serviceId: number, retentionDays: number | null, scope: BreachScope): SQL {
-  const to = scope.to.toISOString();
-  const from = scope.from.toISOString();
-  return sql`
-    with held as (
-      select se.label_set_id from service_entries se
-      where se.service_id = ${serviceId}
-        and (se.at is null or se.at <= ${to}::timestamptz)
-        and (se.at is null or ${retentionDays}::int is null
-             or se.at + make_interval(days => ${retentionDays}::int) >= ${from}::timestamptz)
-    ),
-    held_labels as (
-      select distinct abs(x.id) as id
-      from (select distinct label_set_id from held) h
-      join label_sets ls on ls.id = h.label_set_id
-      cross join lateral unnest(ls.label_ids) as x(id)
-    )`;
-}
-
 /** What a breach of `scope.service` during the window touched; null for an unknown service. */
 export async function breachImpact(store: Store, scope: BreachScope): Promise<BreachImpact | null> {
-  const [service] = await store.rows<{
-    id: number;
-    organisation: string | null;
-    thirdParty: boolean | null;
-    retentionDays: number | null;
-  }>(sql`
-    select sv.id, o.name as organisation, o.third_party as "thirdParty",
-           (select max(p.retention_days) from purposes p where p.service_id = sv.id)
-             as "retentionDays"
+  const [service] = await store.rows<{ organisation: string | null; thirdParty: boolean | null }>(
+    sql`
+    select o.name as organisation, o.third_party as "thirdParty"
     from services sv left join organisations o on o.id = sv.organisation_id
-    where sv.name = ${scope.service}`);
+    where sv.name = ${scope.service}`,
+  );
   if (!service) return null;
-  const held = heldEntries(service.id, service.retentionDays, scope);
-  const [[counted], labels, accounts] = await Promise.all([
+  const held = heldByService(scope.service, scope);
+  const [[counted], list] = await Promise.all([
     store.rows<{ entries: number }>(sql`${held} select count(*)::int as entries from held`),
-    store.rows<{ ref: string; category: string }>(sql`${held}
-      select distinct s.ref, c.key as category
+    store.rows<AffectedSubject>(sql`${held}
+      select s.ref, array_agg(distinct c.key order by c.key) as categories,
+             coalesce((select array_agg(u.email order by u.email) from users u
+                       where u.subject_id = s.id), '{}') as accounts
       from held_labels h
       join labels l on l.id = h.id
       join subjects s on s.id = l.subject_id
       join data_categories c on c.id = l.category_id
-      order by s.ref, c.key`),
-    store.rows<{ ref: string; email: string }>(sql`${held}
-      select distinct s.ref, u.email
-      from held_labels h
-      join labels l on l.id = h.id
-      join subjects s on s.id = l.subject_id
-      join users u on u.subject_id = s.id
-      order by s.ref, u.email`),
+      group by s.id, s.ref
+      order by s.ref`),
   ]);
-
-  const affected = new Map<string, AffectedSubject>();
   const perCategory = new Map<string, number>();
-  for (const { ref, category } of labels) {
-    const subject = affected.get(ref) ?? { ref, categories: [], accounts: [] };
-    subject.categories.push(category);
-    affected.set(ref, subject);
-    perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
+  for (const { categories } of list) {
+    for (const category of categories) {
+      perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
+    }
   }
-  for (const { ref, email } of accounts) affected.get(ref)?.accounts.push(email);
-  const list = [...affected.values()];
   return {
     service: scope.service,
     organisation: service.organisation,

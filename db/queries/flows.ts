@@ -213,23 +213,21 @@ export interface HeldWindow {
 }
 
 /**
- * The subjects whose data the service held during the window: data that entered it before the
- * window ended and, when the service's purposes state a retention, was not yet past it when the
- * window began. Entries of unknown time count (conservative). Sorted references.
+ * What a service held during the window, as a CTE prefix: `held` (one row per entry of personal
+ * data into the service, with its label set) and `held_labels` (the distinct labels of those
+ * sets). Held: entered before the window ended and, when the service's purposes state a
+ * retention, not yet past it when the window began; entries of unknown time count
+ * (conservative). An unknown service holds nothing.
  */
-export async function subjectsHeldByService(
-  store: Store,
-  service: string,
-  window: HeldWindow,
-): Promise<string[]> {
-  const rows = await store.rows<{ ref: string }>(sql`
+export function heldByService(service: string, window: HeldWindow): SQL {
+  return sql`
     with svc as (
       select sv.id, (select max(p.retention_days) from purposes p where p.service_id = sv.id)
                as retention_days
       from services sv where sv.name = ${service}
     ),
-    held_sets as (
-      select distinct se.label_set_id from service_entries se, svc
+    held as (
+      select se.label_set_id from service_entries se, svc
       where se.service_id = svc.id
         and (se.at is null or se.at <= ${window.to.toISOString()}::timestamptz)
         and (se.at is null or svc.retention_days is null
@@ -238,9 +236,19 @@ export async function subjectsHeldByService(
     ),
     held_labels as (
       select distinct abs(x.id) as id
-      from held_sets h join label_sets ls on ls.id = h.label_set_id
+      from (select distinct label_set_id from held) h
+      join label_sets ls on ls.id = h.label_set_id
       cross join lateral unnest(ls.label_ids) as x(id)
-    )
+    )`;
+}
+
+/** The subjects whose data the service held during the window (heldByService). Sorted refs. */
+export async function subjectsHeldByService(
+  store: Store,
+  service: string,
+  window: HeldWindow,
+): Promise<string[]> {
+  const rows = await store.rows<{ ref: string }>(sql`${heldByService(service, window)}
     -- Subjects once before their references are sorted (a subject has a label per category).
     select s.ref from subjects s
     where s.id in (select l.subject_id from held_labels h join labels l on l.id = h.id)
