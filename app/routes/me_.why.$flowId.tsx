@@ -1,9 +1,9 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { flowWitness, subjectFlowSummaries } from "../../db/queries/flows";
-import { subjectOwnsFlow, subjectRefOf } from "../../db/queries/subject-access";
-import { subjectChoices } from "../../db/queries/subject-choices";
+import { flowWitness } from "../../db/queries/flows";
+import { subjectOwnsFlow } from "../../db/queries/subject-access";
+import { subjectChoicesAndFlows } from "../../db/queries/subject-choices";
 import { requireSubject } from "../auth/session.server";
 import { WhyComic, whyStory } from "../components/why-comic";
 import { categoryLabel } from "../i18n";
@@ -22,14 +22,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!Number.isSafeInteger(flowId) || !(await subjectOwnsFlow(store, subjectId, flowId))) {
     throw new Response("No such flow of yours.", { status: 404 });
   }
-  const ref = await subjectRefOf(store, subjectId);
-  const [flows, steps, choices] = await Promise.all([
-    ref ? subjectFlowSummaries(store, ref) : null,
+  const [steps, read] = await Promise.all([
     flowWitness(store, flowId),
-    subjectChoices(store, subjectId),
+    subjectChoicesAndFlows(store, subjectId),
   ]);
-  const flow = flows?.find((f) => f.id === flowId);
-  if (!flow || !choices) throw new Response("No such flow of yours.", { status: 404 });
+  const flow = read?.flows.find((f) => f.id === flowId);
+  if (!read || !flow) throw new Response("No such flow of yours.", { status: 404 });
+  const { choices } = read;
   const consent = [...choices.consentPurposes, ...choices.otherPurposes].flatMap((p) =>
     p.history.map((e) => ({ purpose: p.key, action: e.action, at: e.at })),
   );

@@ -13,7 +13,7 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { addBlockingRule, type LegalBasis, liftBlockingRule, recordConsent } from "../labels/rules";
 import { appendLegalEvent } from "../ledger/log";
-import { subjectFlowSummaries } from "./flows";
+import { type FlowSummary, subjectFlowSummaries } from "./flows";
 
 export interface ConsentHistoryEntry {
   action: "given" | "withdrawn";
@@ -26,6 +26,8 @@ export interface PurposeChoice {
   legalBasis: LegalBasis | null;
   /** The service that declares the purpose, if any. */
   service: string | null;
+  /** Days the purpose keeps the data (Art. 30); null: not stated. */
+  retentionDays: number | null;
   /** The last consent event's action; null: never asked. */
   consent: "given" | "withdrawn" | null;
   /** Newest first. */
@@ -62,7 +64,8 @@ export interface SubjectChoices {
   blocks: BlockChoice[];
 }
 
-const iso = (column: string) =>
+/** A timestamptz column as ISO 8601 text in UTC, to the second. */
+export const isoUtc = (column: string) =>
   sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
 
 /** The subject's choices; null for an unknown subject. */
@@ -70,6 +73,17 @@ export async function subjectChoices(
   store: Store,
   subjectId: number,
 ): Promise<SubjectChoices | null> {
+  return (await subjectChoicesAndFlows(store, subjectId))?.choices ?? null;
+}
+
+/**
+ * The subject's choices with what they were read from (the subject's reference and flow
+ * summaries), for callers that need those too; null for an unknown subject.
+ */
+export async function subjectChoicesAndFlows(
+  store: Store,
+  subjectId: number,
+): Promise<{ ref: string; flows: FlowSummary[]; choices: SubjectChoices } | null> {
   const [subject] = await store.rows<{ ref: string }>(
     sql`select ref from subjects where id = ${subjectId}`,
   );
@@ -91,8 +105,14 @@ export async function subjectChoices(
   for (const { key } of concerned) purposeKeys.add(key);
 
   const purposes = purposeKeys.size
-    ? await store.rows<{ key: string; legalBasis: LegalBasis | null; service: string | null }>(sql`
-        select p.key, p.legal_basis::text as "legalBasis", sv.name as service
+    ? await store.rows<{
+        key: string;
+        legalBasis: LegalBasis | null;
+        service: string | null;
+        retentionDays: number | null;
+      }>(sql`
+        select p.key, p.legal_basis::text as "legalBasis", sv.name as service,
+               p.retention_days as "retentionDays"
         from purposes p left join services sv on sv.id = p.service_id
         where p.key in (${sql.join(
           [...purposeKeys].map((key) => sql`${key}`),
@@ -101,7 +121,7 @@ export async function subjectChoices(
         order by p.key`)
     : [];
   const events = await store.rows<ConsentHistoryEntry & { purpose: string }>(sql`
-    select p.key as purpose, e.action::text as action, ${iso("e.at")} as at, e.how
+    select p.key as purpose, e.action::text as action, ${isoUtc("e.at")} as at, e.how
     from consent_events e join purposes p on p.id = e.purpose_id
     where e.subject_id = ${subjectId}
     order by e.at desc, e.id desc`);
@@ -114,7 +134,7 @@ export async function subjectChoices(
 
   const blocks = await store.rows<BlockChoice>(sql`
     select b.id, sv.name as service, o.name as organisation, c.key as category,
-           ${iso("b.created_at")} as "createdAt", ${iso("b.lifted_at")} as "liftedAt", b.how
+           ${isoUtc("b.created_at")} as "createdAt", ${isoUtc("b.lifted_at")} as "liftedAt", b.how
     from blocking_rules b
     left join services sv on sv.id = b.service_id
     left join organisations o on o.id = b.organisation_id
@@ -146,10 +166,14 @@ export async function subjectChoices(
   }
 
   return {
-    consentPurposes: choices.filter((purpose) => purpose.legalBasis === "consent"),
-    otherPurposes: choices.filter((purpose) => purpose.legalBasis !== "consent"),
-    services: [...services.values()].sort((a, b) => a.name.localeCompare(b.name)),
-    blocks,
+    ref: subject.ref,
+    flows,
+    choices: {
+      consentPurposes: choices.filter((purpose) => purpose.legalBasis === "consent"),
+      otherPurposes: choices.filter((purpose) => purpose.legalBasis !== "consent"),
+      services: [...services.values()].sort((a, b) => a.name.localeCompare(b.name)),
+      blocks,
+    },
   };
 }
 
@@ -175,14 +199,6 @@ interface Actor {
   email: string;
 }
 
-async function refOf(store: Store, subjectId: number): Promise<string> {
-  const [row] = await store.rows<{ ref: string }>(
-    sql`select ref from subjects where id = ${subjectId}`,
-  );
-  if (!row) throw new ChoiceError("unknown-purpose", `no subject ${subjectId}`);
-  return row.ref;
-}
-
 /** Gives or withdraws the subject's consent to one of their consent-based purposes, from now. */
 export async function setConsent(
   store: Store,
@@ -191,9 +207,10 @@ export async function setConsent(
   action: "given" | "withdrawn",
   at: Date = new Date(),
 ): Promise<void> {
-  const choices = await subjectChoices(store, actor.subjectId);
+  const read = await subjectChoicesAndFlows(store, actor.subjectId);
+  const choices = read?.choices;
   const choice = choices?.consentPurposes.find((p) => p.key === purpose);
-  if (!choice) {
+  if (!read || !choice) {
     const other = choices?.otherPurposes.some((p) => p.key === purpose);
     throw other
       ? new ChoiceError("not-consent", `purpose ${purpose} does not rest on consent`)
@@ -202,7 +219,7 @@ export async function setConsent(
   if (choice.consent === action) {
     throw new ChoiceError("unchanged", `consent to ${purpose} is already ${action}`);
   }
-  const subject = await refOf(store, actor.subjectId);
+  const subject = read.ref;
   const how = "portal: the subject's choices page";
   await recordConsent(store, { subject, purpose, action, at, how });
   await appendLegalEvent(
@@ -219,9 +236,9 @@ export async function blockService(
   service: string,
   at: Date = new Date(),
 ): Promise<number> {
-  const choices = await subjectChoices(store, actor.subjectId);
-  const reached = choices?.services.find((s) => s.name === service);
-  if (!reached) {
+  const read = await subjectChoicesAndFlows(store, actor.subjectId);
+  const reached = read?.choices.services.find((s) => s.name === service);
+  if (!read || !reached) {
     throw new ChoiceError(
       "unknown-service",
       `service ${service} did not receive this subject's data`,
@@ -230,7 +247,7 @@ export async function blockService(
   if (reached.blockedBy !== null) {
     throw new ChoiceError("unchanged", `service ${service} is already blocked`);
   }
-  const subject = await refOf(store, actor.subjectId);
+  const subject = read.ref;
   const how = "portal: never again";
   const { id } = await addBlockingRule(store, { subject, service, at, how });
   await appendLegalEvent(
@@ -252,22 +269,27 @@ export async function liftBlock(
   ruleId: number,
   at: Date = new Date(),
 ): Promise<void> {
-  const [rule] = await store.rows<{ service: string | null; organisation: string | null }>(sql`
-    select sv.name as service, o.name as organisation
+  const [rule] = await store.rows<{
+    subject: string;
+    service: string | null;
+    organisation: string | null;
+  }>(sql`
+    select s.ref as subject, sv.name as service, o.name as organisation
     from blocking_rules b
+    join subjects s on s.id = b.subject_id
     left join services sv on sv.id = b.service_id
     left join organisations o on o.id = b.organisation_id
     where b.id = ${ruleId} and b.subject_id = ${actor.subjectId} and b.lifted_at is null`);
   // Someone else's rule, a lifted one and none at all read the same.
   if (!rule) throw new ChoiceError("unknown-block", `no active blocking rule ${ruleId} of yours`);
-  const subject = await refOf(store, actor.subjectId);
+  const { subject, service, organisation } = rule;
   await liftBlockingRule(store, ruleId, at);
   await appendLegalEvent(
     store,
     {
       type: "subject.block.lifted",
       actor: actor.email,
-      details: { subject, rule: ruleId, ...rule },
+      details: { subject, rule: ruleId, service, organisation },
     },
     at,
   );

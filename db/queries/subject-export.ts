@@ -12,8 +12,7 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { inclusionProofFor } from "../ledger/proofs";
 import { logVerifierKey } from "../ledger/signing";
-import { subjectFlowSummaries } from "./flows";
-import { subjectChoices } from "./subject-choices";
+import { isoUtc, subjectChoicesAndFlows } from "./subject-choices";
 
 export const SUBJECT_EXPORT_FORMAT = "provtopia-subject-access/1";
 
@@ -90,9 +89,6 @@ export interface SubjectExport {
   unprovenSources: number;
 }
 
-const iso = (column: string) =>
-  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
-
 /** Subject `subjectId`'s export; null for an unknown subject. */
 export async function subjectExport(
   store: Store,
@@ -103,12 +99,11 @@ export async function subjectExport(
     sql`select ref, display_name as "displayName" from subjects where id = ${subjectId}`,
   );
   if (!subject) return null;
-  const [accounts, choices, flows, sources] = await Promise.all([
+  const [accounts, read, sources] = await Promise.all([
     store.rows<SubjectExport["accounts"][number]>(sql`
-      select email, display_name as "displayName", ${iso("created_at")} as "createdAt"
+      select email, display_name as "displayName", ${isoUtc("created_at")} as "createdAt"
       from users where subject_id = ${subjectId} order by id`),
-    subjectChoices(store, subjectId),
-    subjectFlowSummaries(store, subject.ref),
+    subjectChoicesAndFlows(store, subjectId),
     store.rows<{
       category: string;
       collectedFor: string | null;
@@ -126,7 +121,7 @@ export async function subjectExport(
              n.prov_type as type, n.label, n.attributes,
              (select array_agg(h.name order by h.name) from prov_node_hosts nh
                 join hosts h on h.id = nh.host_id where nh.node_id = n.id) as hosts,
-             ${iso("n.first_seen_at")} as "firstSeen", l.origin as log, n.ledger_seq as seq
+             ${isoUtc("n.first_seen_at")} as "firstSeen", l.origin as log, n.ledger_seq as seq
       from personal_data_sources s
       join prov_nodes n on n.id = s.node_id
       join data_categories c on c.id = s.category_id
@@ -194,20 +189,15 @@ export async function subjectExport(
     });
   }
 
-  const purposeKeys = [...(choices?.consentPurposes ?? []), ...(choices?.otherPurposes ?? [])].map(
-    (p) => p.key,
-  );
-  const purposes = purposeKeys.length
-    ? await store.rows<SubjectExport["purposes"][number]>(sql`
-        select p.key, p.legal_basis::text as "legalBasis", sv.name as service,
-               p.retention_days as "retentionDays"
-        from purposes p left join services sv on sv.id = p.service_id
-        where p.key in (${sql.join(
-          purposeKeys.map((key) => sql`${key}`),
-          sql`, `,
-        )})
-        order by p.key`)
-    : [];
+  const choices = read?.choices;
+  const purposes = [...(choices?.consentPurposes ?? []), ...(choices?.otherPurposes ?? [])]
+    .map(({ key, legalBasis, service, retentionDays }) => ({
+      key,
+      legalBasis,
+      service,
+      retentionDays,
+    }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const thirdParties = new Set(
     (await store.rows<{ name: string }>(sql`select name from organisations where third_party`)).map(
       (row) => row.name,
@@ -221,7 +211,7 @@ export async function subjectExport(
     accounts,
     personalData,
     purposes,
-    recipients: (flows ?? []).map((flow) => ({
+    recipients: (read?.flows ?? []).map((flow) => ({
       service: flow.service,
       organisation: flow.organisation,
       thirdParty: flow.organisation !== null && thirdParties.has(flow.organisation),
