@@ -20,19 +20,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const services = await serviceNames();
   const refused = params.get("refused");
   const reportError = refused && Object.hasOwn(REPORT_REFUSALS, refused) ? refused : null;
-  if (!params.has("service")) {
-    return data({ services, values, errors: {}, impact: null, reportError }, { headers });
-  }
+  const page = (errors: Record<string, string>, impact: Awaited<ReturnType<typeof impactOf>>) =>
+    data({ services, values, errors, impact, reportError }, { headers });
+  if (!params.has("service")) return page({}, null);
   const parsed = SCOPE_FORM.safeParse(values);
-  if (!parsed.success) {
-    return data(
-      { services, values, errors: errorsOf(parsed.error), impact: null, reportError },
-      { headers },
-    );
-  }
+  if (!parsed.success) return page(errorsOf(parsed.error), null);
   const impact = await impactOf(parsed.data);
-  const errors: Record<string, string> = impact ? {} : { service: "breach.errors.service" };
-  return data({ services, values, errors, impact, reportError }, { headers });
+  return page(impact ? {} : { service: "breach.errors.service" }, impact);
 }
 
 export default function Breach() {
@@ -42,7 +36,7 @@ export default function Breach() {
     ? t(REPORT_REFUSALS[reportError as keyof typeof REPORT_REFUSALS])
     : undefined;
   const error = (field: string) => {
-    const key = (errors as Record<string, string>)[field];
+    const key = errors[field];
     return key ? t(key) : undefined;
   };
   return (
