@@ -87,6 +87,15 @@ const schema = z.object({
   CAMFLOW_HOST: z.string().min(1).optional(),
   /** On SIGTERM, wait this long for in-flight messages before giving up on them. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Enforcement points hear of a new rule-set version on MQTT `<prefix>/<point id>` (retained). */
+  ENFORCEMENT_TOPIC_PREFIX: z.string().min(1).default("provtopia/enforcement"),
+  /** ... and, with NATS_URL, on `<prefix>.<point id>`. */
+  ENFORCEMENT_NATS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "dot-separated tokens without wildcards")
+    .default("provtopia.enforcement"),
+  /** How often the bridge looks for rule changes to announce (the outbox's delivery). */
+  ENFORCEMENT_PUBLISH_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
   /** HTTP port of the portal when `provtopia start` serves it. */
   PORT: port.default(3000),
 });

@@ -1,6 +1,7 @@
 /**
  * The bridge's HTTP face: GET /healthz, GET /metrics (Prometheus), POST /ingest for applications
- * (capture-bridge/ingest-endpoint.ts), and the ledger's read-only auditor API (logs, the latest
+ * (capture-bridge/ingest-endpoint.ts), the enforcement points' rule pulls and acknowledgements
+ * (capture-bridge/enforcement/http.ts), and the ledger's read-only auditor API (logs, the latest
  * signed checkpoint, inclusion and consistency proofs).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -12,7 +13,9 @@ import {
   listLogs,
   ProofRequestError,
 } from "../db/ledger/proofs";
+import { ENFORCEMENT_PATHS, handleEnforcementRequest } from "./enforcement/http";
 import { handleIngestRequest, type IngestEndpointOptions } from "./ingest-endpoint";
+import type { Logger } from "./logger";
 import { renderMetrics } from "./metrics";
 
 type Handler = (url: URL) => Promise<{ status: number; type: string; body: string }>;
@@ -77,18 +80,26 @@ function routes(store: Store): Record<string, Handler> {
   };
 }
 
-/** Serves on `host`:`port`; POST /ingest answers 404 unless `ingest` is given. */
+/**
+ * Serves on `host`:`port`; POST /ingest answers 404 unless `ingest` is given, the enforcement
+ * paths unless `enforcement` is.
+ */
 export function serveHttp(
   store: Store,
   port: number,
   ingest?: IngestEndpointOptions,
   host = "127.0.0.1",
+  enforcement?: { logger: Logger },
 ): Promise<Server> {
   const table = routes(store);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://bridge.invalid");
     if (url.pathname === "/ingest" && ingest) {
       handleIngestRequest(store, ingest, request, response);
+      return;
+    }
+    if (enforcement && ENFORCEMENT_PATHS.has(url.pathname)) {
+      handleEnforcementRequest(store, enforcement.logger, url.pathname, request, response);
       return;
     }
     const handler = table[url.pathname];

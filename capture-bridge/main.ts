@@ -15,6 +15,7 @@ import { checkpointAll } from "../db/ledger/log";
 import { countPendingRelations } from "../db/queries/stats";
 import type { BridgeConfig } from "./config";
 import { guardDriverClosedSocket } from "./driver-guard";
+import { type RulePublisher, startRulePublisher } from "./enforcement/publisher";
 import { serveHttp } from "./http";
 import { metered } from "./intake";
 import { createLogger, type Logger, lineLogger } from "./logger";
@@ -49,6 +50,8 @@ export interface RunningBridge {
   tally: IngestTally;
   /** The NATS source, when NATS_URL is set. */
   nats?: NatsSource;
+  /** Announces the rule set's version to the enforcement points. */
+  rules: RulePublisher;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -77,6 +80,7 @@ export async function startBridge(
   let nats: NatsSource | undefined;
   let http: Server | undefined;
   let checkpointTimer: NodeJS.Timeout | undefined;
+  let rules: RulePublisher | undefined;
   const removePendingProbe = registerPendingRelationsProbe({ store: store.kind }, () =>
     countPendingRelations(store),
   );
@@ -134,7 +138,17 @@ export async function startBridge(
         logger,
       },
       config.BRIDGE_HOST,
+      { logger },
     );
+    rules = await startRulePublisher({
+      store,
+      mqttUrl,
+      topicPrefix: config.ENFORCEMENT_TOPIC_PREFIX,
+      natsUrl: config.NATS_URL,
+      natsPrefix: config.ENFORCEMENT_NATS_PREFIX,
+      intervalMs: config.ENFORCEMENT_PUBLISH_INTERVAL_MS,
+      logger,
+    });
     // The "every T seconds" half of checkpointing (the "every N records" half is in the append).
     checkpointTimer = setInterval(() => {
       checkpointAll(store).catch((error: Error) =>
@@ -153,9 +167,11 @@ export async function startBridge(
       httpUrl,
       tally,
       nats,
+      rules,
       logger,
       async stop() {
         clearInterval(checkpointTimer);
+        await rules?.stop();
         // Stop taking HTTP requests first; requests already inside finish before close resolves.
         const httpClosed = new Promise<void>((resolve) => http?.close(() => resolve()));
         http?.closeIdleConnections();
@@ -172,6 +188,7 @@ export async function startBridge(
     };
   } catch (error) {
     clearInterval(checkpointTimer);
+    await rules?.stop().catch(() => undefined);
     removePendingProbe();
     await stopSources();
     await pipeline.stop().catch(() => undefined);

@@ -7,6 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
+import { recordRuleChange } from "../enforcement/rule-set";
 import type { legalBasis } from "../schema";
 import { type FlowChange, rebuildFlows, refreshEntries } from "./flows";
 import { withoutJit } from "./propagate";
@@ -115,6 +116,8 @@ export async function addBlockingRule(
     );
     if (!row) throw new LabelRuleError("couldn't store the blocking rule: no id returned");
     const change = await rebuildFlows(store, tx, { subjectIds: [subjectId] });
+    // Last, so the rule set's version lock is held only for the commit.
+    await recordRuleChange(store, tx, { blockingRuleId: row.id, change: "added", at: rule.at });
     return { id: row.id, ...change };
   });
 }
@@ -134,7 +137,9 @@ export async function liftBlockingRule(store: Store, id: number, at: Date): Prom
         `expected an active blocking rule ${id} created before ${at.toISOString()}, found none`,
       );
     }
-    return rebuildFlows(store, tx, { subjectIds: [row.subjectId] });
+    const change = await rebuildFlows(store, tx, { subjectIds: [row.subjectId] });
+    await recordRuleChange(store, tx, { blockingRuleId: id, change: "lifted", at });
+    return change;
   });
 }
 

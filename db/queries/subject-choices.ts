@@ -11,6 +11,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Store } from "../client";
+import { blockEnforcement } from "../enforcement/rule-set";
 import { addBlockingRule, type LegalBasis, liftBlockingRule, recordConsent } from "../labels/rules";
 import { appendLegalEvent } from "../ledger/log";
 import { type FlowSummary, subjectFlowSummaries } from "./flows";
@@ -52,6 +53,11 @@ export interface BlockChoice {
   createdAt: string;
   liftedAt: string | null;
   how: string;
+  /**
+   * For an active block: the live enforcement points that guard its service (or a service of
+   * its organisation), and how many of them acknowledged a rule set holding it. null: lifted.
+   */
+  enforcement: { points: number; acknowledged: number } | null;
 }
 
 export interface SubjectChoices {
@@ -132,7 +138,8 @@ export async function subjectChoicesAndFlows(
     return { ...purpose, consent: history[0]?.action ?? null, history };
   });
 
-  const blocks = await store.rows<BlockChoice>(sql`
+  const enforcement = await blockEnforcement(store, subjectId);
+  const blockRows = await store.rows<Omit<BlockChoice, "enforcement">>(sql`
     select b.id, sv.name as service, o.name as organisation, c.key as category,
            ${isoUtc("b.created_at")} as "createdAt", ${isoUtc("b.lifted_at")} as "liftedAt", b.how
     from blocking_rules b
@@ -141,6 +148,12 @@ export async function subjectChoicesAndFlows(
     left join data_categories c on c.id = b.category_id
     where b.subject_id = ${subjectId}
     order by b.lifted_at is not null, b.created_at desc, b.id desc`);
+  const blocks: BlockChoice[] = blockRows.map((block) => ({
+    ...block,
+    enforcement: block.liftedAt
+      ? null
+      : (enforcement.get(block.id) ?? { points: 0, acknowledged: 0 }),
+  }));
 
   const services = new Map<string, ServiceChoice>();
   for (const flow of flows) {

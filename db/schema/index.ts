@@ -1,5 +1,6 @@
 // The one barrel: drizzle needs the whole schema in one object.
 export * from "./auth";
+export * from "./enforcement";
 export * from "./flows";
 export * from "./gdpr";
 export * from "./host-tokens";
