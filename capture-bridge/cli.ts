@@ -53,8 +53,10 @@ import { subjectFlowSummaries } from "../db/queries/flows";
 import { danglingNodes, storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
+import { startDemoEnforcementPoints } from "./demo/enforcement-points";
 import { seedDemo } from "./demo/seed";
 import { servePortal } from "./demo/serve-portal";
+import type { EnforcementPoint } from "./enforcement/sdk";
 import type { Logger } from "./logger";
 import { type RunningBridge, startBridge } from "./main";
 import { IngestTally } from "./pipeline/ingest";
@@ -496,8 +498,13 @@ async function runBridge(config: BridgeConfig): Promise<number> {
 
 async function runDemo(config: BridgeConfig): Promise<number> {
   const bridge = await startBridge(config);
+  let points: EnforcementPoint[] = [];
   try {
     const seeded = await seedDemo(bridge.store, bridge, config.MQTT_TOPIC_PREFIX);
+    points = await startDemoEnforcementPoints(bridge.store, bridge, {
+      topicPrefix: config.ENFORCEMENT_TOPIC_PREFIX,
+      logger: bridge.logger,
+    });
     const portal = await servePortal(config.PORT);
     const logins = DEMO_ACCOUNTS.map(
       (a) =>
@@ -513,6 +520,7 @@ async function runDemo(config: BridgeConfig): Promise<number> {
         "",
         `store:  ${bridge.store.kind === "pglite" ? `embedded (${config.PGLITE_DIR})` : "PostgreSQL"}${seeded === "seeded" ? ", demo organisation seeded" : ""}`,
         `bridge: MQTT ${bridge.mqttUrl} (topic ${config.MQTT_TOPIC_PREFIX}/<host>), health ${bridge.httpUrl}/healthz`,
+        `enforcement: ${points.length} demo points applying the rules (${bridge.httpUrl}/enforcement/rules)`,
         "Ctrl-C stops.",
       ].join("\n"),
     );
@@ -520,6 +528,7 @@ async function runDemo(config: BridgeConfig): Promise<number> {
     portal.closeIdleConnections();
     await new Promise<void>((resolve) => portal.close(() => resolve()));
   } finally {
+    for (const point of points) await point.close();
     await stopWithin(bridge, config.SHUTDOWN_TIMEOUT_MS);
     await closeAllStores(); // the portal's own store, opened inside its server bundle
   }

@@ -44,13 +44,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
 
   try {
+    const run = randomBytes(6).toString("hex");
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: "production",
       PORT: String(E2E_PORT),
       BRIDGE_PORT: String(E2E_BRIDGE_PORT),
       MQTT_PORT: "0",
-      MQTT_TOPIC_PREFIX: `provtopia-e2e/${randomBytes(6).toString("hex")}/camflow/provenance`,
+      MQTT_TOPIC_PREFIX: `provtopia-e2e/${run}/camflow/provenance`,
+      ENFORCEMENT_TOPIC_PREFIX: `provtopia-e2e/${run}/enforcement`,
       // The seeded logs are signed within a second, not ten: the integrity page shows them.
       CHECKPOINT_INTERVAL_MS: "1000",
     };

@@ -271,7 +271,21 @@ function Blocks({ choices }: { choices: Loaded }) {
                       <LocalTime iso={block.liftedAt} locale={i18n.language} compact />
                     </>
                   ) : (
-                    <span className="badge blocked">{t("choices.blocks.active")}</span>
+                    <>
+                      <span className="badge blocked">{t("choices.blocks.active")}</span>
+                      {block.enforcement ? (
+                        <span className="by" data-testid="block-enforcement">
+                          {block.enforcement.points === 0
+                            ? t("choices.blocks.noPoints")
+                            : t(
+                                block.enforcement.acknowledged === block.enforcement.points
+                                  ? "choices.blocks.enforced"
+                                  : "choices.blocks.pending",
+                                block.enforcement,
+                              )}
+                        </span>
+                      ) : null}
+                    </>
                   )}
                 </td>
                 <td>
