@@ -169,6 +169,25 @@ test.describe("README screenshots", () => {
     });
   });
 
+  for (const lng of ["en", "de"] as const) {
+    test(`dpo-enforcement-${lng}.png`, async ({ page }) => {
+      await logIn(page, DPO);
+      await page.goto("/dpo/enforcement");
+      if (lng !== "en") {
+        await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
+      }
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+        translation(lng, "enforcement.title"),
+      );
+      await expect(page.getByTestId("point").first()).toHaveAttribute("data-state", "current");
+      await settle(page);
+      await page.screenshot({
+        path: path.join(SCREENSHOTS_DIR, `dpo-enforcement-${lng}.png`),
+        fullPage: true,
+      });
+    });
+  }
+
   test("login-errors-en.png", async ({ page, browserErrors }) => {
     browserErrors.allowErrorResponse(400, "/login.data");
     await page.goto("/login");

@@ -191,7 +191,7 @@ function Register({ services }: { services: string[] }) {
           maxLength={80}
         />
         <fieldset
-          className={`field choices${servicesError ? " invalid" : ""}`}
+          className={`choices${servicesError ? " invalid" : ""}`}
           aria-describedby={servicesError ? "point-services-error" : undefined}
         >
           <legend>{t("enforcement.guards")}</legend>
@@ -200,17 +200,19 @@ function Register({ services }: { services: string[] }) {
               {servicesError}
             </p>
           ) : null}
-          {services.map((name) => (
-            <label key={name} className="choice">
-              <input
-                type="checkbox"
-                name="service"
-                value={name}
-                defaultChecked={chosen.has(name)}
-              />{" "}
-              {name}
-            </label>
-          ))}
+          <div className="choice-grid">
+            {services.map((name) => (
+              <label key={name} className="choice">
+                <input
+                  type="checkbox"
+                  name="service"
+                  value={name}
+                  defaultChecked={chosen.has(name)}
+                />
+                {name}
+              </label>
+            ))}
+          </div>
         </fieldset>
         <CheckboxField
           id="point-fail-closed"
