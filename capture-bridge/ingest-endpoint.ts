@@ -14,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticateHostToken } from "../db/auth/host-tokens";
 import type { Store } from "../db/client";
+import { HttpError, sendHttpError, sendJson } from "./http-error";
 import type { HandleMessage } from "./intake";
 import type { Logger } from "./logger";
 
@@ -25,28 +26,6 @@ export interface IngestEndpointOptions {
 
 const ACCEPTED_TYPES = new Set(["application/json", "application/x-ndjson", "text/plain"]);
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  value: unknown,
-  headers: Record<string, string> = {},
-) {
-  response
-    .writeHead(status, { "content-type": "application/json", ...headers })
-    .end(JSON.stringify(value));
-}
-
 export function handleIngestRequest(
   store: Store,
   options: IngestEndpointOptions,
@@ -54,22 +33,17 @@ export function handleIngestRequest(
   response: ServerResponse,
 ): void {
   ingest(store, options, request).then(
-    (result) => send(response, result.status, result.body),
+    (result) => sendJson(response, result.status, result.body),
     (error: unknown) => {
       if (error instanceof HttpError) {
-        send(
-          response,
-          error.status,
-          { error: { code: error.code, message: error.message } },
-          error.headers,
-        );
+        sendHttpError(response, error);
         // A refused body is not read: close the connection rather than drain it.
         if (error.status === 413 || !request.complete)
           response.once("finish", () => request.destroy());
         return;
       }
       options.logger.error({ err: error }, "http: POST /ingest failed");
-      send(
+      sendJson(
         response,
         503,
         {

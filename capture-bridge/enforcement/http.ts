@@ -20,22 +20,12 @@ import {
   acknowledgeRuleVersion,
   ruleSetFor,
 } from "../../db/enforcement/rule-set";
+import { HttpError, sendHttpError } from "../http-error";
 import type { Logger } from "../logger";
 
 export const ENFORCEMENT_PATHS = new Set(["/enforcement/rules", "/enforcement/ack"]);
 
 const MAX_ACK_BYTES = 1_024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 interface Reply {
   status: number;
@@ -60,17 +50,14 @@ export function handleEnforcementRequest(
       response.end(body === undefined ? undefined : JSON.stringify(body));
     },
     (error: unknown) => {
-      const known = error instanceof HttpError;
-      if (!known) logger.error({ err: error, path }, "http: enforcement request failed");
-      const status = known ? error.status : 503;
-      const code = known ? error.code : "store_unavailable";
-      const message = known ? error.message : "the store failed; retry later";
-      response
-        .writeHead(status, {
-          "content-type": "application/json",
-          ...(known ? error.headers : { "retry-after": "5" }),
-        })
-        .end(JSON.stringify({ error: { code, message } }));
+      if (error instanceof HttpError) return sendHttpError(response, error);
+      logger.error({ err: error, path }, "http: enforcement request failed");
+      sendHttpError(
+        response,
+        new HttpError(503, "store_unavailable", "the store failed; retry later", {
+          "retry-after": "5",
+        }),
+      );
     },
   );
 }
