@@ -1,5 +1,5 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
 import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { flowWitness, subjectFlowSummaries } from "../../db/queries/flows";
@@ -77,14 +77,16 @@ export default function MyData() {
       <p className="greeting">{t("me.greeting", { name: displayName })}</p>
       <h1>{t("me.title")}</h1>
       <p className="lead">{t("me.lead")}</p>
-      <p className="actions">
+      <div className="actions">
         <Link to="/me/choices" data-testid="choices-link">
           {t("me.choicesLink")}
         </Link>
-        <a href="/me/download" download data-testid="download-link">
-          {t("me.downloadLink")}
-        </a>
-      </p>
+        <Form method="post" action="/me/download" reloadDocument>
+          <button type="submit" className="link-button" data-testid="download-link">
+            {t("me.downloadLink")}
+          </button>
+        </Form>
+      </div>
       {flows.length === 0 ? (
         <p className="empty" data-testid="no-flows">
           {t("me.empty")}

@@ -2,14 +2,21 @@
  * "Download my data": the signed-in subject's copy of everything the store holds about them
  * (db/queries/subject-export.ts), as a JSON attachment. Each download is recorded in the
  * ledger's legal log (an access request answered), with the user who asked.
+ *
+ * A POST from the portal's own page (Origin checked): a GET that appends to the legal log
+ * could be set off by any other site (a link, an image), filling the log with exports nobody
+ * asked for. A GET here goes back to the subject's page.
  */
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import { type ActionFunctionArgs, redirect } from "@remix-run/node";
 import { appendLegalEvent } from "../../db/ledger/log";
 import { subjectExport } from "../../db/queries/subject-export";
-import { requireSubject } from "../auth/session.server";
+import { assertSameOrigin, requireSubject } from "../auth/session.server";
 import { getStore } from "../store.server";
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export const loader = () => redirect("/me");
+
+export async function action({ request }: ActionFunctionArgs) {
+  assertSameOrigin(request);
   const { user, subjectId, headers } = await requireSubject(request);
   const store = await getStore();
   const now = new Date();

@@ -147,6 +147,12 @@ test.describe("a data subject's choices", () => {
     const text = JSON.stringify(copy);
     expect(text).not.toContain("subj-alice");
     expect(text).not.toContain(ALICE.email);
+
+    // Only the page's own POST exports (and is recorded); a GET, which any site could set off
+    // with a link or an image, goes back to the subject's page.
+    const get = await page.request.get("/me/download", { maxRedirects: 0 });
+    expect(get.status()).toBe(302);
+    expect(get.headers().location).toBe("/me");
   });
 
   test("asks Why? and gets the story of a use, ending in its verdict", async ({
