@@ -132,16 +132,31 @@ export async function acknowledgeRuleVersion(
       `expected a rule-set version between 0 and ${current}, got ${JSON.stringify(version)}`,
     );
   }
-  const [row] = await store.rows<{ appliedVersion: string }>(sql`
-    update enforcement_points
-    set applied_version = greatest(coalesce(applied_version, -1), ${version}),
-        applied_at = case when coalesce(applied_version, -1) < ${version} then ${now.toISOString()}::timestamptz
-                          else applied_at end,
-        last_seen_at = ${now.toISOString()}
-    where id = ${pointId} and revoked_at is null
-    returning applied_version::text as "appliedVersion"`);
-  if (!row) throw new AcknowledgementError(`enforcement point ${pointId} is unknown or revoked`);
-  return { appliedVersion: Number(row.appliedVersion) };
+  const at = now.toISOString();
+  const applied = await store.db.transaction(async (tx) => {
+    const [point] = await store.rows<{ appliedVersion: string | null }>(
+      sql`select applied_version::text as "appliedVersion" from enforcement_points
+          where id = ${pointId} and revoked_at is null for update`,
+      tx,
+    );
+    if (!point)
+      throw new AcknowledgementError(`enforcement point ${pointId} is unknown or revoked`);
+    const before = point.appliedVersion === null ? -1 : Number(point.appliedVersion);
+    if (version <= before) {
+      await tx.execute(
+        sql`update enforcement_points set last_seen_at = ${at} where id = ${pointId}`,
+      );
+      return before;
+    }
+    await tx.execute(sql`
+      update enforcement_points
+      set applied_version = ${version}, applied_at = ${at}, last_seen_at = ${at}
+      where id = ${pointId}`);
+    await tx.execute(sql`
+      insert into enforcement_acks (point_id, version, at) values (${pointId}, ${version}, ${at})`);
+    return version;
+  });
+  return { appliedVersion: applied };
 }
 
 /** The live points' ids, for the bridge's announcements. */

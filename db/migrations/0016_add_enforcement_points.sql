@@ -1,4 +1,11 @@
 CREATE TYPE "public"."rule_change" AS ENUM('added', 'lifted');--> statement-breakpoint
+CREATE TABLE "enforcement_acks" (
+	"point_id" integer NOT NULL,
+	"version" bigint NOT NULL,
+	"at" timestamp with time zone NOT NULL,
+	CONSTRAINT "enforcement_acks_point_id_version_pk" PRIMARY KEY("point_id","version")
+);
+--> statement-breakpoint
 CREATE TABLE "enforcement_point_services" (
 	"point_id" integer NOT NULL,
 	"service_id" integer NOT NULL,
@@ -31,6 +38,7 @@ CREATE TABLE "enforcement_rule_changes" (
 	"published_at" timestamp with time zone
 );
 --> statement-breakpoint
+ALTER TABLE "enforcement_acks" ADD CONSTRAINT "enforcement_acks_point_id_enforcement_points_id_fk" FOREIGN KEY ("point_id") REFERENCES "public"."enforcement_points"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "enforcement_point_services" ADD CONSTRAINT "enforcement_point_services_point_id_enforcement_points_id_fk" FOREIGN KEY ("point_id") REFERENCES "public"."enforcement_points"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "enforcement_point_services" ADD CONSTRAINT "enforcement_point_services_service_id_services_id_fk" FOREIGN KEY ("service_id") REFERENCES "public"."services"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "enforcement_rule_changes" ADD CONSTRAINT "enforcement_rule_changes_blocking_rule_id_blocking_rules_id_fk" FOREIGN KEY ("blocking_rule_id") REFERENCES "public"."blocking_rules"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

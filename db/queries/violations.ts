@@ -1,7 +1,8 @@
 /**
  * Violations for the DPO: uses of personal data judged unlawful when they happened
  * (db/labels/flows.ts), newest first, each with the witness path stored with it, resolved to
- * the nodes' labels and services. Reads only.
+ * the nodes' labels and services, and for a use after a block whether the block had reached an
+ * enforcement point guarding that service before the use. Reads only.
  */
 import { sql } from "drizzle-orm";
 import type { Store } from "../client";
@@ -21,6 +22,12 @@ export interface ViolationRow {
   at: string | null;
   detectedAt: string;
   witness: WitnessStep[];
+  /**
+   * For a use after a block, at a known time: how many enforcement points guarding the service
+   * had acknowledged a rule set holding the block before the use (> 0: one let it through or
+   * was bypassed; 0: the block had not reached any yet). null otherwise.
+   */
+  appliedBefore: number | null;
 }
 
 const ISO = (column: string) =>
@@ -45,7 +52,15 @@ export async function recentViolations(
         from jsonb_array_elements_text(v.witness) with ordinality as w(node, i)
         left join prov_nodes n on n.ext_id = w.node
         left join services ws on ws.id = n.service_id
-      ), '[]'::jsonb) as witness
+      ), '[]'::jsonb) as witness,
+      case when v.kind = 'after-block' and v.at is not null and v.blocking_rule_id is not null then (
+        select count(distinct a.point_id)::integer
+        from enforcement_rule_changes c
+        join enforcement_acks a on a.version >= c.version and a.at <= v.at
+        join enforcement_point_services ps
+          on ps.point_id = a.point_id and ps.service_id = f.service_id
+        where c.blocking_rule_id = v.blocking_rule_id and c.change = 'added'
+      ) end as "appliedBefore"
     from violations v
     join flows f on f.id = v.flow_id
     join subjects s on s.id = f.subject_id

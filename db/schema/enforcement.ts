@@ -11,8 +11,9 @@
  *   outbox the bridge publishes from, so a rule is never lost between two writes. Its `version`
  *   is the rule set's version after the change; versions are taken under a table lock, so they
  *   commit in order and a point that applied version v has every change up to v.
- * - A point acknowledges the version it applied (`applied_version`); a block counts as
- *   enforced at a point once that point applied the block's `added` version.
+ * - A point acknowledges the version it applied (`applied_version`, and each step in
+ *   `enforcement_acks`); a block counts as enforced at a point once that point applied the
+ *   block's `added` version.
  */
 import { sql } from "drizzle-orm";
 import {
@@ -97,6 +98,22 @@ export const enforcementRuleChanges = pgTable(
       .on(t.version)
       .where(sql`${t.publishedAt} is null`),
   ],
+);
+
+/**
+ * Each version a point acknowledged beyond its last, with when: whether a block had reached a
+ * point before a use that still happened (the DPO's violations page tells them apart).
+ */
+export const enforcementAcks = pgTable(
+  "enforcement_acks",
+  {
+    pointId: integer("point_id")
+      .notNull()
+      .references(() => enforcementPoints.id, { onDelete: "cascade" }),
+    version: bigint("version", { mode: "number" }).notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pointId, t.version] })],
 );
 
 export type EnforcementPoint = typeof enforcementPoints.$inferSelect;

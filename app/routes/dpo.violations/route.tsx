@@ -63,6 +63,13 @@ export default function Violations() {
                     </td>
                     <td>
                       <span className="status unlawful">{t(`violations.kinds.${v.kind}`)}</span>
+                      {v.appliedBefore === null ? null : (
+                        <span className="by" data-testid="applied-before">
+                          {v.appliedBefore > 0
+                            ? t("violations.appliedBefore", { count: v.appliedBefore })
+                            : t("violations.notAppliedYet")}
+                        </span>
+                      )}
                     </td>
                     <td>
                       <code>{v.subject}</code>

@@ -13,16 +13,19 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../capture-bridge/config";
+import { DEMO_PREFIXES } from "../../../capture-bridge/demo/demo-org";
 import {
   connectEnforcementPoint,
   type EnforcementPoint,
 } from "../../../capture-bridge/enforcement/sdk";
 import { type RunningBridge, startBridge } from "../../../capture-bridge/main";
+import { IngestTally, ingestMessage } from "../../../capture-bridge/pipeline/ingest";
 import { registerEnforcementPoint, revokeEnforcementPoint } from "../../../db/enforcement/points";
 import { blockEnforcement } from "../../../db/enforcement/rule-set";
 import { addBlockingRule } from "../../../db/labels/rules";
 import { recentLegalEvents } from "../../../db/queries/legal-events";
 import { blockService, liftBlock, subjectChoices } from "../../../db/queries/subject-choices";
+import { recentViolations } from "../../../db/queries/violations";
 import { seedDemoStore } from "../../factories/demo";
 import {
   createTestStore,
@@ -142,6 +145,53 @@ describe.each(SETUPS)("enforcement points on $name", (setup) => {
       reason: "unguarded",
     });
     expect(await enforcementOf(ruleId)).toEqual({ points: 1, acknowledged: 1 });
+  });
+
+  it("tells the DPO whether a block had reached a point guarding the service before a use", async () => {
+    const flackViolations = async () =>
+      (await recentViolations(t.store, 100)).violations.filter(
+        (v) => v.kind === "after-block" && v.service === "Flack" && v.subject === "subj-alice",
+      );
+    // The demo's CI run reached Flack on 10 November, weeks before the connector existed.
+    expect((await flackViolations()).map((v) => v.appliedBefore)).toEqual([0]);
+
+    // The connector applied the block (the test above); a use a minute from now still happens.
+    const at = new Date(Date.now() + 60_000).toISOString();
+    const tally = new IngestTally();
+    await ingestMessage(
+      t.store,
+      {
+        source: "test:ci-runner",
+        host: "ci-runner",
+        payload: new TextEncoder().encode(
+          JSON.stringify({
+            prefix: DEMO_PREFIXES,
+            activity: {
+              "ci:flack/notify-312": {
+                "prov:label": "Flack",
+                "gdpr:service": "Flack",
+                "gdpr:organisation": "FlackCo",
+                "prov:startTime": at,
+              },
+            },
+            used: {
+              "ci:u/flack-report-312": {
+                "prov:activity": "ci:flack/notify-312",
+                "prov:entity": "ci:report/run-311",
+                "prov:time": at,
+              },
+            },
+          }),
+        ),
+      },
+      tally,
+    );
+    expect(tally.quarantined).toBe(0);
+    const violations = await flackViolations();
+    expect(violations.map((v) => [v.at, v.appliedBefore])).toEqual([
+      [at.replace(/\.\d+Z$/, "Z"), 1],
+      [expect.any(String), 0],
+    ]);
   });
 
   it("delivers a subject's new block and its lifting through the broker's announcement", async () => {
