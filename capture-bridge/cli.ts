@@ -17,11 +17,17 @@
  *   simulate [--hosts N --rate R --duration S ...]   publish a simulated organisation's provenance
  */
 import { readFile } from "node:fs/promises";
-import { hostname } from "node:os";
+import { hostname, userInfo } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { issueHostToken, listHostTokens, revokeHostTokens } from "../db/auth/host-tokens";
 import { closeAllStores, openStore, type Store } from "../db/client";
+import {
+  EnforcementPointError,
+  listEnforcementPoints,
+  registerEnforcementPoint,
+  revokeEnforcementPoint,
+} from "../db/enforcement/points";
 import { registerHostKey } from "../db/ledger/host-signatures";
 import { checkpointAll } from "../db/ledger/log";
 import {
@@ -82,6 +88,11 @@ const USAGE = `usage: provtopia <command>
   host token issue NAME                   a bearer token for POST /ingest as host NAME (shown once)
   host token list NAME                    NAME's token ids, when issued, when revoked
   host token revoke NAME [ID]             revoke NAME's tokens (or only token ID)
+  enforcement register NAME --service S... [--fail-closed-minutes N]
+                                          an enforcement point guarding services S (its token
+                                          on stdout, shown once)
+  enforcement list [--json]               the points: services, applied version, last seen
+  enforcement revoke NAME                 the point's token stops working
   witness check|import --log ORIGIN --witness VKEY FILE
                                           check (and keep) a checkpoint a witness cosigned
   proof inclusion --log ORIGIN --index N [--size S]
@@ -125,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
       return witness(config, rest);
     case "host":
       return host(config, rest);
+    case "enforcement":
+      return enforcement(config, rest);
     case "start":
       return runDemo(config);
     case "flows":
@@ -406,6 +419,84 @@ async function hostToken(
   }
   throw new UsageError(
     "host token issue NAME | host token list NAME | host token revoke NAME [ID]",
+  );
+}
+
+/** Who a CLI change is attributed to in the legal log. */
+const cliActor = () => ({ email: `cli:${userInfo().username}@${hostname()}` });
+
+async function enforcement(config: BridgeConfig, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      service: { type: "string", multiple: true },
+      "fail-closed-minutes": { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  const [action, name, extra] = positionals;
+  if (action === "register" && name && extra === undefined) {
+    const minutes = values["fail-closed-minutes"];
+    if (minutes !== undefined && !/^[1-9]\d*$/.test(minutes)) {
+      throw new UsageError(`--fail-closed-minutes must be a whole number >= 1, got ${minutes}`);
+    }
+    return withStore(config, async (store) => {
+      try {
+        const issued = await registerEnforcementPoint(
+          store,
+          {
+            name,
+            services: values.service ?? [],
+            failClosedAfterSeconds: minutes === undefined ? null : Number(minutes) * 60,
+          },
+          cliActor(),
+        );
+        // The token on stdout alone, so `TOKEN=$(provtopia enforcement register …)` works.
+        console.log(issued.token);
+        process.stderr.write(
+          `enforcement point ${name} registered; its token is shown only now (the store keeps its hash)\n`,
+        );
+        return 0;
+      } catch (error) {
+        if (error instanceof EnforcementPointError) throw new UsageError(error.message);
+        throw error;
+      }
+    });
+  }
+  if (action === "list" && name === undefined) {
+    return withStore(config, async (store) => {
+      const listed = await listEnforcementPoints(store);
+      if (values.json) {
+        console.log(JSON.stringify(listed, null, 2));
+        return 0;
+      }
+      console.log(`rule set version ${listed.version}`);
+      for (const point of listed.points) {
+        const state = point.revokedAt
+          ? `revoked ${point.revokedAt}`
+          : `applied ${point.appliedVersion ?? "none"}, last seen ${point.lastSeenAt ?? "never"}`;
+        console.log(`${point.name}  guards ${point.services.join(", ")}  ${state}`);
+      }
+      return 0;
+    });
+  }
+  if (action === "revoke" && name && extra === undefined) {
+    return withStore(config, async (store) => {
+      const point = (await listEnforcementPoints(store)).points.find(
+        (p) => p.name === name && p.revokedAt === null,
+      );
+      if (!point) {
+        console.error(`provtopia: no live enforcement point ${name}`);
+        return 1;
+      }
+      await revokeEnforcementPoint(store, point.id, cliActor());
+      console.log(`enforcement point ${name} revoked`);
+      return 0;
+    });
+  }
+  throw new UsageError(
+    "enforcement register NAME --service S... [--fail-closed-minutes N] | enforcement list [--json] | enforcement revoke NAME",
   );
 }
 

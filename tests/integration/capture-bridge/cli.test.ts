@@ -3,7 +3,7 @@
  * PostgreSQL database when DATABASE_URL is set, else a temporary PGlite directory).
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -115,5 +115,48 @@ describe("provtopia CLI", () => {
       stderr: expect.stringContaining("couldn't read /nonexistent/file.json"),
     });
     await expect(provtopia("stats", "--dangling", "x")).rejects.toMatchObject({ code: 2 });
+  });
+  it("registers, lists and revokes an enforcement point; the token is on stdout alone", async () => {
+    const doc = path.join(dataDir ?? tmpdir(), `newsletter-${process.pid}.json`);
+    await writeFile(
+      doc,
+      JSON.stringify({
+        prefix: { ex: "http://example.org/cli-enforcement/" },
+        activity: { "ex:mailer": { "gdpr:service": "Newsletter" } },
+      }),
+    );
+    await provtopia("ingest", doc, "--json", "--host", "mail-1");
+    await expect(
+      provtopia("enforcement", "register", "Mailer", "--service", "Nowhere"),
+    ).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("unknown service Nowhere"),
+    });
+    const token = await provtopia(
+      "enforcement",
+      "register",
+      "Mailer",
+      "--service",
+      "Newsletter",
+      "--fail-closed-minutes",
+      "15",
+    );
+    expect(token).toMatch(/^[a-z0-9]+\.[a-z0-9]+$/);
+    const listed = JSON.parse(await provtopia("enforcement", "list", "--json"));
+    expect(listed.points).toEqual([
+      expect.objectContaining({
+        name: "Mailer",
+        services: ["Newsletter"],
+        failClosedAfterSeconds: 900,
+        appliedVersion: null,
+        revokedAt: null,
+      }),
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(token.split(".")[1]);
+    await expect(provtopia("enforcement", "revoke", "Mailer")).resolves.toBe(
+      "enforcement point Mailer revoked",
+    );
+    await expect(provtopia("enforcement", "revoke", "Mailer")).rejects.toMatchObject({ code: 1 });
+    await rm(doc, { force: true });
   });
 });
