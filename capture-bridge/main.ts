@@ -11,6 +11,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { openStore, type Store } from "../db/client";
+import { countPointsBehind } from "../db/enforcement/rule-set";
 import { checkpointAll } from "../db/ledger/log";
 import { countPendingRelations } from "../db/queries/stats";
 import type { BridgeConfig } from "./config";
@@ -19,7 +20,7 @@ import { type RulePublisher, startRulePublisher } from "./enforcement/publisher"
 import { serveHttp } from "./http";
 import { metered } from "./intake";
 import { createLogger, type Logger, lineLogger } from "./logger";
-import { registerPendingRelationsProbe } from "./metrics";
+import { registerPendingRelationsProbe, registerPointsBehindProbe } from "./metrics";
 import type { IngestTally } from "./pipeline/ingest";
 import { createPipeline } from "./pipeline/pipeline";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./sources/embedded-broker";
@@ -83,6 +84,9 @@ export async function startBridge(
   let rules: RulePublisher | undefined;
   const removePendingProbe = registerPendingRelationsProbe({ store: store.kind }, () =>
     countPendingRelations(store),
+  );
+  const removeBehindProbe = registerPointsBehindProbe({ store: store.kind }, () =>
+    countPointsBehind(store),
   );
   const stopSources = async () => {
     // Every source at once: each stops taking, finishes what it holds, and acknowledges it.
@@ -180,6 +184,7 @@ export async function startBridge(
         await pipeline.stop();
         await checkpointAll(store);
         removePendingProbe();
+        removeBehindProbe();
         await broker?.close();
         if (ownsStore) await store.close();
         unguard();
@@ -190,6 +195,7 @@ export async function startBridge(
     clearInterval(checkpointTimer);
     await rules?.stop().catch(() => undefined);
     removePendingProbe();
+    removeBehindProbe();
     await stopSources();
     await pipeline.stop().catch(() => undefined);
     http?.close();

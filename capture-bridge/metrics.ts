@@ -117,6 +117,13 @@ export const registerConsumerAckPendingProbe = probedGauge(
   ["source", "consumer"],
 );
 
+/** Live enforcement points that have not applied the rule set's current version. */
+export const registerPointsBehindProbe = probedGauge(
+  "provtopia_enforcement_points_behind",
+  "Live enforcement points whose acknowledged rule-set version is older than the current one.",
+  ["store"],
+);
+
 /** The exposition text and its content type, for GET /metrics. */
 export async function renderMetrics(): Promise<{ type: string; body: string }> {
   return { type: registry.contentType, body: await registry.metrics() };

@@ -159,6 +159,16 @@ export async function acknowledgeRuleVersion(
   return { appliedVersion: applied };
 }
 
+/** Live points that have not acknowledged the current version (never connected included). */
+export async function countPointsBehind(store: Store): Promise<number> {
+  const [row] = await store.rows<{ behind: number }>(sql`
+    select count(*)::integer as behind from enforcement_points
+    where revoked_at is null
+      and coalesce(applied_version, -1)
+          < (select coalesce(max(version), 0) from enforcement_rule_changes)`);
+  return row?.behind ?? 0;
+}
+
 /** The live points' ids, for the bridge's announcements. */
 export async function livePointIds(store: Store): Promise<number[]> {
   const rows = await store.rows<{ id: number }>(

@@ -275,6 +275,11 @@ describe.each(SETUPS)("enforcement points on $name", (setup) => {
     });
     expect(again.status).toBe(304);
 
+    // Prometheus sees the point that has not acknowledged yet.
+    const metrics = await (await fetch(`${bridge.httpUrl}/metrics`)).text();
+    const behind = /^provtopia_enforcement_points_behind\{store="\w+"\} (\d+)$/m.exec(metrics);
+    expect(Number(behind?.[1])).toBeGreaterThanOrEqual(1);
+
     const ack = (version: unknown) =>
       fetch(`${bridge.httpUrl}/enforcement/ack`, {
         method: "POST",
