@@ -81,7 +81,8 @@ export default function EnforcementPoints() {
       <section className="panel" aria-labelledby="how-heading">
         <h2 id="how-heading">{t("enforcement.howHeading")}</h2>
         <p>{t("enforcement.how")}</p>
-        <pre className="code">{`import { connectEnforcementPoint } from "provtopia/capture-bridge/enforcement/sdk";
+        <pre className="code">{`// Provtopia's SDK: capture-bridge/enforcement/sdk.ts
+import { connectEnforcementPoint } from "./provtopia-sdk";
 
 const point = await connectEnforcementPoint({
   bridgeUrl: "http://bridge:3001",
