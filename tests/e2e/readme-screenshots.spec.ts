@@ -188,6 +188,30 @@ test.describe("README screenshots", () => {
     });
   }
 
+  for (const lng of ["en", "fr"] as const) {
+    test(`dpo-quarantine-${lng}.png`, async ({ page }) => {
+      await logIn(page, DPO);
+      await page.goto("/dpo/quarantine");
+      if (lng !== "en") {
+        await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
+      }
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+        translation(lng, "quarantine.title"),
+      );
+      for (const summary of await page
+        .getByTestId("quarantined-message")
+        .locator("summary")
+        .all()) {
+        await summary.click();
+      }
+      await settle(page);
+      await page.screenshot({
+        path: path.join(SCREENSHOTS_DIR, `dpo-quarantine-${lng}.png`),
+        fullPage: true,
+      });
+    });
+  }
+
   test("login-errors-en.png", async ({ page, browserErrors }) => {
     browserErrors.allowErrorResponse(400, "/login.data");
     await page.goto("/login");
