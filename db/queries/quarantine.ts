@@ -166,3 +166,33 @@ export async function quarantinedMessage(
   }>(sql`select id::integer as id, source, reason, raw, digest from quarantine where id = ${id}`);
   return row ? { ...row, raw: new Uint8Array(row.raw) } : null;
 }
+
+/** Whole quarantined messages matching `filter` (or with one of `ids`), oldest first, after `afterId`. */
+export async function quarantinedMessages(
+  store: Store,
+  selection: { ids?: readonly number[]; source?: string; reason?: string },
+  afterId: number,
+  limit: number,
+): Promise<{ id: number; source: string; reason: string; raw: Uint8Array }[]> {
+  const conditions = [sql`id > ${afterId}`];
+  if (selection.ids) {
+    conditions.push(
+      sql`id in (${sql.join(
+        selection.ids.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
+  }
+  if (selection.source) conditions.push(sql`source ilike ${containing(selection.source)}`);
+  if (selection.reason) conditions.push(sql`reason ilike ${containing(selection.reason)}`);
+  const rows = await store.rows<{ id: number; source: string; reason: string; raw: Uint8Array }>(
+    sql`select id::integer as id, source, reason, raw from quarantine
+        where ${sql.join(conditions, sql` and `)} order by id limit ${limit}`,
+  );
+  return rows.map((row) => ({ ...row, raw: new Uint8Array(row.raw) }));
+}
+
+/** Removes one message from quarantine (once what it held is stored). */
+export async function releaseQuarantined(store: Store, id: number): Promise<void> {
+  await store.rows(sql`delete from quarantine where id = ${id}`);
+}
