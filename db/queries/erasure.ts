@@ -41,9 +41,6 @@ export interface QueuedRequest extends ErasureRequestRow {
   recipients: Recipient[];
 }
 
-/** The longest answer the DPO may give (it is shown to the subject and kept in the legal log). */
-export const ANSWER_MAX_LENGTH = 2000;
-
 const ISO = (column: string) =>
   sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
 
