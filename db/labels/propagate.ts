@@ -37,8 +37,9 @@ import {
   CARRIES,
   DELIVERED_SINCE,
   deliveredLabel,
-  MERGE_INCOMING,
-  ROW_BEFORE_RELATION,
+  labelIdsFor,
+  mergeIncoming,
+  relationSet,
   textArray,
 } from "./sql";
 import { parseIsoTime, relationTime } from "./time";
@@ -68,12 +69,12 @@ export async function labelIngested(
 ): Promise<LabellingResult> {
   await withoutJit(tx);
   await recordRelationTimes(tx, graph);
-  const sources = await recordSources(store, tx, graph.nodes);
-  const nodeIds = graph.nodes.map((node) => node.id);
-  await mapNodesToServices(store, tx, nodeIds);
   const flowRelations = graph.relations
     .filter((relation) => FLOW_RELATION_KINDS.includes(relation.kind))
     .map((relation) => relation.id);
+  const sources = await recordSources(store, tx, graph.nodes, flowRelations);
+  const nodeIds = graph.nodes.map((node) => node.id);
+  await mapNodesToServices(store, tx, nodeIds);
   const changed = await propagate(store, tx, { relations: flowRelations, nodes: sources });
   const labelled = new Set([...sources, ...changed]);
   const flows = await refreshEntries(store, tx, {
@@ -112,6 +113,7 @@ export async function propagate(
   if (seed.relations.length === 0 && seed.nodes.length === 0) return [];
   const rows = await store.rows<{ node: string }>(
     sql`with recursive
+      ${relationSet("batch_relations", seed.relations)},
       seed_relation as (
         select id from prov_relations where ext_id = any(${textArray(seed.relations)})
         union select id from prov_relations where to_ext_id = any(${textArray(seed.nodes)})
@@ -125,12 +127,16 @@ export async function propagate(
         left join lateral (
           select rt.orders, rt.at from relation_times rt where rt.relation_id = r.id offset 0
         ) t on true
-        cross join lateral (
-          select nl.label_set_id from node_labels nl
-          where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION} offset 0
-        ) nl
-        join label_sets ls on ls.id = nl.label_set_id
-        cross join lateral unnest(ls.label_ids) as x(id)
+        -- What the labelled end held then: its rows, or (without rows, decision 45) what its
+        -- relations from outside the batch deliver; the batch's own are walked below.
+        cross join lateral ${labelIdsFor(
+          sql`r.to_ext_id`,
+          sql`exists (
+            select 1 from prov_relations r0
+            where r0.from_ext_id = r.to_ext_id
+              and not ((select ids from batch_relations) ? r0.ext_id))`,
+        )} nl
+        cross join lateral unnest(nl.label_ids) as x(id)
         cross join lateral (select ${deliveredLabel(sql`x.id`)} as label,
                                    ${DELIVERED_SINCE} as since) n
         where ${CARRIES}
@@ -166,7 +172,7 @@ export async function propagate(
       incoming as (
         select node, label, min(since) as since from walk group by node, label
       ),
-      ${MERGE_INCOMING}`,
+      ${mergeIncoming(true)}`,
     tx,
   );
   return rows.map((row) => row.node);
@@ -207,6 +213,7 @@ async function recordSources(
   store: Store,
   tx: Executor,
   nodes: readonly ProvNode[],
+  batchRelations: readonly string[],
 ): Promise<string[]> {
   const sources = nodes.flatMap((node) => {
     const data = personalDataOf(node.attributes);
@@ -230,10 +237,14 @@ async function recordSources(
   if (sources.length === 0) return [];
   // Only what the stored node says: the first statement of an id wins, a later one that
   // disagrees about the subject or purpose of a node labels nothing.
+  // The stored node is probed per source (a check that is not pulled up into a join: as a join,
+  // the planner hashed a scan of all of prov_nodes, which grows with the store).
   const input = sql`(select i.* from jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
       as i(node text, subject text, category text, purpose text, consent timestamptz,
            stated jsonb)
-    join prov_nodes n on n.ext_id = i.node and n.attributes @> i.stated) as i`;
+    where exists (
+      select 1 from prov_nodes n where n.ext_id = i.node and n.attributes @> i.stated offset 0)
+    ) as i`;
   // Two statements, each a set of independent inserts (data-modifying CTEs run whether or
   // not the main query reads them): the labels, then consents and sources' label rows (a later
   // statement, so that it sees labels a concurrent ingest committed meanwhile). The subjects,
@@ -270,6 +281,7 @@ async function recordSources(
     : sql``;
   await tx.execute(sql`
     with ${consents}
+    ${relationSet("batch_relations", batchRelations)},
     incoming as (
       select i.node, '-infinity'::timestamptz as since, l.id as label from ${input}
         join subjects s on s.ref = i.subject
@@ -278,7 +290,7 @@ async function recordSources(
         join labels l on l.subject_id = s.id and l.category_id = c.id
           and l.purpose_id is not distinct from p.id
     ),
-    ${MERGE_INCOMING}`);
+    ${mergeIncoming(false)}`);
   return stored.map((row) => row.node);
 }
 

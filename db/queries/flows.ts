@@ -264,12 +264,12 @@ export async function subjectsHeldByNode(
 ): Promise<string[]> {
   const rows = await store.rows<{ ref: string }>(sql`
     select distinct s.ref
-    from node_labels nl
-    join label_sets ls on ls.id = nl.label_set_id
-    cross join lateral unnest(ls.label_ids) as x(id)
+    -- Its rows, or what its relations deliver (decision 45).
+    from node_label_rows(${nodeExtId}) nl
+    cross join lateral unnest(nl.label_ids) as x(id)
     join labels l on l.id = abs(x.id)
     join subjects s on s.id = l.subject_id
-    where nl.node_ext_id = ${nodeExtId} and nl.since <= ${window.to.toISOString()}::timestamptz
+    where nl.since <= ${window.to.toISOString()}::timestamptz
     order by s.ref`);
   return rows.map((row) => row.ref);
 }
