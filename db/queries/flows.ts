@@ -15,6 +15,7 @@ import {
   usesInServices,
   usesOfLabels,
 } from "../labels/flows";
+import { withoutJit } from "../labels/propagate";
 import { witnessPathTo } from "../labels/witness";
 import type { FlowStatus } from "../schema";
 
@@ -184,7 +185,13 @@ export async function flowWitness(store: Store, flowId: number): Promise<Witness
   if (!witness) {
     const entry = await firstEntryOf(store, flowId);
     if (!entry) return null;
-    const path = await witnessPathTo(store, store.db, entry.labelId, entry.src);
+    // JIT off, as in labelling (decision 14): the search's estimated cost (a walk back through
+    // nodes without label rows, decision 45) crosses jit_above_cost, and compiling it took
+    // 55 ms of a 58 ms search.
+    const path = await store.db.transaction(async (tx) => {
+      await withoutJit(tx);
+      return witnessPathTo(store, tx, entry.labelId, entry.src);
+    });
     if (path) {
       witness = entry.dst !== entry.src ? [...path, entry.dst] : path;
       // Kept in the flow's row (written here for a lawful flow, which has none yet).
