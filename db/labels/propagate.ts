@@ -22,7 +22,7 @@
  * Cost: the walk carries single labels, so it is linear in labels x nodes it reaches for the
  * first time; a node that already holds everything stops it at once.
  */
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import {
   FLOW_RELATION_KINDS,
@@ -39,25 +39,9 @@ import {
   deliveredLabel,
   labelIdsFor,
   mergeIncoming,
-  ORDERED,
   relationSet,
   textArray,
 } from "./sql";
-
-/**
- * The ids of `ids` that node `node` did not hold at or before `since` (its node_labels rows),
- * sorted: what a step still has to deliver there.
- */
-function unheld(node: SQL, since: SQL, ids: SQL): SQL {
-  return sql`array(
-    select v from (
-      select unnest(${ids})
-      except
-      select unnest(hs.label_ids) from node_labels h join label_sets hs on hs.id = h.label_set_id
-      where h.node_ext_id = ${node} and h.since <= ${since}
-    ) as d(v) order by v)`;
-}
-
 import { parseIsoTime, relationTime } from "./time";
 
 export interface LabellingResult {
@@ -136,7 +120,7 @@ export async function propagate(
       ),
       -- Per seed relation, its row, time and labelled end by index (laterals with offset 0):
       -- with an array's estimates the planner hashed a scan of all of prov_relations.
-      seed_labels as (
+      seed as (
         select r.from_ext_id as node, n.label, n.since
         from seed_relation sr
         cross join lateral (select * from prov_relations r where r.id = sr.id offset 0) r
@@ -157,46 +141,36 @@ export async function propagate(
                                    ${DELIVERED_SINCE} as since) n
         where ${CARRIES}
       ),
-      -- The walk carries sets: per relation stepped, what it delivers that its receiving end
-      -- did not hold already (its rows at or before then). Carrying single labels, a file that
-      -- fifty subjects' rows reached walked fifty rows down every relation after it.
-      seed as (
-        select node, since, array_agg(distinct label order by label) as ids
-        from seed_labels group by node, since
-      ),
-      walk(node, since, ids) as (
-        select s.node, s.since, u.ids from seed s
-        cross join lateral (select ${unheld(sql`s.node`, sql`s.since`, sql`s.ids`)} as ids) u
-        where cardinality(u.ids) > 0
+      walk(node, label, since) as (
+        select s.node, s.label, s.since from seed s
+        where not exists (
+          select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
+          where h.node_ext_id = s.node and h.since <= s.since and hs.label_ids @> array[s.label]
+          offset 0)
         union
-        select step.node, step.since, step.ids
+        select step.node, step.label, step.since
         from walk w
         -- One step per walked row in a lateral with offset 0 (not flattened), so it probes the
         -- indexes by that row's node. As a join, the planner takes the work table for 900 rows
         -- and hashes all of prov_relations, relation_times and node_labels at every step: work
         -- that grows with the store, not with the batch.
         cross join lateral (
-          select r.from_ext_id as node, d.since, u.ids
+          select r.from_ext_id as node, n.label, n.since
           from prov_relations r
           left join relation_times t on t.relation_id = r.id
-          cross join lateral (
-            select ${DELIVERED_SINCE} as since,
-                   case when ${ORDERED} then w.ids
-                        else array(select distinct -abs(v) from unnest(w.ids) as v order by 1)
-                   end as ids
-          ) d
-          cross join lateral (
-            select ${unheld(sql`r.from_ext_id`, sql`d.since`, sql`d.ids`)} as ids
-          ) u
+          cross join lateral (select ${deliveredLabel(sql`w.label`)} as label,
+                                     ${DELIVERED_SINCE} as since) n
           where r.to_ext_id = w.node and ${CARRIES}
             and (t.orders is not true or w.since <= t.at)
-            and cardinality(u.ids) > 0
+            and not exists (
+              select 1 from node_labels h join label_sets hs on hs.id = h.label_set_id
+              where h.node_ext_id = r.from_ext_id and h.since <= n.since
+                and hs.label_ids @> array[n.label])
           offset 0
         ) step
       ),
       incoming as (
-        select w.node, x.label, min(w.since) as since
-        from walk w cross join lateral unnest(w.ids) as x(label) group by w.node, x.label
+        select node, label, min(since) as since from walk group by node, label
       ),
       ${mergeIncoming(true)}`,
     tx,
