@@ -85,11 +85,9 @@ export async function refreshEntries(
     -- stored. Each row then probes its relation and both ends by index (laterals with offset 0:
     -- with the estimates of arrays, the planner hashed a scan of all of prov_relations, 106 ms
     -- of a 270 ms statement on a batch of CamFlow).
-    -- A node without rows may hold labels through its relations (decision 45).
     labelled as (
       select n.node from unnest(${either}) as n(node)
       where exists (select 1 from node_labels nl where nl.node_ext_id = n.node)
-         or exists (select 1 from prov_relations r where r.from_ext_id = n.node and ${CARRIES})
     ),
     mapped as (
       select n.ext_id from prov_nodes n
@@ -129,16 +127,11 @@ export async function refreshEntries(
              case when c.ordered then x.id else -abs(x.id) end as label
       from cand c
       cross join lateral (
-        select ls.label_ids from node_labels nl join label_sets ls on ls.id = nl.label_set_id
-        where nl.node_ext_id = c.src and (c.orders is not true or nl.since <= c.at)
-        union all
-        -- Without rows, what its relations deliver (decision 45).
-        select f.label_ids from node_label_rows(c.src) f
-        where (c.orders is not true or f.since <= c.at)
-          and not exists (select 1 from node_labels h where h.node_ext_id = c.src)
-        offset 0
+        select nl.label_set_id from node_labels nl
+        where nl.node_ext_id = c.src and (c.orders is not true or nl.since <= c.at) offset 0
       ) nl
-      cross join lateral unnest(nl.label_ids) as x(id)
+      join label_sets ls on ls.id = nl.label_set_id
+      cross join lateral unnest(ls.label_ids) as x(id)
       union all
       select 'source:' || n.ext_id, n.service_id, n.ext_id, n.ext_id, ${COLLECTED_AT},
              null::integer, x.id

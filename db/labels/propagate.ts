@@ -37,9 +37,8 @@ import {
   CARRIES,
   DELIVERED_SINCE,
   deliveredLabel,
-  labelIdsFor,
-  mergeIncoming,
-  relationSet,
+  MERGE_INCOMING,
+  ROW_BEFORE_RELATION,
   textArray,
 } from "./sql";
 import { parseIsoTime, relationTime } from "./time";
@@ -69,12 +68,12 @@ export async function labelIngested(
 ): Promise<LabellingResult> {
   await withoutJit(tx);
   await recordRelationTimes(tx, graph);
+  const sources = await recordSources(store, tx, graph.nodes);
+  const nodeIds = graph.nodes.map((node) => node.id);
+  await mapNodesToServices(store, tx, nodeIds);
   const flowRelations = graph.relations
     .filter((relation) => FLOW_RELATION_KINDS.includes(relation.kind))
     .map((relation) => relation.id);
-  const sources = await recordSources(store, tx, graph.nodes, flowRelations);
-  const nodeIds = graph.nodes.map((node) => node.id);
-  await mapNodesToServices(store, tx, nodeIds);
   const changed = await propagate(store, tx, { relations: flowRelations, nodes: sources });
   const labelled = new Set([...sources, ...changed]);
   const flows = await refreshEntries(store, tx, {
@@ -113,7 +112,6 @@ export async function propagate(
   if (seed.relations.length === 0 && seed.nodes.length === 0) return [];
   const rows = await store.rows<{ node: string }>(
     sql`with recursive
-      ${relationSet("batch_relations", seed.relations)},
       seed_relation as (
         select id from prov_relations where ext_id = any(${textArray(seed.relations)})
         union select id from prov_relations where to_ext_id = any(${textArray(seed.nodes)})
@@ -127,16 +125,12 @@ export async function propagate(
         left join lateral (
           select rt.orders, rt.at from relation_times rt where rt.relation_id = r.id offset 0
         ) t on true
-        -- What the labelled end held then: its rows, or (without rows, decision 45) what its
-        -- relations from outside the batch deliver; the batch's own are walked below.
-        cross join lateral ${labelIdsFor(
-          sql`r.to_ext_id`,
-          sql`exists (
-            select 1 from prov_relations r0
-            where r0.from_ext_id = r.to_ext_id
-              and not ((select ids from batch_relations) ? r0.ext_id))`,
-        )} nl
-        cross join lateral unnest(nl.label_ids) as x(id)
+        cross join lateral (
+          select nl.label_set_id from node_labels nl
+          where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION} offset 0
+        ) nl
+        join label_sets ls on ls.id = nl.label_set_id
+        cross join lateral unnest(ls.label_ids) as x(id)
         cross join lateral (select ${deliveredLabel(sql`x.id`)} as label,
                                    ${DELIVERED_SINCE} as since) n
         where ${CARRIES}
@@ -172,7 +166,7 @@ export async function propagate(
       incoming as (
         select node, label, min(since) as since from walk group by node, label
       ),
-      ${mergeIncoming(true)}`,
+      ${MERGE_INCOMING}`,
     tx,
   );
   return rows.map((row) => row.node);
@@ -213,7 +207,6 @@ async function recordSources(
   store: Store,
   tx: Executor,
   nodes: readonly ProvNode[],
-  batchRelations: readonly string[],
 ): Promise<string[]> {
   const sources = nodes.flatMap((node) => {
     const data = personalDataOf(node.attributes);
@@ -281,7 +274,6 @@ async function recordSources(
     : sql``;
   await tx.execute(sql`
     with ${consents}
-    ${relationSet("batch_relations", batchRelations)},
     incoming as (
       select i.node, '-infinity'::timestamptz as since, l.id as label from ${input}
         join subjects s on s.ref = i.subject
@@ -290,7 +282,7 @@ async function recordSources(
         join labels l on l.subject_id = s.id and l.category_id = c.id
           and l.purpose_id is not distinct from p.id
     ),
-    ${mergeIncoming(false)}`);
+    ${MERGE_INCOMING}`);
   return stored.map((row) => row.node);
 }
 

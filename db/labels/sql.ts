@@ -23,13 +23,6 @@ export const CARRIES = sql`(r.kind in (${FLOW_KINDS})
  */
 export const ORDERED = sql`(t.orders is true or r.ext_id like 'cf:%' or r.ext_id like 'spade:%')`;
 
-/**
- * The relation `r` is ordered by object versions alone (CamFlow's `cf:` ids, SPADE's `spade:`,
- * and no ordering time): it delivers everything its other end ever held, from the start.
- */
-export const VERSION_ORDERED = sql`((r.ext_id like 'cf:%' or r.ext_id like 'spade:%')
-  and not exists (select 1 from relation_times vt where vt.relation_id = r.id))`;
-
 /** The label a relation delivers: itself when ordered, its unordered twin (-id) otherwise. */
 export function deliveredLabel(label: SQL): SQL {
   return sql`case when ${ORDERED} then ${label} else -abs(${label}) end`;
@@ -110,102 +103,13 @@ export function internedId(digest: SQL): SQL {
 }
 
 /**
- * The label ids of node `node` in the rows that count for relation `r` (with `t`,
- * left-joined relation_times): its node_labels rows when it has any, else what
- * node_label_rows resolves (a node without rows holds what its data-carrying relations
- * deliver, decision 45), when `resolveIf` holds. A subquery for a lateral join.
- */
-export function labelIdsFor(node: SQL, resolveIf: SQL = sql`true`): SQL {
-  return sql`(
-    select ls.label_ids from node_labels nl join label_sets ls on ls.id = nl.label_set_id
-    where nl.node_ext_id = ${node} and ${ROW_BEFORE_RELATION}
-    union all
-    select f.label_ids from node_label_rows(${node}) f
-    where (t.orders is not true or f.since <= t.at)
-      and ${resolveIf}
-      and not exists (select 1 from node_labels h where h.node_ext_id = ${node})
-    offset 0)`;
-}
-
-/**
- * Whether node `node`, which has no node_labels rows, holds any of `labels` at time `cutoff`
- * (infinity: at any time), through what its data-carrying relations deliver: node_label_rows
- * (migration 0017) as an existence check, which stops at the first match and aggregates
- * nothing. Uses the aliases `r2`, `t2`, `back`.
- */
-export function deliveredBefore(node: SQL, cutoff: SQL, labels: SQL): SQL {
-  return sql`exists (
-    with recursive back(node, cutoff) as (
-      select ${node}, ${cutoff}
-      union
-      select r2.to_ext_id, case when t2.orders then t2.at else bk.cutoff end
-      from back bk
-      join prov_relations r2 on r2.from_ext_id = bk.node
-      left join relation_times t2 on t2.relation_id = r2.id
-      where not exists (select 1 from node_labels h2 where h2.node_ext_id = bk.node)
-        and r2.kind in (${FLOW_KINDS}) and r2.from_ext_id <> r2.to_ext_id
-        and coalesce(r2.attributes->>'cf:allowed', r2.attributes->>'allowed', 'true') <> 'false'
-        and (t2.orders is not true or t2.at <= bk.cutoff)
-    )
-    select 1 from back bk
-    join node_labels nl2 on nl2.node_ext_id = bk.node and nl2.since <= bk.cutoff
-    join label_sets ls2 on ls2.id = nl2.label_set_id
-    where ls2.label_ids && ${labels})`;
-}
-
-/**
- * A jsonb object whose keys are the given relation ids, for `(select ids from <cte>) ? r.ext_id`
- * (one lookup, where `= any(array)` would compare with every element). CTE `name`.
- */
-export function relationSet(name: string, relations: readonly string[]): SQL {
-  const ids = JSON.stringify(Object.fromEntries(relations.map((id) => [id, 1])));
-  return sql`${sql.raw(name)} as materialized (select ${ids}::jsonb as ids)`;
-}
-
-/**
  * Merges `incoming(node, since, label)` (a CTE defined by the caller) into node_labels: per
  * (node, since) the existing row's set united with the new labels, interned by digest. Returns
- * the statement's tail; it selects the nodes whose labels changed as `node`. Needs CTE
- * `batch_relations` (relationSet): the relations of the graph being labelled.
- *
- * A node without rows holds what its data-carrying relations deliver (node_label_rows,
- * decision 45). With `elide`, one whose labels arrive through its only such relation, ordered by
- * versions (VERSION_ORDERED), keeps no row: its labels are its predecessor's (a CamFlow chain
- * of a socket, the packet sent from it, the process that received it). Not for relations
- * ordered by prov:time: the witness search checks every relation into a path's node, and a
- * node without rows costs a walk back to the nearest rows instead of one index probe
- * (measured: README, decision 45). A node without rows that gets one is first given what it held: what its
- * relations from outside the batch deliver (the batch's own relations are walked).
+ * the statement's tail; it selects the nodes whose rows changed as `node`.
  */
-export function mergeIncoming(elide: boolean): SQL {
-  return sql`
-  bare as materialized (
-    select x.node, c.inflows, c.by_version, c.outside
-    from (select distinct node from incoming) x
-    cross join lateral (
-      select count(*) as inflows,
-             coalesce(bool_and(${VERSION_ORDERED}), false) as by_version,
-             coalesce(bool_or(not ((select ids from batch_relations) ? r.ext_id)), false)
-               as outside
-      from prov_relations r where r.from_ext_id = x.node and ${CARRIES}
-    ) c
-    where not exists (select 1 from node_labels h where h.node_ext_id = x.node)
-  ),
-  elided as materialized (
-    select node from bare where ${elide ? sql`inflows = 1 and by_version` : sql`false`}
-  ),
-  all_incoming as (
-    select i.node, i.since, i.label from incoming i
-    where not exists (select 1 from elided e where e.node = i.node)
-    union all
-    select b.node, f.since, x.id
-    from bare b
-    cross join lateral node_label_rows(b.node) f
-    cross join lateral unnest(f.label_ids) as x(id)
-    where b.outside and not exists (select 1 from elided e where e.node = b.node)
-  ),
+export const MERGE_INCOMING = sql`
   grouped as (
-    select node, since, array_agg(distinct label) as ids from all_incoming group by node, since
+    select node, since, array_agg(distinct label) as ids from incoming group by node, since
   ),
   merged as (
     select g.node, g.since,
@@ -231,6 +135,4 @@ export function mergeIncoming(elide: boolean): SQL {
       where node_labels.label_set_id <> excluded.label_set_id
     returning node_ext_id
   )
-  select node_ext_id as node from upserted
-  union select node from elided`;
-}
+  select distinct node_ext_id as node from upserted`;

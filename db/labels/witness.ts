@@ -10,7 +10,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
-import { CARRIES, deliveredBefore, ROW_BEFORE_RELATION } from "./sql";
+import { CARRIES, ROW_BEFORE_RELATION } from "./sql";
 
 /** How far back a witness search goes before it gives up (levels of the graph). */
 export const WITNESS_MAX_DEPTH = 512;
@@ -81,16 +81,11 @@ export async function witnessPaths(
                 ) t on true
                 where r.from_ext_id = x.node and o.origin is null and ${CARRIES}
                   and not (b.parents ? r.to_ext_id)
-                  and (
-                    exists (
-                      select 1 from node_labels nl join label_sets ls on ls.id = nl.label_set_id
-                      where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
-                        and ls.label_ids && array[b.label, -b.label]
-                      offset 0)
-                    -- A node without rows holds what its relations deliver (decision 45).
-                    or not exists (
-                      select 1 from node_labels h where h.node_ext_id = r.to_ext_id offset 0)
-                      and ${deliveredBefore(sql`r.to_ext_id`, sql`case when t.orders then t.at else 'infinity'::timestamptz end`, sql`array[b.label, -b.label]`)})
+                  and exists (
+                    select 1 from node_labels nl join label_sets ls on ls.id = nl.label_set_id
+                    where nl.node_ext_id = r.to_ext_id and ${ROW_BEFORE_RELATION}
+                      and ls.label_ids && array[b.label, -b.label]
+                    offset 0)
                 offset 0
               ) e
               order by e.pred, e.node

@@ -15,7 +15,6 @@ import {
   usesInServices,
   usesOfLabels,
 } from "../labels/flows";
-import { withoutJit } from "../labels/propagate";
 import { witnessPathTo } from "../labels/witness";
 import type { FlowStatus } from "../schema";
 
@@ -185,13 +184,7 @@ export async function flowWitness(store: Store, flowId: number): Promise<Witness
   if (!witness) {
     const entry = await firstEntryOf(store, flowId);
     if (!entry) return null;
-    // JIT off, as in labelling (decision 14): the search's estimated cost (a walk back through
-    // nodes without label rows, decision 45) crosses jit_above_cost, and compiling it took
-    // 55 ms of a 58 ms search.
-    const path = await store.db.transaction(async (tx) => {
-      await withoutJit(tx);
-      return witnessPathTo(store, tx, entry.labelId, entry.src);
-    });
+    const path = await witnessPathTo(store, store.db, entry.labelId, entry.src);
     if (path) {
       witness = entry.dst !== entry.src ? [...path, entry.dst] : path;
       // Kept in the flow's row (written here for a lawful flow, which has none yet).
@@ -271,12 +264,12 @@ export async function subjectsHeldByNode(
 ): Promise<string[]> {
   const rows = await store.rows<{ ref: string }>(sql`
     select distinct s.ref
-    -- Its rows, or what its relations deliver (decision 45).
-    from node_label_rows(${nodeExtId}) nl
-    cross join lateral unnest(nl.label_ids) as x(id)
+    from node_labels nl
+    join label_sets ls on ls.id = nl.label_set_id
+    cross join lateral unnest(ls.label_ids) as x(id)
     join labels l on l.id = abs(x.id)
     join subjects s on s.id = l.subject_id
-    where nl.since <= ${window.to.toISOString()}::timestamptz
+    where nl.node_ext_id = ${nodeExtId} and nl.since <= ${window.to.toISOString()}::timestamptz
     order by s.ref`);
   return rows.map((row) => row.ref);
 }

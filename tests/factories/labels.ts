@@ -59,23 +59,20 @@ export async function store(
  */
 export async function labelsOf(target: Store, prefix = ""): Promise<string[]> {
   const rows = await target.rows<{ line: string }>(sql`
-    select n.node_ext_id || ' ' || s.ref || '/' || c.key || coalesce('/' || p.key, '')
+    select nl.node_ext_id || ' ' || s.ref || '/' || c.key || coalesce('/' || p.key, '')
            || case when x.id > 0 then ' ordered ' else ' unordered ' end
            || case when min(nl.since) = '-infinity' then 'always'
                    else to_char(min(nl.since) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') end
            as line
-    -- Nodes with rows and nodes that hold labels through their relations (decision 45).
-    from (
-      select node_ext_id from node_labels where node_ext_id like ${`${prefix}%`}
-      union select from_ext_id from prov_relations where from_ext_id like ${`${prefix}%`}
-    ) n
-    cross join lateral node_label_rows(n.node_ext_id) nl
-    cross join lateral unnest(nl.label_ids) as x(id)
+    from node_labels nl
+    join label_sets ls on ls.id = nl.label_set_id
+    cross join lateral unnest(ls.label_ids) as x(id)
     join labels l on l.id = abs(x.id)
     join subjects s on s.id = l.subject_id
     join data_categories c on c.id = l.category_id
     left join purposes p on p.id = l.purpose_id
-    group by n.node_ext_id, s.ref, c.key, p.key, x.id > 0
+    where nl.node_ext_id like ${`${prefix}%`}
+    group by nl.node_ext_id, s.ref, c.key, p.key, x.id > 0
     order by 1`);
   return rows.map((row) => row.line);
 }
@@ -83,10 +80,11 @@ export async function labelsOf(target: Store, prefix = ""): Promise<string[]> {
 /** The subjects labelling one node (any time, ordered or not). */
 export async function subjectsOn(target: Store, nodeId: string): Promise<string[]> {
   const rows = await target.rows<{ ref: string }>(sql`
-    select distinct s.ref from node_label_rows(${nodeId}) nl
-    cross join lateral unnest(nl.label_ids) as x(id)
+    select distinct s.ref from node_labels nl
+    join label_sets ls on ls.id = nl.label_set_id
+    cross join lateral unnest(ls.label_ids) as x(id)
     join labels l on l.id = abs(x.id) join subjects s on s.id = l.subject_id
-    order by 1`);
+    where nl.node_ext_id = ${nodeId} order by 1`);
   return rows.map((row) => row.ref);
 }
 
