@@ -13,6 +13,7 @@
  * frame's size up front (a one-shot call infers it, and from 1 MiB on it picks another hasher),
  * and the last bytes go in with the finishing operation, as a one-shot call passes them.
  */
+import { once } from "node:events";
 import {
   type BrotliOptions,
   brotliCompressSync,
@@ -71,17 +72,12 @@ export async function encodeBundleFrom(
   const compressor = createBrotliCompress(options);
   const output: Buffer[] = [];
   compressor.on("data", (chunk: Buffer) => output.push(chunk));
-  const finished = new Promise<void>((resolve, reject) => {
-    compressor.once("end", resolve);
-    compressor.once("error", reject);
-  });
+  const finished = once(compressor, "end");
+  // Awaited at the end; an error before then reaches the write that met it (and is thrown).
+  finished.catch(() => {});
+  // events.once rejects on "error" and removes both its listeners either way.
   const write = async (chunk: Buffer) => {
-    if (!compressor.write(chunk)) {
-      await new Promise<void>((resolve, reject) => {
-        compressor.once("drain", resolve);
-        compressor.once("error", reject);
-      });
-    }
+    if (!compressor.write(chunk)) await once(compressor, "drain");
   };
   let entries = 0;
   let bytes = 0;
