@@ -67,6 +67,7 @@ import type { Logger } from "./logger";
 import { type RunningBridge, startBridge } from "./main";
 import { IngestTally } from "./pipeline/ingest";
 import { SIMULATE_USAGE, SimulateUsageError, simulate } from "./simulate/command";
+import { RecordingError } from "./simulate/recording";
 import { FileSourceError, ingestFiles, listFiles, progressBar } from "./sources/files";
 
 const USAGE = `usage: provtopia <command>
@@ -659,6 +660,11 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError || error instanceof SimulateUsageError) {
       console.error(`provtopia: ${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
+      return;
+    }
+    if (error instanceof RecordingError) {
+      console.error(`provtopia: ${error.message}`);
+      process.exitCode = 1;
       return;
     }
     console.error("provtopia:", error);

@@ -8,7 +8,8 @@
 import { jetstream } from "@nats-io/jetstream";
 import { connect as connectNats } from "@nats-io/transport-node";
 import mqtt from "mqtt";
-import type { SimulatedMessage, Simulation } from "./organisation";
+import type { SimulatedMessage } from "./organisation";
+import type { MessageSource } from "./recording";
 
 export interface Publisher {
   publish(message: SimulatedMessage): Promise<void>;
@@ -35,8 +36,9 @@ export interface PublishSummary {
 const TICK_MS = 10;
 const MAX_UNACKED = 256;
 
+/** Publishes what `source` yields (a live simulation or a recording) until it ends or time is up. */
 export async function publishSimulation(
-  simulation: Simulation,
+  source: MessageSource,
   publisher: Publisher,
   options: PublishOptions,
 ): Promise<PublishSummary> {
@@ -45,12 +47,17 @@ export async function publishSimulation(
   let failure: Error | null = null;
   const started = performance.now();
   const limit = options.maxMessages ?? Number.POSITIVE_INFINITY;
-  while (summary.messages < limit && failure === null) {
+  let ended = false;
+  while (!ended && summary.messages < limit && failure === null) {
     const elapsed = performance.now() - started;
     if (elapsed >= options.durationMs) break;
     const due = Number.isFinite(options.rate) ? (options.rate * elapsed) / 1000 : Infinity;
     while (summary.elements <= due && summary.messages < limit && unacked.size < MAX_UNACKED) {
-      const message = simulation.next();
+      const message = source.next();
+      if (message === undefined) {
+        ended = true;
+        break;
+      }
       summary.messages += 1;
       summary.elements += message.elements;
       summary.bytes += message.payload.length;

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { ledgerVerifications } from "../schema";
 import { appendLegalEvent } from "./log";
@@ -52,30 +53,55 @@ export async function writeVerifierState(file: string, state: VerifierState): Pr
 }
 
 /**
- * Verifies on one consistent snapshot (a read-only, repeatable-read transaction, so records the
- * bridge appends meanwhile cannot look like tampering), records the run in ledger_verifications
- * and, as a DPO action with legal weight, in the legal log. Returns the report and the state to
- * keep if it passed.
+ * Runs `work` on one consistent snapshot of the store: a read-only, repeatable-read transaction
+ * (records the bridge appends and bundles it seals meanwhile are not seen). On PostgreSQL the
+ * snapshot is exported too (pg_export_snapshot), for the verifier's worker threads, which read
+ * chunks over connections of their own, to read it as well. `work` gets a store whose every
+ * read, chunk reads included, goes through the transaction.
+ */
+export async function inSnapshot<T>(
+  store: Store,
+  work: (snapshotStore: Store, snapshot: string | undefined) => Promise<T>,
+): Promise<T> {
+  return store.db.transaction(
+    async (tx) => {
+      const executor = tx as unknown as Store["db"];
+      const [exported] =
+        store.kind === "postgres"
+          ? await store.rows<{ id: string }>(sql`select pg_export_snapshot() as id`, executor)
+          : [];
+      return work(
+        {
+          ...store,
+          db: executor,
+          rows: (query, on) => store.rows(query, on ?? executor),
+          // The chunks too come from the transaction's snapshot (and, on PGlite, must).
+          copyBinary: (select, reuse, on) => store.copyBinary(select, reuse, on ?? executor),
+        },
+        exported?.id,
+      );
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
+}
+
+/**
+ * Verifies on one consistent snapshot (inSnapshot: records the bridge appends meanwhile cannot
+ * look like tampering), records the run in ledger_verifications and, as a DPO action with
+ * legal weight, in the legal log. Returns the report and the state to keep if it passed.
  */
 export async function runVerification(
   store: Store,
   options: { only?: string; state: VerifierState; runBy?: string },
 ): Promise<{ report: VerifyReport; state: VerifierState }> {
   const startedAt = new Date();
-  const result = await store.db.transaction(
-    (tx) =>
-      verifyLedger(
-        {
-          ...store,
-          db: tx as unknown as Store["db"],
-          rows: (query, executor) => store.rows(query, executor ?? tx),
-          // The chunks too come from the transaction's snapshot (and, on PGlite, must).
-          copyBinary: (select, reuse, executor) =>
-            store.copyBinary(select, reuse, executor ?? (tx as unknown as Store["db"])),
-        },
-        { only: options.only, state: options.state, now: startedAt },
-      ),
-    { isolationLevel: "repeatable read", accessMode: "read only" },
+  const result = await inSnapshot(store, (snapshotStore, snapshot) =>
+    verifyLedger(snapshotStore, {
+      only: options.only,
+      state: options.state,
+      now: startedAt,
+      snapshot,
+    }),
   );
   const runBy = options.runBy ?? "cli";
   await store.db.insert(ledgerVerifications).values({

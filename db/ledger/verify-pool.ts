@@ -20,6 +20,11 @@ import { type ChunkInput, type ChunkOutput, verifyChunk } from "./verify-chunk";
  */
 export interface RemoteChunk {
   url: string;
+  /**
+   * An exported snapshot (pg_export_snapshot) to read in: the worker reads inside a
+   * repeatable-read transaction that imports it, so it sees what the verifying transaction sees.
+   */
+  snapshot?: string;
   select: string;
   input: Omit<ChunkInput, "rows">;
 }
@@ -71,8 +76,12 @@ parentPort.on("message", ({ id, input, remote }) => {
     // is started before this one's rows are verified, so the server writes it meanwhile.
     const reading = (queues.get(remote.url) || Promise.resolve()).then(async () => {
       const sql = connect(remote.url);
-      const stream = await sql.unsafe("copy (" + remote.select + ") to stdout (format binary)").readable();
-      return collectCopyStream(stream, spares.pop());
+      const copy = "copy (" + remote.select + ") to stdout (format binary)";
+      if (!remote.snapshot) return collectCopyStream(await sql.unsafe(copy).readable(), spares.pop());
+      return sql.begin("isolation level repeatable read read only", async (tx) => {
+        await tx.unsafe("set transaction snapshot '" + remote.snapshot + "'");
+        return collectCopyStream(await tx.unsafe(copy).readable(), spares.pop());
+      });
     });
     const done = reading.then(() => undefined, () => undefined);
     queues.set(remote.url, done);
@@ -196,6 +205,9 @@ export class VerifyPool {
    */
   runRemote(chunk: RemoteChunk): Promise<ChunkOutput> {
     if (this.failed) return Promise.reject(this.failed);
+    if (chunk.snapshot !== undefined && !SNAPSHOT_ID.test(chunk.snapshot)) {
+      return Promise.reject(new RangeError(`not a snapshot id: ${chunk.snapshot}`));
+    }
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     slot.busy += 1;
@@ -211,6 +223,9 @@ export class VerifyPool {
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
 }
+
+/** What pg_export_snapshot returns (e.g. 00000003-0000001B-1): spliced into SQL, so checked. */
+const SNAPSHOT_ID = /^[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+$/;
 
 /** A worker could not read a remote chunk (no postgres.js, no connection, a failed COPY). */
 export class RemoteReadError extends Error {}

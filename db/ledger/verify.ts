@@ -103,6 +103,11 @@ export async function verifyLedger(
     workers?: number;
     /** Records per chunk, a multiple of 256 (default 4096); small values are for tests. */
     chunkSize?: number;
+    /**
+     * The exported snapshot (pg_export_snapshot) `store` reads in, for worker threads that read
+     * chunks over connections of their own to read the same (verification.ts, inSnapshot).
+     */
+    snapshot?: string;
   } = {},
 ): Promise<{ report: VerifyReport; state: VerifierState }> {
   const now = options.now ?? new Date();
@@ -127,7 +132,13 @@ export async function verifyLedger(
   const lane = async () => {
     for (let i = next++; i < selected.length; i = next++) {
       const log = selected[i] as LogRow;
-      results[i] = await verifyLog(store, log, previous.logs[log.origin], chunker);
+      results[i] = await verifyLog(
+        store,
+        log,
+        previous.logs[log.origin],
+        chunker,
+        options.snapshot,
+      );
     }
   };
   await Promise.all(Array.from({ length: LOG_LANES }, lane));
@@ -163,6 +174,7 @@ async function verifyLog(
   log: LogRow,
   previous: VerifierState["logs"][string] | undefined,
   chunker: Chunker,
+  snapshot: string | undefined,
 ): Promise<{ summary: LogSummary; findings: Finding[] }> {
   const findings: Finding[] = [];
   const found = (index: number | null, kind: FindingKind, detail: string) =>
@@ -171,7 +183,7 @@ async function verifyLog(
   // (on worker threads, for a log of several chunks).
   const checkpointsRead = store.rows<{ size: number; root_hash: Uint8Array; note: string }>(sql`
     select size, root_hash, note from ledger_checkpoints where log_id = ${log.id} order by size, id`);
-  const chunksRead = readAndVerifyChunks(store, log, chunker);
+  const chunksRead = readAndVerifyChunks(store, log, chunker, snapshot);
   // The stored subtree roots and (host logs) the elements are read meanwhile too.
   const subtreesRead = store.rows<{ start: number; size: number; hash: Uint8Array }>(sql`
     select start, size, hash from ledger_subtrees where log_id = ${log.id} order by start, size`);
@@ -402,6 +414,7 @@ async function readAndVerifyChunks(
   store: Store,
   log: LogRow,
   chunker: Chunker,
+  snapshot: string | undefined,
 ): Promise<ChunkOutput[]> {
   const plan = await planChunks(store, log.id, chunker.chunkSize);
   const pooled = plan.length > 1;
@@ -411,6 +424,7 @@ async function readAndVerifyChunks(
     const remote = store.url
       ? {
           url: store.url,
+          ...(snapshot ? { snapshot } : {}),
           select: chunkSelect(log.id, chunk),
           input: {
             origin: log.origin,

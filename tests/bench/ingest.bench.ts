@@ -5,14 +5,19 @@
  * process, composed as capture-bridge/main.ts does) store it in a fresh database on the real
  * PostgreSQL (DATABASE_URL, required), ledger included.
  *
- * The simulator publishes at RATE elements/s for the duration (`--duration S`, default 300 s;
- * `--quick`: 15 s); the bench then waits until every published message is committed and checks
+ * The simulator's messages are generated once into a recording (`provtopia simulate --record`,
+ * kept in the system's temporary directory under a name made of the parameters and the
+ * generator's source, so a changed generator records afresh) and replayed (`--replay`) at RATE
+ * elements/s for the duration (`--duration S`, default 300 s; `--quick`: 15 s): replaying costs
+ * the publisher about a tenth of generating, so the cores go to the bridge and PostgreSQL as
+ * they would with the capture hosts elsewhere (decision 46). `INGEST_BENCH_SIMULATOR=live`
+ * generates while publishing, as before. The bench then waits until every published message is committed and checks
  * that nothing was lost (committed messages = published, nothing quarantined, and the store holds exactly the
  * new elements the batches reported). Reported: elements/s over the whole run
  * (first publish to last commit) and over each 10 s window (the slowest window is the
  * "sustained" figure), how far the bridge lagged when publishing stopped, p50/p99 batch latency
  * (first message of a batch received -> batch committed), peak RSS of this process (the
- * bridge; PostgreSQL and Mosquitto are other processes), and the simulator's CPU time.
+ * bridge; PostgreSQL and Mosquitto are other processes), and the publisher's CPU time.
  *
  * The bench broker allows MAX_INFLIGHT unacknowledged messages per client (Mosquitto's default is
  * 20, which caps a batch at 20 messages) and queues without limit (default 1,000 messages, beyond
@@ -20,6 +25,9 @@
  * recommends for a bridge's broker.
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -45,6 +53,8 @@ const exec = promisify(execFile);
 const RATE = Number(process.env.INGEST_BENCH_RATE ?? 65_000);
 /** `INGEST_BENCH_LABELS=off` measures the ingest path without labelling (db/labels). */
 const LABELS = process.env.INGEST_BENCH_LABELS !== "off";
+/** `INGEST_BENCH_SIMULATOR=live`: generate while publishing instead of replaying a recording. */
+const LIVE = process.env.INGEST_BENCH_SIMULATOR === "live";
 const HOSTS = 12;
 const SUBJECTS = 20_000;
 const SEED = 20_261_130;
@@ -55,6 +65,39 @@ const DRAIN_TIMEOUT_MS = 10 * 60_000;
 const RSS_SAMPLE_MS = 100;
 const CHECKPOINT_INTERVAL_MS = 10_000;
 
+const GENERATOR_SOURCES = ["organisation.ts", "camflow-shape.ts", "recording.ts"].map((file) =>
+  path.join(ROOT, "capture-bridge/simulate", file),
+);
+const simulateCli = (args: string[]) =>
+  exec(process.execPath, ["--import", "tsx", "capture-bridge/cli.ts", "simulate", ...args], {
+    cwd: ROOT,
+    maxBuffer: 1 << 20,
+  });
+const lastJsonLine = <T>(stdout: string) =>
+  JSON.parse(stdout.trim().split("\n").at(-1) as string) as T;
+
+/**
+ * The recording the run replays: RATE x duration elements of the bench's organisation, made
+ * once per parameters and generator source. Returns its path and how long making it took (0
+ * when it was already there).
+ */
+async function recordingFor(durationS: number): Promise<{ file: string; recordedInMs: number }> {
+  const generator = createHash("sha256");
+  for (const file of GENERATOR_SOURCES) generator.update(readFileSync(file));
+  const key = [SEED, HOSTS, SUBJECTS, RATE, durationS, generator.digest("hex").slice(0, 12)];
+  const dir = path.join(tmpdir(), "provtopia-bench");
+  const file = path.join(dir, `ingest-${key.join("-")}.recording`);
+  if (existsSync(file)) return { file, recordedInMs: 0 };
+  mkdirSync(dir, { recursive: true });
+  const started = performance.now();
+  await simulateCli([
+    ...["--record", file, "--hosts", String(HOSTS), "--subjects", String(SUBJECTS)],
+    ...["--rate", String(RATE), "--duration", String(durationS), "--seed", String(SEED)],
+    ...["--compression-level", "1", "--json"],
+  ]);
+  return { file, recordedInMs: performance.now() - started };
+}
+
 export async function run({ quick, durationS }: BenchOptions): Promise<BenchResult> {
   return runBench(quick, durationS ?? (quick ? DURATION_S.quick : DURATION_S.full));
 }
@@ -63,6 +106,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
   if (!REAL_DATABASE_URL) {
     throw new Error("the ingest bench needs DATABASE_URL (a real PostgreSQL), got none");
   }
+  const recording = LIVE ? null : await recordingFor(durationS);
   const start = { date: new Date(), load: currentLoad() };
   const broker = await startPrivateMosquitto({ maxInflightMessages: MAX_INFLIGHT });
   const database = await createTestDatabase();
@@ -137,27 +181,24 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
   const brokerCpuAtStart = processCpuMs(broker.pid);
   try {
     const startedMs = performance.now();
-    const { stdout } = await exec(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "capture-bridge/cli.ts",
-        "simulate",
-        ...["--mqtt", broker.url, "--topic", prefix, "--hosts", String(HOSTS)],
-        ...["--rate", String(RATE), "--duration", String(durationS), "--seed", String(SEED)],
-        ...["--subjects", String(SUBJECTS), "--compression-level", "1", "--json"],
-      ],
-      { cwd: ROOT, maxBuffer: 1 << 20 },
+    const target = ["--mqtt", broker.url, "--topic", prefix, "--rate", String(RATE), "--json"];
+    const { stdout } = await simulateCli(
+      recording
+        ? ["--replay", recording.file, ...target]
+        : [
+            ...target,
+            ...["--hosts", String(HOSTS), "--duration", String(durationS), "--seed", String(SEED)],
+            ...["--subjects", String(SUBJECTS), "--compression-level", "1"],
+          ],
     );
     const publishedAtMs = performance.now();
-    const published = JSON.parse(stdout.trim().split("\n").at(-1) as string) as {
+    const published = lastJsonLine<{
       messages: number;
       elements: number;
       elapsedMs: number;
       bytes: number;
       cpuSeconds: number;
-    };
+    }>(stdout);
     // Each simulated message is one document with its own bytes: stored once, whatever the
     // broker redelivers (after a reconnect it resends what was not acknowledged yet).
     const lagMessages = published.messages - storedDocuments;
@@ -209,7 +250,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
       perElement(bridgeCpuMs) + perElement(postgresCpuMs) + perElement(brokerCpuMs);
     const version = await serverVersion(store);
     const row = {
-      section: `simulator -> Mosquitto -> bridge (MQTT source, batching pipeline) -> PostgreSQL, ledger on, labels ${LABELS ? "on" : "off"}`,
+      section: `${recording ? "recorded simulation, replayed" : "simulator"} -> Mosquitto -> bridge (MQTT source, batching pipeline) -> PostgreSQL, ledger on, labels ${LABELS ? "on" : "off"}`,
       label: `${HOSTS} hosts, ${durationS} s at ${RATE.toLocaleString("en-US")} elements/s offered`,
       figures: [
         { name: "messages", value: published.messages, unit: "" },
@@ -233,7 +274,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
         { name: "p50 batch latency", value: percentile(latencies, 0.5), unit: "ms" },
         { name: "p99 batch latency", value: percentile(latencies, 0.99), unit: "ms" },
         { name: "peak RSS", value: peakRssMb, unit: "MB" },
-        { name: "simulator CPU", value: published.cpuSeconds, unit: "s" },
+        { name: "publisher CPU", value: published.cpuSeconds, unit: "s" },
       ],
     };
     const cpuRow = {
@@ -244,7 +285,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
         { name: "PostgreSQL backends", value: perElement(postgresCpuMs), unit: "µs", digits: 1 },
         { name: "Mosquitto", value: perElement(brokerCpuMs), unit: "µs", digits: 1 },
         {
-          name: "simulator",
+          name: recording ? "publisher (replaying)" : "simulator",
           value: perElement(published.cpuSeconds * 1000),
           unit: "µs",
           digits: 1,
@@ -262,6 +303,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
       parameters: {
         rate: RATE,
         labels: LABELS,
+        simulator: recording ? "replayed recording" : "live",
         hosts: HOSTS,
         subjects: SUBJECTS,
         seed: SEED,
@@ -273,7 +315,9 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
       rows: [row, cpuRow],
       notes: [
         "Elements count every node and relation published (an element repeated in several documents counts each time); 'new elements' is what the store holds afterwards. The 10 s windows count what batches committed, redeliveries included.",
-        "The simulator runs as a separate process on the same 2 cores (its CPU time is reported), with zlib level 1 for CamFlow payloads; PostgreSQL and Mosquitto share the cores too. The machine is shared with other work: figures are lower bounds.",
+        recording
+          ? `The simulator's messages (zlib level 1 for CamFlow payloads) were generated before the run into a recording${recording.recordedInMs ? ` (in ${(recording.recordedInMs / 1000).toFixed(0)} s)` : " (already there)"} and replayed by a separate process on the same 2 cores (its CPU time is reported); PostgreSQL and Mosquitto share the cores too. Figures are lower bounds when other work shares the machine.`
+          : "The simulator generates while it publishes, as a separate process on the same 2 cores (its CPU time is reported), with zlib level 1 for CamFlow payloads; PostgreSQL and Mosquitto share the cores too. Figures are lower bounds when other work shares the machine.",
         "The projection divides two cores' time by the CPU time the bridge, the bench database's PostgreSQL backends and Mosquitto spent per element; it leaves out PostgreSQL's background writers and assumes perfect overlap, so it is an upper bound, as the wall-clock figures under contention are a lower bound.",
         `Peak RSS is this process (the bridge and the bench's few counters), sampled every ${RSS_SAMPLE_MS} ms; at the peak V8's heap was ${Math.round(atPeak.heapTotal / 1e6)} MB (${Math.round(atPeak.heapUsed / 1e6)} MB used), Buffers and other memory outside it ${Math.round(atPeak.external / 1e6)} MB. glibc malloc: ${mallocSettings()}.`,
         ...(errors.length

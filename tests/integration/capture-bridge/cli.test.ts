@@ -7,14 +7,22 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRecording } from "../../../capture-bridge/simulate/recording";
+import { startEmbeddedBroker } from "../../../capture-bridge/sources/embedded-broker";
 import {
   CAMFLOW_FIXTURE_FILES,
   countCamflowFile,
   danglingIds,
   emptyCounts,
 } from "../../factories/fixture-counts";
-import { createTestDatabase, REAL_DATABASE_URL, type TestDatabase } from "../../setup/databases";
+import {
+  createTestDatabase,
+  REAL_DATABASE_URL,
+  REAL_MQTT_URL,
+  type TestDatabase,
+} from "../../setup/databases";
 
 const run = promisify(execFile);
 const BIN = path.resolve("capture-bridge/bin/provtopia.js");
@@ -158,5 +166,67 @@ describe("provtopia CLI", () => {
     );
     await expect(provtopia("enforcement", "revoke", "Mailer")).rejects.toMatchObject({ code: 1 });
     await rm(doc, { force: true });
+  });
+
+  it("records a simulation to a file and replays it over MQTT, byte for byte", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "provtopia-replay-"));
+    const file = path.join(dir, "sim.rec");
+    const embedded = REAL_MQTT_URL ? null : await startEmbeddedBroker(0, () => {});
+    const url = REAL_MQTT_URL ?? (embedded?.url as string);
+    const topic = `cli-replay-${process.pid}/camflow/provenance`;
+    const subscriber = await mqtt.connectAsync(url, { clientId: `cli-replay-${process.pid}` });
+    try {
+      const recorded = JSON.parse(
+        await provtopia(
+          ...["simulate", "--record", file, "--hosts", "3", "--rate", "2000", "--duration", "2"],
+          "--json",
+        ),
+      );
+      expect(recorded).toMatchObject({ file, hosts: 3, messages: expect.any(Number) });
+      expect(recorded.elements).toBeGreaterThanOrEqual(4_000);
+
+      const received: { topic: string; payload: Buffer }[] = [];
+      subscriber.on("message", (t, payload) => received.push({ topic: t, payload }));
+      await subscriber.subscribeAsync(`${topic}/#`, { qos: 1 });
+      const replayed = JSON.parse(
+        await provtopia(
+          ...["simulate", "--replay", file, "--rate", "20000", "--mqtt", url, "--topic", topic],
+          "--json",
+        ),
+      );
+      expect(replayed).toMatchObject({
+        messages: recorded.messages,
+        elements: recorded.elements,
+        replayed: file,
+      });
+      for (let i = 0; i < 100 && received.length < recorded.messages; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const recording = openRecording(file);
+      const expected = Array.from({ length: recorded.messages }, () => recording.next());
+      expect(recording.next()).toBeUndefined();
+      recording.close();
+      expect(received.map((m) => m.topic)).toEqual(
+        expected.map((m) => `${topic}/${m?.topicSuffix}`),
+      );
+      expect(received.every((m, i) => m.payload.equals(expected[i]?.payload as Buffer))).toBe(true);
+
+      await expect(
+        provtopia("simulate", "--replay", file, "--hosts", "4", "--mqtt", url),
+      ).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining("--hosts only apply when generating"),
+      });
+      await expect(
+        provtopia("simulate", "--replay", path.join(dir, "missing.rec"), "--mqtt", url),
+      ).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining("can't open the recording"),
+      });
+    } finally {
+      await subscriber.endAsync();
+      await embedded?.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,6 +8,8 @@ import * as crypto from "node:crypto";
 import * as zlib from "node:zlib";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendLegalEvent } from "../../../db/ledger/log";
+import { inSnapshot } from "../../../db/ledger/verification";
 import { chunkSelect, planChunks, readChunk, verifyLedger } from "../../../db/ledger/verify";
 import { verifyChunk } from "../../../db/ledger/verify-chunk";
 import { RemoteReadError, VerifyPool } from "../../../db/ledger/verify-pool";
@@ -93,3 +95,40 @@ describe.skipIf(!REAL_DATABASE_URL)("verifier workers reading their own chunks",
     expect(out.count).toBe(256);
   });
 });
+
+describe.skipIf(!REAL_DATABASE_URL)(
+  "a verification on one snapshot, worker threads included",
+  () => {
+    let t: TestStore;
+    beforeAll(async () => {
+      t = await createTestStore("postgres");
+      // 500 legal records: bundle 0..255 sealed, 256..499 in the archive's tail.
+      for (let i = 0; i < 500; i++) {
+        await appendLegalEvent(t.store, { type: "test", actor: "system", details: { i } });
+      }
+    }, 120_000);
+    afterAll(async () => {
+      await t?.dispose();
+    });
+
+    it("does not see records appended, and a bundle sealed, after it started", async () => {
+      const { report } = await inSnapshot(t.store, async (snapshotStore, snapshot) => {
+        expect(snapshot).toMatch(/^[0-9A-F]+-[0-9A-F]+-\d+$/);
+        // Meanwhile, outside the snapshot, the log grows past 512: bundle 256..511 is sealed and
+        // the tail rows it took are deleted.
+        for (let i = 500; i < 520; i++) {
+          await appendLegalEvent(t.store, { type: "test", actor: "system", details: { i } });
+        }
+        // Two chunks of 256: the workers read them (a log of one chunk is verified here).
+        return verifyLedger(snapshotStore, { workers: 2, chunkSize: 256, snapshot });
+      });
+      expect(report.findings).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.leaves).toBe(500);
+
+      const after = await verifyLedger(t.store, { workers: 2, chunkSize: 256 });
+      expect(after.report.findings).toEqual([]);
+      expect(after.report.leaves).toBe(520);
+    }, 120_000);
+  },
+);
