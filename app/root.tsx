@@ -85,7 +85,9 @@ function Header() {
             {data.user.role === "dpo" ? (
               <>
                 <NavLink to="/dpo/processing">{t("nav.processing")}</NavLink>
+                <NavLink to="/dpo/requests">{t("nav.requests")}</NavLink>
                 <NavLink to="/dpo/violations">{t("nav.violations")}</NavLink>
+                <NavLink to="/dpo/quarantine">{t("nav.quarantine")}</NavLink>
                 <NavLink to="/dpo/breach">{t("nav.breach")}</NavLink>
                 <NavLink to="/dpo/enforcement">{t("nav.enforcement")}</NavLink>
                 <NavLink to="/dpo/integrity">{t("nav.integrity")}</NavLink>

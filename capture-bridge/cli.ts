@@ -56,6 +56,7 @@ import {
   WitnessError,
 } from "../db/ledger/witness";
 import { subjectFlowSummaries } from "../db/queries/flows";
+import { quarantinePage } from "../db/queries/quarantine";
 import { danglingNodes, storeStats } from "../db/queries/stats";
 import { type BridgeConfig, loadConfig } from "./config";
 import { DEMO_ACCOUNTS } from "./demo/demo-org";
@@ -66,6 +67,7 @@ import type { EnforcementPoint } from "./enforcement/sdk";
 import type { Logger } from "./logger";
 import { type RunningBridge, startBridge } from "./main";
 import { IngestTally } from "./pipeline/ingest";
+import { retryQuarantined } from "./quarantine-retry";
 import { SIMULATE_USAGE, SimulateUsageError, simulate } from "./simulate/command";
 import { RecordingError } from "./simulate/recording";
 import { FileSourceError, ingestFiles, listFiles, progressBar } from "./sources/files";
@@ -93,6 +95,11 @@ const USAGE = `usage: provtopia <command>
                                           an enforcement point guarding services S (its token
                                           on stdout, shown once)
   enforcement list [--json]               the points: services, applied version, last seen
+  quarantine list [--source P] [--reason P] [--json]
+                                          what the bridge could not read, with the reasons
+  quarantine retry [--id N]... [--source P] [--reason P] [--host NAME] [--json]
+                                          read those messages again with today's readers:
+                                          stored ones leave the quarantine (legal log)
   enforcement revoke NAME                 the point's token stops working
   witness check|import --log ORIGIN --witness VKEY FILE
                                           check (and keep) a checkpoint a witness cosigned
@@ -139,6 +146,8 @@ async function main(argv: string[]): Promise<number> {
       return host(config, rest);
     case "enforcement":
       return enforcement(config, rest);
+    case "quarantine":
+      return quarantineCommand(config, rest);
     case "start":
       return runDemo(config);
     case "flows":
@@ -499,6 +508,83 @@ async function enforcement(config: BridgeConfig, args: string[]): Promise<number
   throw new UsageError(
     "enforcement register NAME --service S... [--fail-closed-minutes N] | enforcement list [--json] | enforcement revoke NAME",
   );
+}
+
+const QUARANTINE_USAGE =
+  "quarantine list [--source PART] [--reason PART] [--json] | quarantine retry [--id N]... [--source PART] [--reason PART] [--host NAME] [--json]";
+
+async function quarantineCommand(config: BridgeConfig, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      id: { type: "string", multiple: true },
+      source: { type: "string" },
+      reason: { type: "string" },
+      host: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  const [action, extra] = positionals;
+  if (extra !== undefined || (action !== "list" && action !== "retry")) {
+    throw new UsageError(QUARANTINE_USAGE);
+  }
+  const ids = values.id?.map((id) => {
+    if (!/^[1-9]\d{0,15}$/.test(id)) throw new UsageError(`--id expects a message id, got ${id}`);
+    return Number(id);
+  });
+  const filter = {
+    ...(values.source ? { source: values.source } : {}),
+    ...(values.reason ? { reason: values.reason } : {}),
+  };
+  if (action === "list") {
+    if (ids || values.host) throw new UsageError(QUARANTINE_USAGE);
+    return withStore(config, async (store) => {
+      const messages = [];
+      let before: number | undefined;
+      let page: Awaited<ReturnType<typeof quarantinePage>>;
+      do {
+        page = await quarantinePage(store, { ...filter, ...(before ? { before } : {}) }, 500);
+        messages.push(...page.messages);
+        before = page.nextBefore ?? undefined;
+      } while (before !== undefined);
+      if (values.json) {
+        console.log(
+          JSON.stringify({
+            total: page.total,
+            matching: page.matching,
+            messages: messages.map(({ preview, ...message }) => message),
+          }),
+        );
+        return 0;
+      }
+      for (const m of messages) {
+        console.log(`${m.id}\t${m.receivedAt}\t${m.source}\t${m.bytes} bytes\t${m.reason}`);
+      }
+      console.log(`${page.matching} of ${page.total} quarantined messages`);
+      return 0;
+    });
+  }
+  return withStore(config, async (store) => {
+    const report = await retryQuarantined(
+      store,
+      config,
+      { ...filter, ...(ids ? { ids } : {}), ...(values.host ? { host: values.host } : {}) },
+      cliActor().email,
+    );
+    if (values.json) console.log(JSON.stringify(report));
+    else {
+      console.log(
+        `tried ${report.tried}: ${report.stored.length} stored and released, ${report.partly.length} read in part (kept), ${report.unreadable.length} still unreadable, ${report.skipped.length} skipped`,
+      );
+      for (const { id, reason } of report.unreadable)
+        console.log(`  ${id} still unreadable: ${reason}`);
+      for (const { id, source } of report.skipped) {
+        console.log(`  ${id} skipped: ${source} names no capture host; give --host NAME`);
+      }
+    }
+    return 0;
+  });
 }
 
 async function witness(config: BridgeConfig, args: string[]): Promise<number> {

@@ -1,4 +1,9 @@
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
+import type {
+  InputHTMLAttributes,
+  ReactNode,
+  SelectHTMLAttributes,
+  TextareaHTMLAttributes,
+} from "react";
 
 interface FieldShellProps {
   /** The control's id (unique on the page). */
@@ -118,6 +123,32 @@ export function SelectField({
             </option>
           ))}
         </select>
+      )}
+    </FieldShell>
+  );
+}
+
+interface TextAreaFieldProps extends TextareaHTMLAttributes<HTMLTextAreaElement> {
+  name: string;
+  label: string;
+  error?: string | undefined;
+  hint?: string | undefined;
+  id?: string;
+}
+
+/** A labelled text area, with its hint and error like Field's. */
+export function TextAreaField({ name, label, error, hint, id, ...area }: TextAreaFieldProps) {
+  const controlId = id ?? name;
+  return (
+    <FieldShell id={controlId} label={label} error={error} hint={hint}>
+      {(describedBy) => (
+        <textarea
+          id={controlId}
+          name={name}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy}
+          {...area}
+        />
       )}
     </FieldShell>
   );

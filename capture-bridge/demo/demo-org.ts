@@ -360,3 +360,24 @@ export const DEMO_DOCUMENTS: DemoDocument[] = [
   newsletter,
   continuousIntegration,
 ];
+
+/**
+ * What goes wrong on a real day: messages the bridge cannot read, which land in quarantine with
+ * their reason (the DPO's quarantine page shows them). An application's message cut off in the
+ * middle of a subject's record, and bytes that are not UTF-8 from a misconfigured sender.
+ */
+export const DEMO_MALFORMED: { host: string; payload: Uint8Array }[] = [
+  {
+    host: "crm-1",
+    payload: new TextEncoder().encode(
+      `{"prefix":{"crm":"https://crm.lumen-books.example/ns#"},"entity":{"crm:contact-carol":{"gdpr:subject":"subj-carol","gdpr:category":"contact","crm:email":"carol@exa`,
+    ),
+  },
+  {
+    host: "web-1",
+    payload: Uint8Array.from([
+      0x7b, 0x22, 0x65, 0x6e, 0x74, 0x69, 0x74, 0x79, 0x22, 0x3a, 0xc3, 0x28, 0xff, 0xfe, 0x00,
+      0x01, 0x7d,
+    ]),
+  },
+];

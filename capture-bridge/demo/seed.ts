@@ -8,7 +8,7 @@ import mqtt from "mqtt";
 import type { Store } from "../../db/client";
 import { createAccount, findUserByEmail } from "../../db/queries/users";
 import type { RunningBridge } from "../main";
-import { DEMO_ACCOUNTS, DEMO_DOCUMENTS } from "./demo-org";
+import { DEMO_ACCOUNTS, DEMO_DOCUMENTS, DEMO_MALFORMED } from "./demo-org";
 import { seedConsentHistory, seedRecordOfProcessing } from "./record-of-processing";
 
 const SEED_TIMEOUT_MS = 30_000;
@@ -32,11 +32,15 @@ export async function seedDemo(
     for (const { host, document } of DEMO_DOCUMENTS) {
       await client.publishAsync(`${topicPrefix}/${host}`, JSON.stringify(document), { qos: 1 });
     }
+    for (const { host, payload } of DEMO_MALFORMED) {
+      await client.publishAsync(`${topicPrefix}/${host}`, Buffer.from(payload), { qos: 1 });
+    }
   } finally {
     await client.endAsync();
   }
   const deadline = Date.now() + SEED_TIMEOUT_MS;
-  while (bridge.tally.documents + bridge.tally.quarantined < before + DEMO_DOCUMENTS.length) {
+  const expected = DEMO_DOCUMENTS.length + DEMO_MALFORMED.length;
+  while (bridge.tally.documents + bridge.tally.quarantined < before + expected) {
     if (Date.now() > deadline) {
       throw new Error(
         `the bridge stored ${bridge.tally.documents - before} of ${DEMO_DOCUMENTS.length} demo documents within ${SEED_TIMEOUT_MS} ms`,

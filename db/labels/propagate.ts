@@ -230,10 +230,14 @@ async function recordSources(
   if (sources.length === 0) return [];
   // Only what the stored node says: the first statement of an id wins, a later one that
   // disagrees about the subject or purpose of a node labels nothing.
+  // The stored node is probed per source (a check that is not pulled up into a join: as a join,
+  // the planner hashed a scan of all of prov_nodes, which grows with the store).
   const input = sql`(select i.* from jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
       as i(node text, subject text, category text, purpose text, consent timestamptz,
            stated jsonb)
-    join prov_nodes n on n.ext_id = i.node and n.attributes @> i.stated) as i`;
+    where exists (
+      select 1 from prov_nodes n where n.ext_id = i.node and n.attributes @> i.stated offset 0)
+    ) as i`;
   // Two statements, each a set of independent inserts (data-modifying CTEs run whether or
   // not the main query reads them): the labels, then consents and sources' label rows (a later
   // statement, so that it sees labels a concurrent ingest committed meanwhile). The subjects,

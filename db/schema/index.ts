@@ -7,3 +7,4 @@ export * from "./host-tokens";
 export * from "./labels";
 export * from "./ledger";
 export * from "./prov";
+export * from "./requests";

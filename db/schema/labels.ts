@@ -29,7 +29,7 @@ import {
   unique,
 } from "drizzle-orm/pg-core";
 import { elementId } from "./columns";
-import { dataCategories, purposes, subjects } from "./gdpr";
+import { subjects } from "./gdpr";
 
 export const labels = pgTable(
   "labels",
@@ -38,18 +38,21 @@ export const labels = pgTable(
     subjectId: integer("subject_id")
       .notNull()
       .references(() => subjects.id, { onDelete: "cascade" }),
-    categoryId: integer("category_id")
-      .notNull()
-      .references(() => dataCategories.id, { onDelete: "cascade" }),
+    /**
+     * data_categories.id. Not a foreign key (nor purpose_id): each inserted label ran a
+     * `FOR KEY SHARE` lookup per constraint, on the same handful of rows, and the store never
+     * deletes a category or a purpose; labels are created only from ids read in the same
+     * statement (db/labels/propagate.ts, recordSources); their indexes served only the
+     * constraints. Decision 45, as 33 for flows.
+     */
+    categoryId: integer("category_id").notNull(),
     /** The purpose the data was collected for (`gdpr:purpose` on the source), if stated. */
-    purposeId: integer("purpose_id").references(() => purposes.id, { onDelete: "cascade" }),
+    purposeId: integer("purpose_id"),
   },
   (t) => [
     unique("labels_subject_category_purpose_key")
       .on(t.subjectId, t.categoryId, t.purposeId)
       .nullsNotDistinct(),
-    index("labels_category_id_idx").on(t.categoryId),
-    index("labels_purpose_id_idx").on(t.purposeId),
   ],
 );
 

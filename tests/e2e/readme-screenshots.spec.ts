@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import {
   ALICE,
+  BOB,
   DPO,
   expect,
   type Language,
@@ -187,6 +188,56 @@ test.describe("README screenshots", () => {
       });
     });
   }
+
+  for (const lng of ["en", "fr"] as const) {
+    test(`dpo-quarantine-${lng}.png`, async ({ page }) => {
+      await logIn(page, DPO);
+      await page.goto("/dpo/quarantine");
+      if (lng !== "en") {
+        await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
+      }
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+        translation(lng, "quarantine.title"),
+      );
+      for (const summary of await page
+        .getByTestId("quarantined-message")
+        .locator("summary")
+        .all()) {
+        await summary.click();
+      }
+      await settle(page);
+      await page.screenshot({
+        path: path.join(SCREENSHOTS_DIR, `dpo-quarantine-${lng}.png`),
+        fullPage: true,
+      });
+    });
+  }
+
+  test("dpo-requests-en.png", async ({ page }) => {
+    // Bob asks for erasure; the DPO's queue shows it with where his data went.
+    await logIn(page, BOB);
+    await page.goto("/me/choices");
+    const erasure = page.locator("#erasure");
+    if (
+      (await erasure.locator('[data-testid="erasure-request"][data-status="open"]').count()) === 0
+    ) {
+      await erasure.getByLabel(translation("en", "choices.erasure.confirm")).check();
+      await erasure.getByRole("button", { name: translation("en", "choices.erasure.ask") }).click();
+      await expect(erasure.locator('[data-status="open"]')).toHaveCount(1);
+    }
+    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
+    await expect(
+      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
+    ).toBeVisible();
+    await logIn(page, DPO);
+    await page.goto("/dpo/requests");
+    await expect(page.getByTestId("open-request").first()).toBeVisible();
+    await settle(page);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS_DIR, "dpo-requests-en.png"),
+      fullPage: true,
+    });
+  });
 
   test("login-errors-en.png", async ({ page, browserErrors }) => {
     browserErrors.allowErrorResponse(400, "/login.data");

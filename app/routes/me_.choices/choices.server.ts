@@ -4,6 +4,7 @@
  * records the decision in the legal log). A refused form comes back with errors as
  * translation keys.
  */
+import { requestErasure, subjectErasureRequests } from "../../../db/queries/erasure";
 import {
   blockService,
   ChoiceError,
@@ -15,9 +16,10 @@ import { getStore } from "../../store.server";
 import { CHOICE_FORMS, type ChoiceFailure, type ChoiceIntent, isChoiceIntent } from "./forms";
 
 export async function loadChoices(subjectId: number) {
-  const choices = await subjectChoices(await getStore(), subjectId);
+  const store = await getStore();
+  const choices = await subjectChoices(store, subjectId);
   if (!choices) throw new Response("No such subject.", { status: 404 });
-  return choices;
+  return { ...choices, erasure: await subjectErasureRequests(store, subjectId) };
 }
 
 interface Actor {
@@ -54,6 +56,8 @@ export async function applyChoice(
       await setConsent(store, actor, String(input.purpose), action);
     } else if (intent === "block") {
       await blockService(store, actor, String(input.service));
+    } else if (intent === "erase") {
+      await requestErasure(store, actor);
     } else {
       await liftBlock(store, actor, Number(input.rule));
     }

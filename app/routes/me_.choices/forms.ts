@@ -24,6 +24,10 @@ export const CHOICE_FORMS = {
     // "Never again" stops a service for good until lifted: the subject confirms it.
     confirm: z.literal("on", { errorMap: () => ({ message: E("confirm") }) }),
   }),
+  // Erasure (Art. 17) cannot be taken back once done: the subject confirms it.
+  erase: z.object({
+    confirm: z.literal("on", { errorMap: () => ({ message: E("confirmErase") }) }),
+  }),
   lift: z.object({
     rule: z.coerce
       .number({ invalid_type_error: E("rule") })

@@ -32,7 +32,12 @@ export async function action({ request }: ActionFunctionArgs) {
   const { user, subjectId, headers } = await requireSubject(request);
   const result = await applyChoice({ subjectId, email: user.email }, await request.formData());
   if (!("done" in result)) return data(result, { status: 400, headers });
-  const anchor = result.done === "give" || result.done === "withdraw" ? "consents" : "services";
+  const anchor =
+    result.done === "give" || result.done === "withdraw"
+      ? "consents"
+      : result.done === "erase"
+        ? "erasure"
+        : "services";
   return redirect(`/me/choices?done=${result.done}#${anchor}`, { headers });
 }
 
@@ -70,6 +75,7 @@ export default function Choices() {
       <Consents choices={choices} />
       <Services choices={choices} />
       <Blocks choices={choices} />
+      <Erasure choices={choices} />
     </section>
   );
 }
@@ -304,6 +310,62 @@ function Blocks({ choices }: { choices: Loaded }) {
             ))}
           </tbody>
         </table>
+      )}
+    </section>
+  );
+}
+
+function Erasure({ choices }: { choices: Loaded }) {
+  const { t, i18n } = useTranslation();
+  const failure = useActionData<typeof action>();
+  const errors =
+    failure && !("done" in failure) && failure.intent === "erase" ? failure.errors : undefined;
+  const open = choices.erasure.find((request) => request.status === "open");
+  return (
+    <section className="panel" id="erasure" aria-labelledby="erasure-heading">
+      <h2 id="erasure-heading">{t("choices.erasure.heading")}</h2>
+      <p className="hint">{t("choices.erasure.help")}</p>
+      {choices.erasure.length > 0 ? (
+        <ul className="history" data-testid="erasure-requests">
+          {choices.erasure.map((request) => (
+            <li key={request.id} data-testid="erasure-request" data-status={request.status}>
+              {t("choices.erasure.asked")}{" "}
+              <LocalTime iso={request.requestedAt} locale={i18n.language} compact />
+              {". "}
+              {request.status === "open" ? (
+                <>
+                  {t("choices.erasure.due")}{" "}
+                  <LocalTime iso={request.dueAt} locale={i18n.language} compact />.
+                </>
+              ) : (
+                <>
+                  <span
+                    className={`status ${request.status === "erased" ? "allowed" : "unlawful"}`}
+                  >
+                    {t(`choices.erasure.status.${request.status}`)}
+                  </span>{" "}
+                  <LocalTime iso={request.answeredAt ?? ""} locale={i18n.language} compact />
+                  {request.answer ? (
+                    <blockquote className="answer" data-testid="erasure-answer">
+                      {request.answer}
+                    </blockquote>
+                  ) : null}
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {open ? null : (
+        <Form method="post" className="stack" preventScrollReset noValidate>
+          <CheckboxField
+            id="erase-confirm"
+            name="confirm"
+            label={t("choices.erasure.confirm")}
+            error={errors?.confirm ? t(errors.confirm) : undefined}
+          />
+          <IntentButton intent="erase" className="button danger" label={t("choices.erasure.ask")} />
+        </Form>
       )}
     </section>
   );

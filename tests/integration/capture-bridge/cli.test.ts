@@ -229,4 +229,29 @@ describe("provtopia CLI", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("lists the quarantine and retries it; a bad id is a usage error", async () => {
+    const broken = path.join(dataDir ?? tmpdir(), `broken-${process.pid}.json`);
+    await writeFile(broken, '{"entity": {"ex:cut":');
+    const ingested = JSON.parse(await provtopia("ingest", broken, "--json", "--host", "ops"));
+    expect(ingested.quarantined).toBe(1);
+    const listed = JSON.parse(await provtopia("quarantine", "list", "--source", broken, "--json"));
+    expect(listed.matching).toBe(1);
+    expect(listed.messages).toEqual([
+      expect.objectContaining({ source: `file:${broken}`, reason: expect.stringMatching(/JSON/) }),
+    ]);
+    const retried = JSON.parse(
+      await provtopia("quarantine", "retry", "--source", broken, "--host", "ops", "--json"),
+    );
+    expect(retried).toMatchObject({
+      tried: 1,
+      stored: [],
+      unreadable: [{ id: listed.messages[0].id }],
+    });
+    await expect(provtopia("quarantine", "retry", "--id", "x")).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--id expects a message id, got x"),
+    });
+    await rm(broken, { force: true });
+  });
 });

@@ -1,0 +1,191 @@
+/**
+ * Erasure requests (GDPR Art. 17): a subject asks, the DPO answers within a month (Art. 12(3)),
+ * either that the data was erased, or why not (Art. 12(4)). What sets Provtopia's queue apart
+ * is the list beside each request: every service and organisation the subject's data was
+ * observed reaching (db/queries/flows.ts), third parties marked, which the controller must tell
+ * of the erasure (Art. 19). Both steps go into the ledger's legal log with who took them.
+ *
+ * A subject acts only on their own subject row (the caller passes the session's subject id) and
+ * sees only their own requests.
+ */
+import { sql } from "drizzle-orm";
+import type { Store } from "../client";
+import { appendLegalEvent } from "../ledger/log";
+import { subjectFlowSummaries } from "./flows";
+
+export type ErasureStatus = "open" | "erased" | "refused";
+
+export interface ErasureRequestRow {
+  id: number;
+  subject: string;
+  requestedAt: string;
+  dueAt: string;
+  status: ErasureStatus;
+  answeredAt: string | null;
+  answeredBy: string | null;
+  answer: string | null;
+}
+
+export interface Recipient {
+  service: string;
+  organisation: string | null;
+  thirdParty: boolean;
+  /** The categories of the subject's data that reached it. */
+  categories: string[];
+  lastSeen: string | null;
+}
+
+export interface QueuedRequest extends ErasureRequestRow {
+  overdue: boolean;
+  /** Where the subject's data was observed going: whom to tell of the erasure (Art. 19). */
+  recipients: Recipient[];
+}
+
+const ISO = (column: string) =>
+  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
+
+const COLUMNS = sql`r.id, s.ref as subject, ${ISO("r.requested_at")} as "requestedAt",
+  ${ISO("r.due_at")} as "dueAt", r.status::text as status, ${ISO("r.answered_at")} as "answeredAt",
+  r.answered_by as "answeredBy", r.answer`;
+
+/**
+ * Records the subject's request, due a month later, and returns it; a subject with an open
+ * request gets that one back (asking twice does not make two, nor a second legal record).
+ */
+export async function requestErasure(
+  store: Store,
+  actor: { subjectId: number; email: string },
+  now: Date = new Date(),
+): Promise<{ request: ErasureRequestRow; created: boolean }> {
+  const [created] = await store.rows<{ id: number }>(sql`
+    insert into erasure_requests (subject_id, requested_at, due_at)
+    values (${actor.subjectId}, ${now.toISOString()}::timestamptz,
+            ${now.toISOString()}::timestamptz + interval '1 month')
+    on conflict (subject_id) where status = 'open' do nothing
+    returning id`);
+  const [request] = await store.rows<ErasureRequestRow>(sql`
+    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
+    where r.subject_id = ${actor.subjectId} and r.status = 'open'`);
+  if (!request) throw new Error(`no open erasure request for subject ${actor.subjectId}`);
+  if (created) {
+    await appendLegalEvent(
+      store,
+      {
+        type: "subject.erasure.requested",
+        actor: actor.email,
+        details: { subject: request.subject, request: request.id, due: request.dueAt },
+      },
+      now,
+    );
+  }
+  return { request, created: Boolean(created) };
+}
+
+/** The subject's own requests, newest first. */
+export async function subjectErasureRequests(
+  store: Store,
+  subjectId: number,
+): Promise<ErasureRequestRow[]> {
+  return store.rows<ErasureRequestRow>(sql`
+    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
+    where r.subject_id = ${subjectId} order by r.requested_at desc, r.id desc`);
+}
+
+/**
+ * The DPO's queue: open requests, the oldest (soonest due) first, each with the recipients of
+ * the subject's data; then the `answered` most recently answered ones.
+ */
+export async function erasureQueue(
+  store: Store,
+  answered = 20,
+  now: Date = new Date(),
+): Promise<{ open: QueuedRequest[]; answered: ErasureRequestRow[] }> {
+  const open = await store.rows<ErasureRequestRow>(sql`
+    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
+    where r.status = 'open' order by r.due_at, r.id`);
+  const done = await store.rows<ErasureRequestRow>(sql`
+    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
+    where r.status <> 'open' order by r.answered_at desc, r.id desc limit ${answered}`);
+  const queued: QueuedRequest[] = [];
+  for (const request of open) {
+    queued.push({
+      ...request,
+      overdue: Date.parse(request.dueAt) < now.getTime(),
+      recipients: await recipientsOf(store, request.subject),
+    });
+  }
+  return { open: queued, answered: done };
+}
+
+/**
+ * Every service the subject's data was observed reaching, from the subject's flows (the same
+ * query as the subject's own page), with its organisation; third parties first.
+ */
+async function recipientsOf(store: Store, subjectRef: string): Promise<Recipient[]> {
+  const flows = (await subjectFlowSummaries(store, subjectRef)) ?? [];
+  const thirdParties = new Set(
+    (await store.rows<{ name: string }>(sql`select name from organisations where third_party`)).map(
+      (row) => row.name,
+    ),
+  );
+  const byService = new Map<string, Recipient>();
+  for (const flow of flows) {
+    const recipient = byService.get(flow.service) ?? {
+      service: flow.service,
+      organisation: flow.organisation,
+      thirdParty: flow.organisation !== null && thirdParties.has(flow.organisation),
+      categories: [],
+      lastSeen: null,
+    };
+    if (!recipient.categories.includes(flow.category)) recipient.categories.push(flow.category);
+    if (flow.lastSeen && (!recipient.lastSeen || flow.lastSeen > recipient.lastSeen)) {
+      recipient.lastSeen = flow.lastSeen;
+    }
+    byService.set(flow.service, recipient);
+  }
+  return [...byService.values()]
+    .map((r) => ({ ...r, categories: r.categories.sort() }))
+    .sort(
+      (a, b) => Number(b.thirdParty) - Number(a.thirdParty) || a.service.localeCompare(b.service),
+    );
+}
+
+export class ErasureAnswerError extends Error {
+  constructor(readonly reason: "not-found" | "answered") {
+    super(reason === "not-found" ? "no such erasure request" : "the request was answered already");
+  }
+}
+
+/** The DPO's answer to an open request: erased (recipients told) or refused, with why. */
+export async function answerErasure(
+  store: Store,
+  input: { requestId: number; outcome: "erased" | "refused"; answer: string; dpoEmail: string },
+  now: Date = new Date(),
+): Promise<ErasureRequestRow> {
+  const [updated] = await store.rows<{ id: number }>(sql`
+    update erasure_requests
+    set status = ${input.outcome}::erasure_request_status, answered_at = ${now.toISOString()}::timestamptz,
+        answered_by = ${input.dpoEmail}, answer = ${input.answer}
+    where id = ${input.requestId} and status = 'open'
+    returning id`);
+  if (!updated) {
+    const [exists] = await store.rows<{ id: number }>(
+      sql`select id from erasure_requests where id = ${input.requestId}`,
+    );
+    throw new ErasureAnswerError(exists ? "answered" : "not-found");
+  }
+  const [request] = await store.rows<ErasureRequestRow>(sql`
+    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
+    where r.id = ${input.requestId}`);
+  if (!request) throw new ErasureAnswerError("not-found");
+  await appendLegalEvent(
+    store,
+    {
+      type: `dpo.erasure.${input.outcome}`,
+      actor: input.dpoEmail,
+      details: { subject: request.subject, request: request.id, answer: input.answer },
+    },
+    now,
+  );
+  return request;
+}

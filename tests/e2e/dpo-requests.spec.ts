@@ -1,0 +1,101 @@
+/**
+ * Erasure requests end to end on the running demo: Bob asks (the form wants the box ticked,
+ * and says so in French); the DPO sees the request with every service Bob's data reached
+ * (third parties are marked: tests/integration/db/erasure-requests.test.ts has Alice's),
+ * refuses an empty answer, then answers; Bob sees the answer and may ask
+ * again. Alice sees nothing of Bob's, and the DPO's page is not hers.
+ */
+import { ALICE, BOB, DPO, expect, logIn, test, translation } from "./fixtures";
+
+test.describe("erasure requests", () => {
+  test("a subject asks, the DPO answers with where the data went, the subject sees it", async ({
+    page,
+    browserErrors,
+  }) => {
+    browserErrors.allowErrorResponse(400, "/me/choices.data");
+    browserErrors.allowErrorResponse(400, "/dpo/requests.data");
+    await logIn(page, BOB);
+    await page.goto("/me/choices");
+    await page.getByRole("button", { name: "Français" }).click();
+    const erasure = page.locator("#erasure");
+    await erasure.getByRole("button", { name: translation("fr", "choices.erasure.ask") }).click();
+    await expect(
+      erasure.getByLabel(translation("fr", "choices.erasure.confirm")),
+    ).toHaveAccessibleDescription(translation("fr", "choices.errors.confirmErase"));
+    await erasure.getByLabel(translation("fr", "choices.erasure.confirm")).check();
+    await erasure.getByRole("button", { name: translation("fr", "choices.erasure.ask") }).click();
+    await expect(page.getByTestId("choice-done")).toHaveText(
+      translation("fr", "choices.done.erase"),
+    );
+    await expect(erasure.getByTestId("erasure-request")).toHaveAttribute("data-status", "open");
+    // Asked once: the form is gone while the request is open.
+    await expect(
+      erasure.getByRole("button", { name: translation("fr", "choices.erasure.ask") }),
+    ).toHaveCount(0);
+    await page.getByRole("button", { name: "English" }).click();
+    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
+    await expect(
+      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
+    ).toBeVisible();
+
+    await logIn(page, DPO);
+    await page.getByRole("link", { name: translation("en", "nav.requests") }).click();
+    const request = page.locator('[data-testid="open-request"][data-subject="subj-bob"]');
+    await expect(request).toBeVisible();
+    // Bob's data stayed with Lumen Books: sign-up, CRM and its backups, no third party.
+    await expect(request.getByTestId("recipient").locator("th")).toHaveText([
+      "Backups",
+      "CRM",
+      "Sign-up",
+    ]);
+    await expect(request.locator('[data-testid="recipient"][data-third-party="yes"]')).toHaveCount(
+      0,
+    );
+
+    const answerForm = request.getByTestId("answer-form");
+    await answerForm.getByRole("button", { name: translation("en", "requests.send") }).click();
+    await expect(
+      answerForm.getByLabel(translation("en", "requests.outcome")),
+    ).toHaveAccessibleDescription(translation("en", "requests.errors.outcome"));
+    const answer = "Erased from sign-up, CRM and the backups on 2 December.";
+    await answerForm
+      .getByLabel(translation("en", "requests.outcome"))
+      .selectOption({ label: translation("en", "requests.outcomes.erased") });
+    await answerForm.getByLabel(translation("en", "requests.answer")).fill(answer);
+    await answerForm.getByRole("button", { name: translation("en", "requests.send") }).click();
+    await expect(page.getByTestId("request-answered")).toHaveText(
+      translation("en", "requests.done.erased"),
+    );
+    await expect(page.locator('[data-testid="open-request"][data-subject="subj-bob"]')).toHaveCount(
+      0,
+    );
+    await expect(page.getByTestId("answered-request").first()).toContainText(answer);
+    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
+    await expect(
+      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
+    ).toBeVisible();
+
+    await logIn(page, BOB);
+    await page.goto("/me/choices#erasure");
+    const done = page.locator("#erasure").getByTestId("erasure-request");
+    await expect(done).toHaveAttribute("data-status", "erased");
+    await expect(done.getByTestId("erasure-answer")).toHaveText(answer);
+    await expect(
+      page
+        .locator("#erasure")
+        .getByRole("button", { name: translation("en", "choices.erasure.ask") }),
+    ).toBeVisible();
+  });
+
+  test("Alice sees nothing of Bob's requests, and the DPO's page is not hers", async ({
+    page,
+    browserErrors,
+  }) => {
+    browserErrors.allowErrorResponse(403, "/dpo/requests");
+    await logIn(page, ALICE);
+    await page.goto("/me/choices");
+    await expect(page.locator("#erasure").getByTestId("erasure-request")).toHaveCount(0);
+    const response = await page.goto("/dpo/requests");
+    expect(response?.status()).toBe(403);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Erasure requests (db/queries/erasure.ts) on both stores, on the demo organisation: a subject
+ * asks once (asking again returns the same request), sees only their own requests; the DPO's
+ * queue lists the open ones with every service the subject's data reached, third parties
+ * first, and when one is overdue; an answer is given once, recorded in the legal log with who
+ * gave it, and the subject may ask again afterwards.
+ */
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  answerErasure,
+  ErasureAnswerError,
+  erasureQueue,
+  requestErasure,
+  subjectErasureRequests,
+} from "../../../db/queries/erasure";
+import { seedDemoStore } from "../../factories/demo";
+import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
+
+describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
+  let t: TestStore;
+  let ids: Map<string, number>;
+  const alice = () => ({ subjectId: ids.get("subj-alice") as number, email: "alice@example.org" });
+  beforeAll(async () => {
+    t = await createTestStore(kind);
+    ids = await seedDemoStore(t.store);
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  const legalEvents = async () =>
+    (
+      await t.store.rows<{ raw: Uint8Array }>(sql`
+        select t.raw from ledger_archive_tail t join ledger_logs l on l.id = t.log_id
+        where l.origin like '%/legal' order by t.seq`)
+    )
+      .map((row) => JSON.parse(Buffer.from(row.raw).toString("utf8")))
+      .filter((event) => String(event.type).includes("erasure"));
+
+  it("records a subject's request once, due a month later, visible only to them", async () => {
+    const now = new Date("2026-11-30T10:00:00Z");
+    const first = await requestErasure(t.store, alice(), now);
+    expect(first.created).toBe(true);
+    expect(first.request).toMatchObject({
+      subject: "subj-alice",
+      status: "open",
+      requestedAt: "2026-11-30T10:00:00Z",
+      dueAt: "2026-12-30T10:00:00Z",
+      answer: null,
+    });
+    const again = await requestErasure(t.store, alice(), new Date("2026-12-01T10:00:00Z"));
+    expect(again).toEqual({ request: first.request, created: false });
+    expect(await subjectErasureRequests(t.store, alice().subjectId)).toEqual([first.request]);
+    expect(await subjectErasureRequests(t.store, ids.get("subj-bob") as number)).toEqual([]);
+    expect(await legalEvents()).toEqual([
+      expect.objectContaining({
+        type: "subject.erasure.requested",
+        actor: "alice@example.org",
+        details: { subject: "subj-alice", request: first.request.id, due: "2026-12-30T10:00:00Z" },
+      }),
+    ]);
+  });
+
+  it("queues it for the DPO with every service the data reached, third parties first", async () => {
+    const { open, answered } = await erasureQueue(t.store, 20, new Date("2026-12-01T00:00:00Z"));
+    expect(answered).toEqual([]);
+    expect(open).toHaveLength(1);
+    const [request] = open;
+    expect(request).toMatchObject({ subject: "subj-alice", overdue: false });
+    const services = request?.recipients.map((r) => r.service) ?? [];
+    expect(services).toEqual(expect.arrayContaining(["CRM", "Newsletter", "Flack"]));
+    const thirdParties = request?.recipients.filter((r) => r.thirdParty) ?? [];
+    expect(thirdParties.map((r) => r.organisation)).toContain("FlackCo");
+    // third parties come first
+    expect(request?.recipients.slice(0, thirdParties.length).every((r) => r.thirdParty)).toBe(true);
+    for (const recipient of request?.recipients ?? []) {
+      expect(recipient.categories.length).toBeGreaterThan(0);
+    }
+    const late = await erasureQueue(t.store, 20, new Date("2027-01-05T00:00:00Z"));
+    expect(late.open[0]?.overdue).toBe(true);
+  });
+
+  it("takes one answer, with who gave it; then the subject may ask again", async () => {
+    const [request] = (await erasureQueue(t.store)).open;
+    const id = request?.id as number;
+    const answer = "Erased from CRM and the newsletter list; FlackCo told on 2026-12-02.";
+    const answered = await answerErasure(
+      t.store,
+      { requestId: id, outcome: "erased", answer, dpoEmail: "dpo@lumen-books.example" },
+      new Date("2026-12-02T09:00:00Z"),
+    );
+    expect(answered).toMatchObject({
+      id,
+      status: "erased",
+      answeredAt: "2026-12-02T09:00:00Z",
+      answeredBy: "dpo@lumen-books.example",
+      answer,
+    });
+    await expect(
+      answerErasure(t.store, {
+        requestId: id,
+        outcome: "refused",
+        answer: "twice",
+        dpoEmail: "dpo@lumen-books.example",
+      }),
+    ).rejects.toEqual(new ErasureAnswerError("answered"));
+    await expect(
+      answerErasure(t.store, {
+        requestId: 99_999,
+        outcome: "erased",
+        answer: "none",
+        dpoEmail: "dpo@lumen-books.example",
+      }),
+    ).rejects.toEqual(new ErasureAnswerError("not-found"));
+    const queue = await erasureQueue(t.store);
+    expect(queue.open).toEqual([]);
+    expect(queue.answered).toEqual([answered]);
+    expect((await legalEvents()).at(-1)).toMatchObject({
+      type: "dpo.erasure.erased",
+      actor: "dpo@lumen-books.example",
+      details: { subject: "subj-alice", request: id, answer },
+    });
+
+    const second = await requestErasure(t.store, alice());
+    expect(second.created).toBe(true);
+    expect(second.request.id).not.toBe(id);
+    expect(await subjectErasureRequests(t.store, alice().subjectId)).toHaveLength(2);
+  });
+});
