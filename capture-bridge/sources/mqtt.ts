@@ -32,6 +32,8 @@ export interface MqttSourceOptions {
   /** Resolves when the pipeline can take another message (backpressure). */
   whenReady?(): Promise<void>;
   onError(error: Error): void;
+  /** MQTT keepalive in seconds (default KEEPALIVE_S); tests make it short. */
+  keepaliveS?: number;
 }
 
 export interface MqttSource {
@@ -64,12 +66,22 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
     // mqtt.js counts a PINGRESP only when it reads it, and it reads nothing while the pipeline is
     // full; with the default 60 s a store that stalls for two minutes cost a reconnect (and the
     // redelivery of everything unacknowledged). The broker still sees our PUBACKs meanwhile.
-    keepalive: KEEPALIVE_S,
+    keepalive: options.keepaliveS ?? KEEPALIVE_S,
     // Resubscribing is harmless with a persistent session and needed if the broker lost it.
     resubscribe: true,
   });
   client.on("connect", () => {
     connection += 1;
+  });
+  // mqtt.js restarts its keepalive clock only on a PINGRESP or an acknowledgement it reads, never
+  // on a PUBLISH: a subscriber that only receives pings every keepalive and gives up 1.5
+  // keepalives after its last PINGRESP. While the pipeline holds the socket back, the PINGRESP
+  // waits behind up to the broker's in-flight window of messages; in a long drain that took more
+  // than the half keepalive mqtt.js allows, and a healthy connection was dropped (66 messages
+  // redelivered). A PUBLISH taken from the connection shows the broker is there as well as a
+  // PINGRESP does, so it restarts the clock too; pings go out once the messages stop.
+  client.on("packetreceive", (packet) => {
+    if (packet.cmd === "publish") client.reschedulePing(true);
   });
   client.on("error", (error) => options.onError(error));
   client.on("offline", () => {

@@ -19,7 +19,7 @@ import {
   ledgerRecords,
   ledgerSubtrees,
 } from "../schema";
-import { BUNDLE_SIZE, encodeBundle } from "./archive";
+import { BUNDLE_SIZE, encodeBundleFrom } from "./archive";
 import { canonicalBytes, canonicalJson } from "./canonical";
 import { CompactRange } from "./compact-range";
 import { hashLeaf } from "./merkle";
@@ -28,6 +28,8 @@ import { signLogCheckpoint } from "./signing";
 /** The organisation part of every log origin. */
 export const LEDGER_ORGANISATION = "provtopia.example";
 export const CHECKPOINT_EVERY = 256;
+/** Records a seal reads and compresses at a time (a sixteenth of a bundle, about 1 MB of CamFlow). */
+const SEAL_BATCH = 16;
 
 export function hostOrigin(hostName: string): string {
   return `${LEDGER_ORGANISATION}/prov/${hostName}`;
@@ -398,33 +400,52 @@ export function elementsDigest(nodes: DigestedNode[], relations: DigestedRelatio
   );
 }
 
+/**
+ * Seals the tail's records firstSeq .. firstSeq + BUNDLE_SIZE - 1 into a bundle and drops them
+ * from the tail. The records are read and compressed SEAL_BATCH at a time: a bundle's raw
+ * messages run to 15 MB and more, and reading them at once (as hex text, then bytes, then one
+ * framed copy) held several times that while brotli ran. Throws if the tail lacks one of them.
+ */
 async function sealBundle(
   store: Store,
   tx: Executor,
   logId: number,
   firstSeq: number,
 ): Promise<void> {
-  const entries = await store.rows<{ leaf: Uint8Array; raw: Uint8Array }>(
-    sql`select leaf, raw from ${ledgerArchiveTail}
-        where log_id = ${logId} and seq >= ${firstSeq} and seq < ${firstSeq + BUNDLE_SIZE}
-        order by seq`,
+  const end = firstSeq + BUNDLE_SIZE;
+  const [sizes] = await store.rows<{ records: number; frame_bytes: string; raw_bytes: string }>(
+    sql`select count(*)::int as records,
+               (8 + coalesce(sum(8 + octet_length(leaf) + octet_length(raw)), 0))::text as frame_bytes,
+               coalesce(sum(octet_length(raw)), 0)::text as raw_bytes
+        from ${ledgerArchiveTail}
+        where log_id = ${logId} and seq >= ${firstSeq} and seq < ${end}`,
     tx,
   );
-  if (entries.length !== BUNDLE_SIZE) {
+  if (sizes?.records !== BUNDLE_SIZE) {
     throw new Error(
-      `couldn't seal bundle ${firstSeq} of log ${logId}: the tail holds ${entries.length} of its ${BUNDLE_SIZE} records`,
+      `couldn't seal bundle ${firstSeq} of log ${logId}: the tail holds ${sizes?.records} of its ${BUNDLE_SIZE} records`,
     );
+  }
+  async function* batches() {
+    for (let from = firstSeq; from < end; from += SEAL_BATCH) {
+      yield await store.rows<{ leaf: Uint8Array; raw: Uint8Array }>(
+        sql`select leaf, raw from ${ledgerArchiveTail}
+            where log_id = ${logId} and seq >= ${from} and seq < ${Math.min(from + SEAL_BATCH, end)}
+            order by seq`,
+        tx,
+      );
+    }
   }
   await tx.insert(ledgerBundles).values({
     logId,
     firstSeq,
     count: BUNDLE_SIZE,
-    data: encodeBundle(entries),
-    rawBytes: entries.reduce((sum, e) => sum + e.raw.length, 0),
+    data: await encodeBundleFrom(BUNDLE_SIZE, Number(sizes.frame_bytes), batches()),
+    rawBytes: Number(sizes.raw_bytes),
   });
   await tx.execute(
     sql`delete from ${ledgerArchiveTail}
-        where log_id = ${logId} and seq >= ${firstSeq} and seq < ${firstSeq + BUNDLE_SIZE}`,
+        where log_id = ${logId} and seq >= ${firstSeq} and seq < ${end}`,
   );
 }
 

@@ -32,6 +32,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { sql } from "drizzle-orm";
+import { MALLOC_ENV } from "../../capture-bridge/bin/malloc-env.js";
 import { createPipeline } from "../../capture-bridge/pipeline/pipeline";
 import { startMqttSource } from "../../capture-bridge/sources/mqtt";
 import { openStore } from "../../db/client";
@@ -318,7 +319,7 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
           ? `The simulator's messages (zlib level 1 for CamFlow payloads) were generated before the run into a recording${recording.recordedInMs ? ` (in ${(recording.recordedInMs / 1000).toFixed(0)} s)` : " (already there)"} and replayed by a separate process on the same 2 cores (its CPU time is reported); PostgreSQL and Mosquitto share the cores too. Figures are lower bounds when other work shares the machine.`
           : "The simulator generates while it publishes, as a separate process on the same 2 cores (its CPU time is reported), with zlib level 1 for CamFlow payloads; PostgreSQL and Mosquitto share the cores too. Figures are lower bounds when other work shares the machine.",
         "The projection divides two cores' time by the CPU time the bridge, the bench database's PostgreSQL backends and Mosquitto spent per element; it leaves out PostgreSQL's background writers and assumes perfect overlap, so it is an upper bound, as the wall-clock figures under contention are a lower bound.",
-        `Peak RSS is this process (the bridge and the bench's few counters), sampled every ${RSS_SAMPLE_MS} ms; at the peak V8's heap was ${Math.round(atPeak.heapTotal / 1e6)} MB (${Math.round(atPeak.heapUsed / 1e6)} MB used), Buffers and other memory outside it ${Math.round(atPeak.external / 1e6)} MB.`,
+        `Peak RSS is this process (the bridge and the bench's few counters), sampled every ${RSS_SAMPLE_MS} ms; at the peak V8's heap was ${Math.round(atPeak.heapTotal / 1e6)} MB (${Math.round(atPeak.heapUsed / 1e6)} MB used), Buffers and other memory outside it ${Math.round(atPeak.external / 1e6)} MB. glibc malloc: ${mallocSettings()}.`,
         ...(errors.length
           ? [`errors during the run: ${errors.map((e) => e.message).join("; ")}`]
           : []),
@@ -335,4 +336,12 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
     await database.drop();
     await broker.stop();
   }
+}
+
+/** The glibc malloc variables this process started with (capture-bridge/bin/malloc-env.js). */
+function mallocSettings(): string {
+  const set = Object.keys(MALLOC_ENV)
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]}`);
+  return set.length ? set.join(", ") : "defaults (PROVTOPIA_MALLOC_ENV=off or not glibc)";
 }

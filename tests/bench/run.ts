@@ -15,6 +15,13 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  exitWithParent,
+  MallocEnvError,
+  mallocEnvFor,
+  runInChild,
+  runsOnGlibc,
+} from "../../capture-bridge/bin/malloc-env.js";
 import { type BenchOptions, type BenchResult, formatMarkdown, formatResult } from "./bench-result";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -100,12 +107,30 @@ async function main(argv: string[]): Promise<void> {
   for (const name of wanted) await runBench(name, options, flags.includes("--markdown"));
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError) {
+function reportFailure(error: unknown): void {
+  if (error instanceof UsageError || error instanceof MallocEnvError) {
     console.error(`bench: ${error.message}`);
     process.exitCode = 2;
     return;
   }
   console.error("bench failed:", error);
   process.exitCode = 1;
-});
+}
+
+// The ingest bench runs the bridge in this process; it measures it under the glibc malloc
+// settings `provtopia bridge` runs with, so the bench re-runs itself in a child with them, as the
+// CLI does (capture-bridge/bin/malloc-env.js), and the child, doing the work, samples its own RSS.
+const argv = process.argv.slice(2);
+let childEnv: ReturnType<typeof mallocEnvFor> = null;
+try {
+  if (argv.includes("ingest") || argv.includes("all")) {
+    childEnv = mallocEnvFor("ingest", process.env, { glibc: runsOnGlibc() });
+  }
+} catch (error) {
+  reportFailure(error);
+}
+if (childEnv) runInChild(childEnv);
+else if (process.exitCode === undefined) {
+  exitWithParent();
+  main(argv).catch(reportFailure);
+}
