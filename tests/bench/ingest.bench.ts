@@ -61,7 +61,8 @@ const SEED = 20_261_130;
 const DURATION_S = { quick: 15, full: 300 } as const;
 const WINDOW_MS = 10_000;
 const MAX_INFLIGHT = 1_000;
-const DRAIN_TIMEOUT_MS = 10 * 60_000;
+/** How long the bench waits for the backlog after publishing (`INGEST_BENCH_DRAIN_TIMEOUT_S`). */
+const DRAIN_TIMEOUT_MS = Number(process.env.INGEST_BENCH_DRAIN_TIMEOUT_S ?? 600) * 1000;
 const RSS_SAMPLE_MS = 100;
 const CHECKPOINT_INTERVAL_MS = 10_000;
 
@@ -205,8 +206,10 @@ async function runBench(quick: boolean, durationS: number): Promise<BenchResult>
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while (storedDocuments < published.messages) {
       if (Date.now() > deadline) {
+        // Not lost (the broker still holds them, and the bridge would take them), but the run
+        // cannot report a figure for what it did not store: it fails.
         throw new Error(
-          `lost messages: ${published.messages} published, ${storedDocuments} stored after ${DRAIN_TIMEOUT_MS / 1000} s`,
+          `${published.messages - storedDocuments} of ${published.messages} published messages were not committed within ${DRAIN_TIMEOUT_MS / 1000} s of the end of publishing (INGEST_BENCH_DRAIN_TIMEOUT_S gives more time)`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
