@@ -1,7 +1,7 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { quarantinePage } from "../../../db/queries/quarantine";
+import { FILTER_MAX_LENGTH, quarantinePage } from "../../../db/queries/quarantine";
 import { requireDpo } from "../../auth/session.server";
 import { Field } from "../../components/field";
 import { LocalTime } from "../../components/local-time";
@@ -29,7 +29,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
     invalid ? 0 : QUARANTINE_PAGE_SIZE,
   );
   const firstPage = filter.before === undefined;
-  return data({ ...page, values, errors, firstPage }, { status: invalid ? 400 : 200, headers });
+  return data(
+    { ...page, values, errors, firstPage, maxLength: FILTER_MAX_LENGTH },
+    { status: invalid ? 400 : 200, headers },
+  );
 }
 
 function pageLink(values: { source: string; reason: string }, before?: number): string {
@@ -48,7 +51,7 @@ export default function Quarantine() {
   const filtered = Boolean(values.source || values.reason);
   const error = (name: keyof typeof errors) => {
     const key = errors[name];
-    return key ? t(key, { max: 200 }) : undefined;
+    return key ? t(key, { max: loaded.maxLength }) : undefined;
   };
   return (
     <section className="page">
