@@ -11,6 +11,7 @@ import { appendLegalEvent } from "../db/ledger/log";
 import { quarantinedMessages, releaseQuarantined } from "../db/queries/quarantine";
 import type { BridgeConfig } from "./config";
 import { prepareMessage, writeMessages } from "./pipeline/ingest";
+import { hostOfTopic } from "./sources/mqtt";
 import { hostOfSubject } from "./sources/nats";
 
 const PAGE = 100;
@@ -43,10 +44,7 @@ export function hostOfSource(
   const colon = source.indexOf(":");
   const [transport, rest] = [source.slice(0, colon), source.slice(colon + 1)];
   if (colon <= 0 || !rest) return null;
-  if (transport === "mqtt") {
-    const prefix = config.MQTT_TOPIC_PREFIX;
-    return rest.startsWith(`${prefix}/`) ? rest.slice(prefix.length + 1) : rest;
-  }
+  if (transport === "mqtt") return hostOfTopic(rest, config.MQTT_TOPIC_PREFIX);
   if (transport === "nats") return hostOfSubject(rest, config.NATS_SUBJECT_PREFIX);
   if (transport === "http") return rest;
   return null;

@@ -42,6 +42,11 @@ export interface MqttSource {
 }
 
 /** The default client id: one bridge per machine and topic prefix keeps one session. */
+/** The capture host a topic names: what follows `<prefix>/` (camflowd's machine id), else the topic. */
+export function hostOfTopic(topic: string, prefix: string): string {
+  return (topic.startsWith(`${prefix}/`) && topic.slice(prefix.length + 1)) || topic;
+}
+
 export function defaultClientId(topicPrefix: string): string {
   return `provtopia-bridge-${topicPrefix.replace(/[^A-Za-z0-9]+/g, "-")}`.slice(0, 128);
 }
@@ -106,7 +111,7 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
       if (stopping && publish.qos > 0) return callback(SKIP_AUTOMATIC_ACK);
       return callback();
     }
-    const host = publish.topic.slice(options.topicPrefix.length + 1) || publish.topic;
+    const host = hostOfTopic(publish.topic, options.topicPrefix);
     const delivery = options
       .onMessage({ source: `mqtt:${publish.topic}`, host, payload })
       .then(

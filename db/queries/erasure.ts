@@ -8,10 +8,11 @@
  * A subject acts only on their own subject row (the caller passes the session's subject id) and
  * sees only their own requests.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { appendLegalEvent } from "../ledger/log";
 import { subjectFlowSummaries } from "./flows";
+import { isoUtc } from "./subject-choices";
 
 export type ErasureStatus = "open" | "erased" | "refused";
 
@@ -41,12 +42,16 @@ export interface QueuedRequest extends ErasureRequestRow {
   recipients: Recipient[];
 }
 
-const ISO = (column: string) =>
-  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
-
-const COLUMNS = sql`r.id, s.ref as subject, ${ISO("r.requested_at")} as "requestedAt",
-  ${ISO("r.due_at")} as "dueAt", r.status::text as status, ${ISO("r.answered_at")} as "answeredAt",
+const COLUMNS = sql`r.id, s.ref as subject, ${isoUtc("r.requested_at")} as "requestedAt",
+  ${isoUtc("r.due_at")} as "dueAt", r.status::text as status, ${isoUtc("r.answered_at")} as "answeredAt",
   r.answered_by as "answeredBy", r.answer`;
+
+/** Requests with their subject's reference, `where` and `tail` (order, limit) as given. */
+function selectRequests(store: Store, where: SQL, tail: SQL = sql``) {
+  return store.rows<ErasureRequestRow>(sql`
+    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
+    where ${where} ${tail}`);
+}
 
 /**
  * Records the subject's request, due a month later, and returns it; a subject with an open
@@ -63,9 +68,10 @@ export async function requestErasure(
             ${now.toISOString()}::timestamptz + interval '1 month')
     on conflict (subject_id) where status = 'open' do nothing
     returning id`);
-  const [request] = await store.rows<ErasureRequestRow>(sql`
-    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
-    where r.subject_id = ${actor.subjectId} and r.status = 'open'`);
+  const [request] = await selectRequests(
+    store,
+    sql`r.subject_id = ${actor.subjectId} and r.status = 'open'`,
+  );
   if (!request) throw new Error(`no open erasure request for subject ${actor.subjectId}`);
   if (created) {
     await appendLegalEvent(
@@ -86,9 +92,11 @@ export async function subjectErasureRequests(
   store: Store,
   subjectId: number,
 ): Promise<ErasureRequestRow[]> {
-  return store.rows<ErasureRequestRow>(sql`
-    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
-    where r.subject_id = ${subjectId} order by r.requested_at desc, r.id desc`);
+  return selectRequests(
+    store,
+    sql`r.subject_id = ${subjectId}`,
+    sql`order by r.requested_at desc, r.id desc`,
+  );
 }
 
 /**
@@ -100,18 +108,23 @@ export async function erasureQueue(
   answered = 20,
   now: Date = new Date(),
 ): Promise<{ open: QueuedRequest[]; answered: ErasureRequestRow[] }> {
-  const open = await store.rows<ErasureRequestRow>(sql`
-    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
-    where r.status = 'open' order by r.due_at, r.id`);
-  const done = await store.rows<ErasureRequestRow>(sql`
-    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
-    where r.status <> 'open' order by r.answered_at desc, r.id desc limit ${answered}`);
+  const open = await selectRequests(store, sql`r.status = 'open'`, sql`order by r.due_at, r.id`);
+  const done = await selectRequests(
+    store,
+    sql`r.status <> 'open'`,
+    sql`order by r.answered_at desc, r.id desc limit ${answered}`,
+  );
+  const thirdParties = new Set(
+    (await store.rows<{ name: string }>(sql`select name from organisations where third_party`)).map(
+      (row) => row.name,
+    ),
+  );
   const queued: QueuedRequest[] = [];
   for (const request of open) {
     queued.push({
       ...request,
       overdue: Date.parse(request.dueAt) < now.getTime(),
-      recipients: await recipientsOf(store, request.subject),
+      recipients: await recipientsOf(store, request.subject, thirdParties),
     });
   }
   return { open: queued, answered: done };
@@ -121,13 +134,12 @@ export async function erasureQueue(
  * Every service the subject's data was observed reaching, from the subject's flows (the same
  * query as the subject's own page), with its organisation; third parties first.
  */
-async function recipientsOf(store: Store, subjectRef: string): Promise<Recipient[]> {
+async function recipientsOf(
+  store: Store,
+  subjectRef: string,
+  thirdParties: ReadonlySet<string>,
+): Promise<Recipient[]> {
   const flows = (await subjectFlowSummaries(store, subjectRef)) ?? [];
-  const thirdParties = new Set(
-    (await store.rows<{ name: string }>(sql`select name from organisations where third_party`)).map(
-      (row) => row.name,
-    ),
-  );
   const byService = new Map<string, Recipient>();
   for (const flow of flows) {
     const recipient = byService.get(flow.service) ?? {
@@ -174,9 +186,7 @@ export async function answerErasure(
     );
     throw new ErasureAnswerError(exists ? "answered" : "not-found");
   }
-  const [request] = await store.rows<ErasureRequestRow>(sql`
-    select ${COLUMNS} from erasure_requests r join subjects s on s.id = r.subject_id
-    where r.id = ${input.requestId}`);
+  const [request] = await selectRequests(store, sql`r.id = ${input.requestId}`);
   if (!request) throw new ErasureAnswerError("not-found");
   await appendLegalEvent(
     store,

@@ -6,6 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Store } from "../client";
+import { isoUtc } from "./subject-choices";
 
 /** Bytes of a message the preview shows at most. */
 export const PREVIEW_BYTES = 1024;
@@ -50,9 +51,6 @@ export interface QuarantinePage {
   /** `before` for the next page, or null on the last one. */
   nextBefore: number | null;
 }
-
-const ISO = (column: string) =>
-  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
 
 /** A LIKE pattern matching `text` anywhere, its own wildcards taken literally. */
 function containing(text: string): string {
@@ -124,7 +122,7 @@ export async function quarantinePage(
     head: Uint8Array;
   }>(sql`
     select id::integer as id, source, reason, octet_length(raw)::integer as bytes,
-      ${ISO("received_at")} as received_at, digest,
+      ${isoUtc("received_at")} as received_at, digest,
       substring(raw from 1 for ${PREVIEW_BYTES}) as head
     from quarantine where ${page}
     order by id desc limit ${limit + 1}`);
