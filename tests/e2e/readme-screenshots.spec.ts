@@ -189,7 +189,7 @@ test.describe("README screenshots", () => {
     });
   }
 
-  for (const lng of ["en", "fr"] as const) {
+  for (const lng of ["en", "de", "fr"] as const) {
     test(`dpo-quarantine-${lng}.png`, async ({ page }) => {
       await logIn(page, DPO);
       await page.goto("/dpo/quarantine");
@@ -213,31 +213,38 @@ test.describe("README screenshots", () => {
     });
   }
 
-  test("dpo-requests-en.png", async ({ page }) => {
-    // Bob asks for erasure; the DPO's queue shows it with where his data went.
-    await logIn(page, BOB);
-    await page.goto("/me/choices");
-    const erasure = page.locator("#erasure");
-    if (
-      (await erasure.locator('[data-testid="erasure-request"][data-status="open"]').count()) === 0
-    ) {
-      await erasure.getByLabel(translation("en", "choices.erasure.confirm")).check();
-      await erasure.getByRole("button", { name: translation("en", "choices.erasure.ask") }).click();
-      await expect(erasure.locator('[data-status="open"]')).toHaveCount(1);
-    }
-    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
-    await expect(
-      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
-    ).toBeVisible();
-    await logIn(page, DPO);
-    await page.goto("/dpo/requests");
-    await expect(page.getByTestId("open-request").first()).toBeVisible();
-    await settle(page);
-    await page.screenshot({
-      path: path.join(SCREENSHOTS_DIR, "dpo-requests-en.png"),
-      fullPage: true,
+  for (const lng of ["en", "de"] as const) {
+    test(`dpo-requests-${lng}.png`, async ({ page }) => {
+      // Bob asks for erasure; the DPO's queue shows it with where his data went.
+      await logIn(page, BOB);
+      await page.goto("/me/choices");
+      const erasure = page.locator("#erasure");
+      if (
+        (await erasure.locator('[data-testid="erasure-request"][data-status="open"]').count()) === 0
+      ) {
+        await erasure.getByLabel(translation("en", "choices.erasure.confirm")).check();
+        await erasure
+          .getByRole("button", { name: translation("en", "choices.erasure.ask") })
+          .click();
+        await expect(erasure.locator('[data-status="open"]')).toHaveCount(1);
+      }
+      await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
+      await expect(
+        page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
+      ).toBeVisible();
+      await logIn(page, DPO);
+      await page.goto("/dpo/requests");
+      if (lng !== "en") {
+        await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
+      }
+      await expect(page.getByTestId("open-request").first()).toBeVisible();
+      await settle(page);
+      await page.screenshot({
+        path: path.join(SCREENSHOTS_DIR, `dpo-requests-${lng}.png`),
+        fullPage: true,
+      });
     });
-  });
+  }
 
   test("login-errors-en.png", async ({ page, browserErrors }) => {
     browserErrors.allowErrorResponse(400, "/login.data");
