@@ -5,13 +5,19 @@
  * observed reaching (db/queries/flows.ts), third parties marked, which the controller must tell
  * of the erasure (Art. 19). Both steps go into the ledger's legal log with who took them.
  *
+ * And an answer is not taken on trust: for a request answered "erased", every read lists the
+ * services the subject's data was observed reaching *after* the answer (a use whose time, from
+ * the provenance, is later). An empty list is the evidence that the erasure held; anything in
+ * it is data that was kept or copied somewhere the erasure missed. Uses without an order in
+ * their document (no time) cannot be placed after the answer and are left out.
+ *
  * A subject acts only on their own subject row (the caller passes the session's subject id) and
  * sees only their own requests.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { appendLegalEvent } from "../ledger/log";
-import { subjectFlowSummaries } from "./flows";
+import { type FlowSummary, subjectFlowSummaries } from "./flows";
 import { isoUtc } from "./subject-choices";
 
 export type ErasureStatus = "open" | "erased" | "refused";
@@ -34,6 +40,12 @@ export interface Recipient {
   /** The categories of the subject's data that reached it. */
   categories: string[];
   lastSeen: string | null;
+}
+
+/** A request as read back: for an "erased" one, where the data was seen since the answer. */
+export interface CheckedRequest extends ErasureRequestRow {
+  /** Services that the subject's data reached after the "erased" answer; null unless erased. */
+  usedSince: Recipient[] | null;
 }
 
 export interface QueuedRequest extends ErasureRequestRow {
@@ -87,16 +99,54 @@ export async function requestErasure(
   return { request, created: Boolean(created) };
 }
 
-/** The subject's own requests, newest first. */
+/** The subject's own requests, newest first, each erased one checked against later uses. */
 export async function subjectErasureRequests(
   store: Store,
   subjectId: number,
-): Promise<ErasureRequestRow[]> {
-  return selectRequests(
+): Promise<CheckedRequest[]> {
+  const requests = await selectRequests(
     store,
     sql`r.subject_id = ${subjectId}`,
     sql`order by r.requested_at desc, r.id desc`,
   );
+  return checkAnswered(store, requests, await thirdPartyNames(store));
+}
+
+async function thirdPartyNames(store: Store): Promise<Set<string>> {
+  const rows = await store.rows<{ name: string }>(
+    sql`select name from organisations where third_party`,
+  );
+  return new Set(rows.map((row) => row.name));
+}
+
+/**
+ * Answered requests with, for each "erased" one, the services its subject's data reached after
+ * the answer: the subject's flows read once per subject, their uses later than the answer.
+ */
+async function checkAnswered(
+  store: Store,
+  requests: readonly ErasureRequestRow[],
+  thirdParties: ReadonlySet<string>,
+): Promise<CheckedRequest[]> {
+  const flowsBySubject = new Map<string, FlowSummary[]>();
+  const checked: CheckedRequest[] = [];
+  for (const request of requests) {
+    if (request.status !== "erased" || request.answeredAt === null) {
+      checked.push({ ...request, usedSince: null });
+      continue;
+    }
+    let flows = flowsBySubject.get(request.subject);
+    if (!flows) {
+      flows = (await subjectFlowSummaries(store, request.subject)) ?? [];
+      flowsBySubject.set(request.subject, flows);
+    }
+    const answered = Date.parse(request.answeredAt);
+    const later = flows.filter(
+      (flow) => flow.lastSeen !== null && Date.parse(flow.lastSeen) > answered,
+    );
+    checked.push({ ...request, usedSince: recipientsFrom(later, thirdParties) });
+  }
+  return checked;
 }
 
 /**
@@ -107,39 +157,37 @@ export async function erasureQueue(
   store: Store,
   answered = 20,
   now: Date = new Date(),
-): Promise<{ open: QueuedRequest[]; answered: ErasureRequestRow[] }> {
+): Promise<{ open: QueuedRequest[]; answered: CheckedRequest[] }> {
   const open = await selectRequests(store, sql`r.status = 'open'`, sql`order by r.due_at, r.id`);
   const done = await selectRequests(
     store,
     sql`r.status <> 'open'`,
     sql`order by r.answered_at desc, r.id desc limit ${answered}`,
   );
-  const thirdParties = new Set(
-    (await store.rows<{ name: string }>(sql`select name from organisations where third_party`)).map(
-      (row) => row.name,
-    ),
-  );
+  const thirdParties = await thirdPartyNames(store);
   const queued: QueuedRequest[] = [];
   for (const request of open) {
     queued.push({
       ...request,
       overdue: Date.parse(request.dueAt) < now.getTime(),
-      recipients: await recipientsOf(store, request.subject, thirdParties),
+      recipients: recipientsFrom(
+        (await subjectFlowSummaries(store, request.subject)) ?? [],
+        thirdParties,
+      ),
     });
   }
-  return { open: queued, answered: done };
+  return { open: queued, answered: await checkAnswered(store, done, thirdParties) };
 }
 
 /**
- * Every service the subject's data was observed reaching, from the subject's flows (the same
- * query as the subject's own page), with its organisation; third parties first.
+ * The services that the given flows of a subject's data reached (from the same query as the
+ * subject's own page), with their organisations, the categories and the last use; third
+ * parties first.
  */
-async function recipientsOf(
-  store: Store,
-  subjectRef: string,
+function recipientsFrom(
+  flows: readonly FlowSummary[],
   thirdParties: ReadonlySet<string>,
-): Promise<Recipient[]> {
-  const flows = (await subjectFlowSummaries(store, subjectRef)) ?? [];
+): Recipient[] {
   const byService = new Map<string, Recipient>();
   for (const flow of flows) {
     const recipient = byService.get(flow.service) ?? {

@@ -2,8 +2,8 @@
  * Erasure requests end to end on the running demo: Bob asks (the form wants the box ticked,
  * and says so in French); the DPO sees the request with every service Bob's data reached
  * (third parties are marked: tests/integration/db/erasure-requests.test.ts has Alice's),
- * refuses an empty answer, then answers; Bob sees the answer and may ask
- * again. Alice sees nothing of Bob's, and the DPO's page is not hers.
+ * refuses an empty answer, then answers; both see that nothing of Bob's was used after the
+ * answer; Bob sees the answer and may ask again. Alice sees nothing of Bob's, and the DPO's page is not hers.
  */
 import { ALICE, BOB, DPO, expect, logIn, test, translation } from "./fixtures";
 
@@ -70,6 +70,11 @@ test.describe("erasure requests", () => {
       0,
     );
     await expect(page.getByTestId("answered-request").first()).toContainText(answer);
+    // Nothing of Bob's was seen after the answer (the demo's uses are all earlier); a later use
+    // would be listed here (tests/integration/db/erasure-requests.test.ts).
+    await expect(page.getByTestId("answered-request").first().getByTestId("used-since")).toHaveText(
+      translation("en", "requests.sinceClean"),
+    );
     await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
     await expect(
       page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
@@ -80,6 +85,9 @@ test.describe("erasure requests", () => {
     const done = page.locator("#erasure").getByTestId("erasure-request");
     await expect(done).toHaveAttribute("data-status", "erased");
     await expect(done.getByTestId("erasure-answer")).toHaveText(answer);
+    await expect(done.getByTestId("erased-since")).toHaveText(
+      translation("en", "choices.erasure.sinceClean"),
+    );
     await expect(
       page
         .locator("#erasure")

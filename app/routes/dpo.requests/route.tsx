@@ -95,6 +95,7 @@ export default function Requests() {
         <p className="empty">{t("requests.noneAnswered")}</p>
       ) : (
         <div className="table-scroll">
+          <p className="hint">{t("requests.sinceHelp")}</p>
           <table className="data-table" data-testid="answered-requests">
             <thead>
               <tr>
@@ -102,6 +103,7 @@ export default function Requests() {
                 <th scope="col">{t("requests.asked")}</th>
                 <th scope="col">{t("requests.outcome")}</th>
                 <th scope="col">{t("requests.answer")}</th>
+                <th scope="col">{t("requests.since")}</th>
               </tr>
             </thead>
             <tbody>
@@ -125,6 +127,9 @@ export default function Requests() {
                     </span>
                   </td>
                   <td className="answer">{request.answer}</td>
+                  <td data-testid="used-since">
+                    <UsedSince usedSince={request.usedSince} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -132,6 +137,39 @@ export default function Requests() {
         </div>
       )}
     </section>
+  );
+}
+
+/** Where an erased subject's data was seen after the answer; a dash for a refusal. */
+function UsedSince({ usedSince }: { usedSince: Loaded["answered"][number]["usedSince"] }) {
+  const { t, i18n } = useTranslation();
+  if (usedSince === null) return <>—</>;
+  if (usedSince.length === 0) {
+    return <span className="status allowed">{t("requests.sinceClean")}</span>;
+  }
+  return (
+    <>
+      <span className="status unlawful">{t("requests.sinceUsed")}</span>
+      <ul className="plain">
+        {usedSince.map((recipient) => (
+          <li key={recipient.service} data-testid="used-since-service">
+            <strong>{recipient.service}</strong>
+            {recipient.organisation ? ` (${recipient.organisation})` : null}{" "}
+            {recipient.thirdParty ? (
+              <span className="badge third-party">{t("processing.organisations.thirdParty")}</span>
+            ) : null}{" "}
+            {recipient.categories.map((key) => (
+              <span key={key} className="chip">
+                {categoryLabel(t, key)}
+              </span>
+            ))}{" "}
+            {recipient.lastSeen ? (
+              <LocalTime iso={recipient.lastSeen} locale={i18n.language} compact />
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 

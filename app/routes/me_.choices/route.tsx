@@ -315,6 +315,36 @@ function Blocks({ choices }: { choices: Loaded }) {
   );
 }
 
+/** For an erased request: whether the subject's data was seen anywhere after the answer. */
+function ErasedSince({ usedSince }: { usedSince: Loaded["erasure"][number]["usedSince"] }) {
+  const { t, i18n } = useTranslation();
+  if (usedSince === null) return null;
+  if (usedSince.length === 0) {
+    return (
+      <p className="since clean" data-testid="erased-since">
+        {t("choices.erasure.sinceClean")}
+      </p>
+    );
+  }
+  return (
+    <div className="since used" data-testid="erased-since">
+      <p>{t("choices.erasure.sinceUsed")}</p>
+      <ul>
+        {usedSince.map((recipient) => (
+          <li key={recipient.service}>
+            <strong>{recipient.service}</strong>
+            {recipient.organisation ? ` (${recipient.organisation})` : null}{" "}
+            {recipient.lastSeen ? (
+              <LocalTime iso={recipient.lastSeen} locale={i18n.language} compact />
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      <p>{t("choices.erasure.sinceUsedAfter")}</p>
+    </div>
+  );
+}
+
 function Erasure({ choices }: { choices: Loaded }) {
   const { t, i18n } = useTranslation();
   const failure = useActionData<typeof action>();
@@ -350,6 +380,7 @@ function Erasure({ choices }: { choices: Loaded }) {
                       {request.answer}
                     </blockquote>
                   ) : null}
+                  <ErasedSince usedSince={request.usedSince} />
                 </>
               )}
             </li>

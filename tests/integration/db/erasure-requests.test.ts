@@ -7,6 +7,8 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_PREFIXES } from "../../../capture-bridge/demo/demo-org";
+import { IngestTally, ingestMessage } from "../../../capture-bridge/pipeline/ingest";
 import {
   answerErasure,
   ErasureAnswerError,
@@ -51,7 +53,9 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
     });
     const again = await requestErasure(t.store, alice(), new Date("2026-12-01T10:00:00Z"));
     expect(again).toEqual({ request: first.request, created: false });
-    expect(await subjectErasureRequests(t.store, alice().subjectId)).toEqual([first.request]);
+    expect(await subjectErasureRequests(t.store, alice().subjectId)).toEqual([
+      { ...first.request, usedSince: null },
+    ]);
     expect(await subjectErasureRequests(t.store, ids.get("subj-bob") as number)).toEqual([]);
     expect(await legalEvents()).toEqual([
       expect.objectContaining({
@@ -115,7 +119,8 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
     ).rejects.toEqual(new ErasureAnswerError("not-found"));
     const queue = await erasureQueue(t.store);
     expect(queue.open).toEqual([]);
-    expect(queue.answered).toEqual([answered]);
+    // Nothing of Alice's data was seen after the answer: the demo's uses are all earlier.
+    expect(queue.answered).toEqual([{ ...answered, usedSince: [] }]);
     expect((await legalEvents()).at(-1)).toMatchObject({
       type: "dpo.erasure.erased",
       actor: "dpo@lumen-books.example",
@@ -126,5 +131,60 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
     expect(second.created).toBe(true);
     expect(second.request.id).not.toBe(id);
     expect(await subjectErasureRequests(t.store, alice().subjectId)).toHaveLength(2);
+  });
+
+  it("shows where an erased subject's data was seen after the answer, to the DPO and to them", async () => {
+    // A month after the "erased" answer, a marketing export still reads Alice's CRM contact and
+    // sends it to a third party: the erasure missed a copy.
+    const later = "2027-01-04T10:00:00Z";
+    const document = {
+      prefix: DEMO_PREFIXES,
+      activity: {
+        "lumen:lookalike-export/2027-01": {
+          "prov:type": "lumen:Job",
+          "prov:label": "look-alike audience export",
+          "prov:startTime": later,
+          "gdpr:service": "AdReach",
+          "gdpr:organisation": "AdReach Inc",
+        },
+      },
+      used: {
+        "lumen:u/lookalike/alice": {
+          "prov:activity": "lumen:lookalike-export/2027-01",
+          "prov:entity": "lumen:crm/contact/alice",
+          "prov:time": later,
+        },
+      },
+    };
+    const tally = new IngestTally();
+    await ingestMessage(
+      t.store,
+      { source: "test:ads-1", host: "ads-1", payload: Buffer.from(JSON.stringify(document)) },
+      tally,
+    );
+    expect(tally.quarantined).toBe(0);
+    await t.store.db.execute(
+      sql`update organisations set third_party = true where name = 'AdReach Inc'`,
+    );
+
+    const [erased] = (await erasureQueue(t.store)).answered;
+    expect(erased).toMatchObject({ subject: "subj-alice", status: "erased" });
+    expect(erased?.usedSince).toEqual([
+      {
+        service: "AdReach",
+        organisation: "AdReach Inc",
+        thirdParty: true,
+        categories: ["email"],
+        lastSeen: later,
+      },
+    ]);
+    // The subject reads the same on their own page; the open request has no such check.
+    const own = await subjectErasureRequests(t.store, alice().subjectId);
+    expect(own.map((request) => [request.status, request.usedSince?.length ?? null])).toEqual([
+      ["open", null],
+      ["erased", 1],
+    ]);
+    // Bob asked nothing: nothing of his is listed, and his data's uses are no one's evidence.
+    expect(await subjectErasureRequests(t.store, ids.get("subj-bob") as number)).toEqual([]);
   });
 });
