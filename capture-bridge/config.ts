@@ -43,6 +43,12 @@ const schema = z.object({
    * proxy) when applications on other machines POST /ingest.
    */
   BRIDGE_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Bearer token that GET /metrics wants (Prometheus' `authorization: credentials`); unset, the
+   * metrics are open (counts only, no personal data), and the bridge warns if it binds beyond
+   * loopback.
+   */
+  METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
   /** Sign a checkpoint of every log that grew at least this often (and every 256 records). */
   CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   /**

@@ -4,6 +4,7 @@
  * (capture-bridge/enforcement/http.ts), and the ledger's read-only auditor API (logs, the latest
  * signed checkpoint, inclusion and consistency proofs).
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pingStore, type Store } from "../db/client";
 import {
@@ -80,20 +81,49 @@ function routes(store: Store): Record<string, Handler> {
   };
 }
 
-/**
- * Serves on `host`:`port`; POST /ingest answers 404 unless `ingest` is given, the enforcement
- * paths unless `enforcement` is.
- */
-export function serveHttp(
-  store: Store,
-  port: number,
-  ingest?: IngestEndpointOptions,
-  host = "127.0.0.1",
-  enforcement?: { logger: Logger },
-): Promise<Server> {
+export interface HttpOptions {
+  /** POST /ingest answers 404 without it. */
+  ingest?: IngestEndpointOptions;
+  /** The address to bind; loopback unless set. */
+  host?: string;
+  /** The enforcement points' paths answer 404 without it. */
+  enforcement?: { logger: Logger };
+  /**
+   * When set, GET /metrics wants `Authorization: Bearer <this>` (Prometheus' `authorization`
+   * setting of a scrape job); unset, it is open, as Prometheus' exporters are on an internal
+   * interface.
+   */
+  metricsToken?: string;
+}
+
+/** Whether a bind address is this machine's own loopback (only local processes reach it). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest();
+
+/** Whether the request bears the token: compared as digests, in constant time. */
+function bearsToken(request: IncomingMessage, token: string): boolean {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
+  return match !== null && timingSafeEqual(sha256(match[1] as string), sha256(token));
+}
+
+/** Serves on `options.host` (loopback) : `port`. */
+export function serveHttp(store: Store, port: number, options: HttpOptions = {}): Promise<Server> {
+  const { ingest, host = "127.0.0.1", enforcement, metricsToken } = options;
   const table = routes(store);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://bridge.invalid");
+    if (url.pathname === "/metrics" && metricsToken && !bearsToken(request, metricsToken)) {
+      response
+        .writeHead(401, {
+          "content-type": "text/plain",
+          "www-authenticate": 'Bearer realm="provtopia-metrics"',
+        })
+        .end("expected an Authorization: Bearer <METRICS_TOKEN> header\n");
+      return;
+    }
     if (url.pathname === "/ingest" && ingest) {
       handleIngestRequest(store, ingest, request, response);
       return;

@@ -17,7 +17,7 @@ import { countPendingRelations } from "../db/queries/stats";
 import type { BridgeConfig } from "./config";
 import { guardDriverClosedSocket } from "./driver-guard";
 import { type RulePublisher, startRulePublisher } from "./enforcement/publisher";
-import { serveHttp } from "./http";
+import { isLoopback, serveHttp } from "./http";
 import { metered } from "./intake";
 import { createLogger, type Logger, lineLogger } from "./logger";
 import { registerPendingRelationsProbe, registerPointsBehindProbe } from "./metrics";
@@ -133,17 +133,18 @@ export async function startBridge(
         await startLocal({ path, host: config.CAMFLOW_HOST, onMessage: handle, logger }),
       );
     }
-    http = await serveHttp(
-      store,
-      config.BRIDGE_PORT,
-      {
-        handle,
-        maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
-        logger,
-      },
-      config.BRIDGE_HOST,
-      { logger },
-    );
+    http = await serveHttp(store, config.BRIDGE_PORT, {
+      ingest: { handle, maxBodyBytes: config.INGEST_MAX_BODY_BYTES, logger },
+      host: config.BRIDGE_HOST,
+      enforcement: { logger },
+      metricsToken: config.METRICS_TOKEN,
+    });
+    if (!config.METRICS_TOKEN && !isLoopback(config.BRIDGE_HOST)) {
+      logger.warn(
+        { host: config.BRIDGE_HOST },
+        "GET /metrics is open on a non-loopback address: set METRICS_TOKEN",
+      );
+    }
     rules = await startRulePublisher({
       store,
       mqttUrl,
