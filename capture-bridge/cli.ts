@@ -55,6 +55,7 @@ import {
   importWitnessedCheckpoint,
   WitnessError,
 } from "../db/ledger/witness";
+import { isQuarantineKind, QUARANTINE_KINDS } from "../db/prov/quarantine-kinds";
 import { subjectFlowSummaries } from "../db/queries/flows";
 import { quarantinePage } from "../db/queries/quarantine";
 import { danglingNodes, storeStats } from "../db/queries/stats";
@@ -95,9 +96,11 @@ const USAGE = `usage: provtopia <command>
                                           an enforcement point guarding services S (its token
                                           on stdout, shown once)
   enforcement list [--json]               the points: services, applied version, last seen
-  quarantine list [--source P] [--reason P] [--json]
+  quarantine list [--source P] [--reason P] [--kind K] [--json]
                                           what the bridge could not read, with the reasons
-  quarantine retry [--id N]... [--source P] [--reason P] [--host NAME] [--json]
+                                          (K: too-large, not-text, not-json, not-prov, bad-prov,
+                                          bad-spade, bad-signature, unsigned, store-rejected, other)
+  quarantine retry [--id N]... [--source P] [--reason P] [--kind K] [--host NAME] [--json]
                                           read those messages again with today's readers:
                                           stored ones leave the quarantine (legal log)
   enforcement revoke NAME                 the point's token stops working
@@ -511,7 +514,7 @@ async function enforcement(config: BridgeConfig, args: string[]): Promise<number
 }
 
 const QUARANTINE_USAGE =
-  "quarantine list [--source PART] [--reason PART] [--json] | quarantine retry [--id N]... [--source PART] [--reason PART] [--host NAME] [--json]";
+  "quarantine list [--source PART] [--reason PART] [--kind KIND] [--json] | quarantine retry [--id N]... [--source PART] [--reason PART] [--kind KIND] [--host NAME] [--json]";
 
 async function quarantineCommand(config: BridgeConfig, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -521,11 +524,16 @@ async function quarantineCommand(config: BridgeConfig, args: string[]): Promise<
       id: { type: "string", multiple: true },
       source: { type: "string" },
       reason: { type: "string" },
+      kind: { type: "string" },
       host: { type: "string" },
       json: { type: "boolean" },
     },
   });
   const [action, extra] = positionals;
+  const kind = values.kind;
+  if (kind !== undefined && !isQuarantineKind(kind)) {
+    throw new UsageError(`--kind expects one of ${QUARANTINE_KINDS.join(", ")}, got ${kind}`);
+  }
   if (extra !== undefined || (action !== "list" && action !== "retry")) {
     throw new UsageError(QUARANTINE_USAGE);
   }
@@ -536,6 +544,7 @@ async function quarantineCommand(config: BridgeConfig, args: string[]): Promise<
   const filter = {
     ...(values.source ? { source: values.source } : {}),
     ...(values.reason ? { reason: values.reason } : {}),
+    ...(kind ? { kind } : {}),
   };
   if (action === "list") {
     if (ids || values.host) throw new UsageError(QUARANTINE_USAGE);
@@ -559,7 +568,9 @@ async function quarantineCommand(config: BridgeConfig, args: string[]): Promise<
         return 0;
       }
       for (const m of messages) {
-        console.log(`${m.id}\t${m.receivedAt}\t${m.source}\t${m.bytes} bytes\t${m.reason}`);
+        console.log(
+          `${m.id}\t${m.receivedAt}\t${m.source}\t${m.bytes} bytes\t${m.kind}\t${m.reason}`,
+        );
       }
       console.log(`${page.matching} of ${page.total} quarantined messages`);
       return 0;

@@ -8,7 +8,11 @@
  */
 import type { Store } from "../db/client";
 import { appendLegalEvent } from "../db/ledger/log";
-import { quarantinedMessages, releaseQuarantined } from "../db/queries/quarantine";
+import {
+  type QuarantineFilter,
+  quarantinedMessages,
+  releaseQuarantined,
+} from "../db/queries/quarantine";
 import type { BridgeConfig } from "./config";
 import { prepareMessage, writeMessages } from "./pipeline/ingest";
 import { hostOfTopic } from "./sources/mqtt";
@@ -16,10 +20,8 @@ import { hostOfSubject } from "./sources/nats";
 
 const PAGE = 100;
 
-export interface RetrySelection {
+export interface RetrySelection extends Omit<QuarantineFilter, "before"> {
   ids?: readonly number[];
-  source?: string;
-  reason?: string;
   /** The capture host of messages whose source does not name one (`file:` sources). */
   host?: string;
 }

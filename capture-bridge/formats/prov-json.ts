@@ -74,10 +74,19 @@ import {
 
 export class ProvFormatError extends Error {
   readonly code = "PROV_FORMAT";
+  /**
+   * `shape`: a value of the wrong type somewhere in a PROV-JSON document; `no-section`: JSON
+   * that has none of PROV-JSON's sections (not provenance at all); `syntax`: not JSON.
+   */
+  readonly problem: "shape" | "no-section" | "syntax";
 
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    options?: ErrorOptions & { problem?: "shape" | "no-section" | "syntax" },
+  ) {
     super(message, options);
     this.name = "ProvFormatError";
+    this.problem = options?.problem ?? "shape";
   }
 }
 
@@ -241,9 +250,7 @@ export function parseProvJsonText(text: string, options: Partial<ParseOptions> =
     if (error instanceof SyntaxError) {
       throw new ProvFormatError(
         `PROV-JSON text: expected valid JSON, got a syntax error: ${error.message}`,
-        {
-          cause: error,
-        },
+        { cause: error, problem: "syntax" },
       );
     }
     throw error;
@@ -263,6 +270,7 @@ function requireSomeSection(doc: JsonObject): void {
   const shown = keys.slice(0, 5).map(quote).join(", ");
   throw new ProvFormatError(
     `PROV-JSON document: expected a section such as "entity" or "used", got only ${shown}${keys.length > 5 ? ", ..." : ""}`,
+    { problem: "no-section" },
   );
 }
 

@@ -25,9 +25,10 @@ import {
   type SkippedStatement,
   type SkipReason,
 } from "../../db/prov/model";
-import { parseProvJson } from "../formats/prov-json";
-import { isSpadeRecord, parseSpadeRecords } from "../formats/spade-json";
-import { type DocumentText, decodePayload, readDocuments } from "./decode";
+import type { QuarantineKind } from "../../db/prov/quarantine-kinds";
+import { ProvFormatError, parseProvJson } from "../formats/prov-json";
+import { isSpadeRecord, parseSpadeRecords, SpadeFormatError } from "../formats/spade-json";
+import { type DocumentText, decodePayload, MessageDecodeError, readDocuments } from "./decode";
 
 export interface Message {
   /** Where it came from, for quarantine and logs: `mqtt:<topic>`, `file:<path>`. */
@@ -133,11 +134,12 @@ export async function prepareMessage(
     elements: 0,
     repaired: 0,
   };
-  const reject = (reason: string, raw: Uint8Array) =>
-    prepared.quarantine.push({ source: message.source, reason, raw });
+  const reject: Reject = (kind, reason, raw) =>
+    prepared.quarantine.push({ source: message.source, kind, reason, raw });
   const limit = options.maxMessageBytes ?? Number.POSITIVE_INFINITY;
   if (message.payload.byteLength > limit) {
     reject(
+      "too-large",
       `a message of ${message.payload.byteLength} bytes; the limit is ${limit}`,
       message.payload,
     );
@@ -147,7 +149,7 @@ export async function prepareMessage(
   try {
     text = decodePayload(message.payload);
   } catch (error) {
-    reject(reasonOf(error), message.payload);
+    reject(kindOf(error), reasonOf(error), message.payload);
     return prepared;
   }
   // A host that signs sends one document as a signed note; check it before reading anything.
@@ -156,7 +158,7 @@ export async function prepareMessage(
   if (looksLikeSignedNote(text)) {
     const opened = await openSigned(store, message.host, text);
     if ("reason" in opened) {
-      reject(opened.reason, message.payload);
+      reject("bad-signature", opened.reason, message.payload);
       return prepared;
     }
     ({ body, signedBy } = opened);
@@ -164,6 +166,7 @@ export async function prepareMessage(
   const documents = readDocuments(body);
   if (signedBy && documents.length !== 1) {
     reject(
+      "bad-signature",
       `a signed message must hold exactly one document, got ${documents.length}`,
       message.payload,
     );
@@ -184,16 +187,24 @@ export async function prepareMessage(
         ? parseSpadeRecords(unit.values)
         : parseProvJson(unit.values[0], { documentKey });
     } catch (error) {
-      reject(reasonOf(error), raw);
+      reject(kindOf(error), reasonOf(error), raw);
       continue;
     }
     const unread = unreadSections(unit, graph);
     if (unread) {
-      reject(`no PROV element in the document; sections not understood: ${unread}`, raw);
+      reject(
+        "not-prov",
+        `no PROV element in the document; sections not understood: ${unread}`,
+        raw,
+      );
       continue;
     }
     if (signedBy && graph.host !== null && graph.host !== message.host) {
-      reject(`the document names host ${graph.host} but was signed by ${message.host}`, raw);
+      reject(
+        "bad-signature",
+        `the document names host ${graph.host} but was signed by ${message.host}`,
+        raw,
+      );
       continue;
     }
     const host = signedBy ? message.host : (graph.host ?? message.host);
@@ -247,6 +258,7 @@ export async function writeMessages(
         if (!rejection || !document) throw error;
         await quarantineMessage(store, {
           source: prepared.message.source,
+          kind: "store-rejected",
           reason: rejection,
           raw: document.raw,
         });
@@ -375,14 +387,14 @@ interface Unit {
 function readUnits(
   message: Message,
   documents: DocumentText[],
-  reject: (reason: string, raw: Uint8Array) => void,
+  reject: Reject,
   counts: { repaired: number },
 ): Unit[] {
   const units: Unit[] = [];
   for (const document of documents) {
     if (!document.ok) {
       const raw = documents.length === 1 ? message.payload : Buffer.from(document.text, "utf8");
-      reject(document.reason, raw);
+      reject("not-json", document.reason, raw);
       continue;
     }
     if (document.repaired) counts.repaired += 1;
@@ -393,7 +405,7 @@ function readUnits(
     try {
       parseSpadeRecords([document.value]);
     } catch (error) {
-      reject(reasonOf(error), Buffer.from(document.text, "utf8"));
+      reject(kindOf(error), reasonOf(error), Buffer.from(document.text, "utf8"));
       continue;
     }
     const last = units.at(-1);
@@ -432,6 +444,20 @@ function unreadSections(unit: Unit, graph: ProvGraph): string | null {
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Keeps a message, or a part of one, in quarantine with the kind of problem and the reason. */
+type Reject = (kind: QuarantineKind, reason: string, raw: Uint8Array) => void;
+
+/** The kind of problem a reader's error is. */
+function kindOf(error: unknown): QuarantineKind {
+  if (error instanceof MessageDecodeError) return "not-text";
+  if (error instanceof SpadeFormatError) return "bad-spade";
+  if (error instanceof ProvFormatError) {
+    const kinds = { shape: "bad-prov", "no-section": "not-prov", syntax: "not-json" } as const;
+    return kinds[error.problem];
+  }
+  return "other";
 }
 
 /**

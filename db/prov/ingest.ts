@@ -53,6 +53,7 @@ import {
   personalDataOf,
   plainString,
 } from "./model";
+import type { QuarantineKind } from "./quarantine-kinds";
 
 /** What the ledger keeps of a stored document: its raw bytes as received, and when. */
 export interface Evidence {
@@ -105,6 +106,9 @@ export interface BatchDocument {
 /** A message (or part of one) that cannot be stored, kept whole with the reason. */
 export interface QuarantineEntry {
   source: string;
+  /** What kind of problem (the portal names it in the reader's language). */
+  kind: QuarantineKind;
+  /** The reader's own message, with the details. */
   reason: string;
   raw: Uint8Array;
 }
@@ -166,6 +170,7 @@ export async function ingestBatch(
       outcomes[i] = { status: "refused", reason };
       quarantined.push({
         source: options.quarantineSources?.[i] ?? `host:${document.hostName}`,
+        kind: "unsigned",
         reason,
         raw: document.evidence.raw,
       });
@@ -506,10 +511,7 @@ function withDigest(entry: QuarantineEntry): QuarantineEntry & { digest: string 
  * Keeps a message the bridge could not read, whole, with the reason; once per source and raw
  * bytes (a redelivery of a message already kept adds nothing).
  */
-export async function quarantineMessage(
-  store: Store,
-  message: { source: string; reason: string; raw: Uint8Array },
-): Promise<void> {
+export async function quarantineMessage(store: Store, message: QuarantineEntry): Promise<void> {
   await store.db.insert(quarantine).values(withDigest(message)).onConflictDoNothing();
 }
 

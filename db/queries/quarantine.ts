@@ -4,8 +4,9 @@
  * safe preview of their first bytes; and one message's raw bytes, for a download the portal
  * records in the legal log (raw messages may hold personal data). Reads only.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Store } from "../client";
+import type { QuarantineKind } from "../prov/quarantine-kinds";
 import { isoUtc } from "./subject-choices";
 
 /** Bytes of a message the preview shows at most. */
@@ -18,6 +19,8 @@ export interface QuarantineFilter {
   source?: string;
   /** Part of the reason. */
   reason?: string;
+  /** One kind of problem. */
+  kind?: QuarantineKind;
   /** Only messages with a smaller id (the next page). */
   before?: number;
 }
@@ -33,6 +36,7 @@ export interface QuarantinePreview {
 export interface QuarantinedRow {
   id: number;
   source: string;
+  kind: QuarantineKind;
   reason: string;
   bytes: number;
   receivedAt: string;
@@ -47,6 +51,8 @@ export interface QuarantinePage {
   matching: number;
   /** Messages per transport (the source's prefix: mqtt, nats, http, file), of all of them. */
   byTransport: { transport: string; count: number }[];
+  /** Messages per kind of problem, of all of them, the commonest first. */
+  byKind: { kind: QuarantineKind; count: number }[];
   messages: QuarantinedRow[];
   /** `before` for the next page, or null on the last one. */
   nextBefore: number | null;
@@ -95,16 +101,22 @@ export function previewOf(head: Uint8Array, totalBytes: number): QuarantinePrevi
   return { kind: "hex", text: lines.join("\n"), truncated: totalBytes > shown.length };
 }
 
+/** The conditions a filter sets (none: `true`). */
+function selected(filter: Omit<QuarantineFilter, "before">): SQL[] {
+  const conditions = [sql`true`];
+  if (filter.source) conditions.push(sql`source ilike ${containing(filter.source)}`);
+  if (filter.reason) conditions.push(sql`reason ilike ${containing(filter.reason)}`);
+  if (filter.kind) conditions.push(sql`kind = ${filter.kind}`);
+  return conditions;
+}
+
 /** A page of `limit` quarantined messages matching `filter`, newest first. */
 export async function quarantinePage(
   store: Store,
   filter: QuarantineFilter,
   limit: number,
 ): Promise<QuarantinePage> {
-  const conditions = [sql`true`];
-  if (filter.source) conditions.push(sql`source ilike ${containing(filter.source)}`);
-  if (filter.reason) conditions.push(sql`reason ilike ${containing(filter.reason)}`);
-  const matches = sql.join(conditions, sql` and `);
+  const matches = sql.join(selected(filter), sql` and `);
   const page = filter.before === undefined ? matches : sql`${matches} and id < ${filter.before}`;
   const [counts] = await store.rows<{ total: number; matching: number }>(sql`
     select count(*)::integer as total, (count(*) filter (where ${matches}))::integer as matching
@@ -112,16 +124,21 @@ export async function quarantinePage(
   const byTransport = await store.rows<{ transport: string; count: number }>(sql`
     select split_part(source, ':', 1) as transport, count(*)::integer as count
     from quarantine group by 1 order by 2 desc, 1`);
+  const byKind = await store.rows<{ kind: QuarantineKind; count: number }>(sql`
+    select kind::text as kind, count(*)::integer as count
+    from quarantine group by 1 order by 2 desc, 1`);
   const rows = await store.rows<{
     id: number;
     source: string;
+    kind: QuarantineKind;
     reason: string;
     bytes: number;
     received_at: string;
     digest: string | null;
     head: Uint8Array;
   }>(sql`
-    select id::integer as id, source, reason, octet_length(raw)::integer as bytes,
+    select id::integer as id, source, kind::text as kind, reason,
+      octet_length(raw)::integer as bytes,
       ${isoUtc("received_at")} as received_at, digest,
       substring(raw from 1 for ${PREVIEW_BYTES}) as head
     from quarantine where ${page}
@@ -131,9 +148,11 @@ export async function quarantinePage(
     total: counts?.total ?? 0,
     matching: counts?.matching ?? 0,
     byTransport,
+    byKind,
     messages: shown.map((row) => ({
       id: row.id,
       source: row.source,
+      kind: row.kind,
       reason: row.reason,
       bytes: row.bytes,
       receivedAt: row.received_at,
@@ -168,11 +187,11 @@ export async function quarantinedMessage(
 /** Whole quarantined messages matching `filter` (or with one of `ids`), oldest first, after `afterId`. */
 export async function quarantinedMessages(
   store: Store,
-  selection: { ids?: readonly number[]; source?: string; reason?: string },
+  selection: { ids?: readonly number[] } & Omit<QuarantineFilter, "before">,
   afterId: number,
   limit: number,
 ): Promise<{ id: number; source: string; reason: string; raw: Uint8Array }[]> {
-  const conditions = [sql`id > ${afterId}`];
+  const conditions = [sql`id > ${afterId}`, ...selected(selection)];
   if (selection.ids) {
     conditions.push(
       sql`id in (${sql.join(
@@ -181,8 +200,6 @@ export async function quarantinedMessages(
       )})`,
     );
   }
-  if (selection.source) conditions.push(sql`source ilike ${containing(selection.source)}`);
-  if (selection.reason) conditions.push(sql`reason ilike ${containing(selection.reason)}`);
   const rows = await store.rows<{ id: number; source: string; reason: string; raw: Uint8Array }>(
     sql`select id::integer as id, source, reason, raw from quarantine
         where ${sql.join(conditions, sql` and `)} order by id limit ${limit}`,

@@ -23,6 +23,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { NODE_KINDS, RELATION_KINDS } from "../prov/model";
+import { QUARANTINE_KINDS } from "../prov/quarantine-kinds";
 import { bytea, elementId } from "./columns";
 import { services } from "./gdpr";
 
@@ -124,12 +125,16 @@ export const provRelations = pgTable(
   ],
 );
 
+export const quarantineKind = pgEnum("quarantine_kind", QUARANTINE_KINDS);
+
 /** A message the bridge could not read, kept whole with the reason, for the DPO to inspect. */
 export const quarantine = pgTable(
   "quarantine",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     source: text("source").notNull(),
+    /** Rows kept before kinds existed were given one by their reason's wording (migration 0019). */
+    kind: quarantineKind("kind").notNull().default("other"),
     reason: text("reason").notNull(),
     raw: bytea("raw").notNull(),
     /**

@@ -41,6 +41,14 @@ test.describe("quarantine", () => {
     await web.locator("summary").click();
     await expect(web.getByTestId("preview")).toHaveAttribute("data-kind", "hex");
     await expect(web.getByTestId("preview")).toContainText("7b 22 65 6e 74 69 74 79 22 3a c3 28");
+    // Each with the kind of problem, named, above the reader's own message.
+    await expect(crm.getByTestId("quarantine-kind")).toHaveText(
+      translation("en", "quarantine.kinds.not-json.name"),
+    );
+    await expect(web.getByTestId("quarantine-kind")).toHaveText(
+      translation("en", "quarantine.kinds.not-text.name"),
+    );
+    await expect(crm.locator(".detail")).toContainText("not JSON: Unterminated string");
 
     // Filters: a part of the source; then one too long, which the form says is wrong.
     const filter = page.getByTestId("quarantine-filter");
@@ -56,7 +64,29 @@ test.describe("quarantine", () => {
     ).toHaveAccessibleDescription(
       new RegExp(`^${translation("en", "quarantine.errors.tooLong").replace("{{max}}", "200")}`),
     );
+    // A refused filter lists nothing, and claims no count.
+    await expect(messages).toHaveCount(0);
+    await expect(page.getByTestId("quarantine-matching")).toHaveCount(0);
     await filter.getByRole("link", { name: translation("en", "quarantine.clear") }).click();
+    await expect(messages).toHaveCount(2);
+    // The form shows what is shown: no filter left in its fields.
+    await expect(filter.getByLabel(translation("en", "quarantine.source"))).toHaveValue("");
+    await expect(filter.getByLabel(translation("en", "quarantine.reason"))).toHaveValue("");
+    // One kind: from the form, or from its count above the list.
+    await filter
+      .getByLabel(translation("en", "quarantine.kind"))
+      .selectOption({ label: translation("en", "quarantine.kinds.not-text.name") });
+    await filter.getByRole("button", { name: translation("en", "quarantine.apply") }).click();
+    await expect(messages).toHaveCount(1);
+    await expect(messages).toContainText("web-1");
+    await expect(page).toHaveURL(/kind=not-text/);
+    await page
+      .getByTestId("quarantine-kinds")
+      .getByRole("link", { name: `${translation("en", "quarantine.kinds.not-json.name")}: 1` })
+      .click();
+    await expect(messages).toHaveCount(1);
+    await expect(messages).toContainText("crm-1");
+    await page.goto("/dpo/quarantine");
     await expect(messages).toHaveCount(2);
 
     // The whole message, byte for byte, and one more record in the legal log.
@@ -83,6 +113,15 @@ test.describe("quarantine", () => {
     );
     await page.goto("/dpo/quarantine");
     await expect(page.getByTestId("quarantine-total")).toContainText("2 Nachrichten in Quarantäne");
+    // The kinds in German; the readers' own messages stay as they wrote them, marked English.
+    await expect(page.getByTestId("quarantine-kind")).toHaveText(
+      ["not-text", "not-json"].map((kind) => translation("de", `quarantine.kinds.${kind}.name`)),
+    );
+    await expect(page.locator("td.reason .detail").first()).toHaveAttribute("lang", "en");
+    await page.goto("/dpo/quarantine?kind=json");
+    await expect(page.getByLabel(translation("de", "quarantine.kind"))).toHaveAccessibleDescription(
+      new RegExp(`^${translation("de", "quarantine.errors.badKind")}`),
+    );
   });
 
   test("is not the subject's: neither the page nor a download", async ({ page, browserErrors }) => {

@@ -1,9 +1,10 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { QUARANTINE_KINDS } from "../../../db/prov/quarantine-kinds";
 import { FILTER_MAX_LENGTH, quarantinePage } from "../../../db/queries/quarantine";
 import { requireDpo } from "../../auth/session.server";
-import { Field } from "../../components/field";
+import { Field, SelectField } from "../../components/field";
 import { LocalTime } from "../../components/local-time";
 import { getStore } from "../../store.server";
 import { parseFilters } from "./filters";
@@ -30,15 +31,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
   const firstPage = filter.before === undefined;
   return data(
-    { ...page, values, errors, firstPage, maxLength: FILTER_MAX_LENGTH },
+    { ...page, values, errors, invalid, firstPage, maxLength: FILTER_MAX_LENGTH },
     { status: invalid ? 400 : 200, headers },
   );
 }
 
-function pageLink(values: { source: string; reason: string }, before?: number): string {
+function pageLink(
+  values: { source?: string; reason?: string; kind?: string },
+  before?: number,
+): string {
   const params = new URLSearchParams();
   if (values.source) params.set("source", values.source);
   if (values.reason) params.set("reason", values.reason);
+  if (values.kind) params.set("kind", values.kind);
   if (before !== undefined) params.set("before", String(before));
   const query = params.toString();
   return query ? `/dpo/quarantine?${query}` : "/dpo/quarantine";
@@ -47,8 +52,9 @@ function pageLink(values: { source: string; reason: string }, before?: number): 
 export default function Quarantine() {
   const { t, i18n } = useTranslation();
   const loaded = useLoaderData<typeof loader>();
+  const location = useLocation();
   const { values, errors } = loaded;
-  const filtered = Boolean(values.source || values.reason);
+  const filtered = Boolean(values.source || values.reason || values.kind);
   const error = (name: keyof typeof errors) => {
     const key = errors[name];
     return key ? t(key, { max: loaded.maxLength }) : undefined;
@@ -77,13 +83,30 @@ export default function Quarantine() {
           </span>
         ) : null}
       </p>
+      {loaded.byKind.length > 0 ? (
+        <ul className="kind-counts" data-testid="quarantine-kinds">
+          {loaded.byKind.map(({ kind, count }) => (
+            <li key={kind}>
+              <Link
+                to={pageLink({ kind })}
+                className={`chip${values.kind === kind ? " selected" : ""}`}
+                data-kind={kind}
+              >
+                {t("quarantine.byKind", { kind: t(`quarantine.kinds.${kind}.name`), count })}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {loaded.total === 0 ? (
         <p className="empty" data-testid="quarantine-empty">
           {t("quarantine.empty")}
         </p>
       ) : (
         <>
+          {/* Keyed by the query: a link (Show all, a kind's count) shows its own filter values. */}
           <Form
+            key={location.search}
             method="get"
             className="panel inline-form"
             noValidate
@@ -91,6 +114,21 @@ export default function Quarantine() {
           >
             <h2>{t("quarantine.filterHeading")}</h2>
             <div className="form-row">
+              <SelectField
+                id="quarantine-kind"
+                name="kind"
+                label={t("quarantine.kind")}
+                hint={t("quarantine.kindHint")}
+                error={error("kind")}
+                defaultValue={values.kind}
+                options={[
+                  { value: "", label: t("quarantine.anyKind") },
+                  ...QUARANTINE_KINDS.map((kind) => ({
+                    value: kind,
+                    label: t(`quarantine.kinds.${kind}.name`),
+                  })),
+                ]}
+              />
               <Field
                 id="quarantine-source"
                 name="source"
@@ -117,12 +155,12 @@ export default function Quarantine() {
               ) : null}
             </div>
           </Form>
-          {filtered ? (
+          {loaded.invalid ? null : filtered ? (
             <p className="summary-line" data-testid="quarantine-matching">
               {t("quarantine.matching", { count: loaded.matching })}
             </p>
           ) : null}
-          {loaded.messages.length === 0 ? (
+          {loaded.invalid ? null : loaded.messages.length === 0 ? (
             <p className="empty" data-testid="quarantine-none-matching">
               {t("quarantine.noneMatching")}
             </p>
@@ -146,7 +184,14 @@ export default function Quarantine() {
                       <th scope="row">
                         <code>{m.source}</code>
                       </th>
-                      <td className="reason">{m.reason}</td>
+                      <td className="reason">
+                        <strong data-testid="quarantine-kind" data-kind={m.kind}>
+                          {t(`quarantine.kinds.${m.kind}.name`)}
+                        </strong>
+                        <span className="detail" lang="en" title={t("quarantine.detail")}>
+                          {m.reason}
+                        </span>
+                      </td>
                       <td>
                         <details>
                           <summary>
@@ -189,6 +234,17 @@ export default function Quarantine() {
               </table>
             </div>
           )}
+          <details className="kinds-help">
+            <summary>{t("quarantine.kindsHeading")}</summary>
+            <dl>
+              {QUARANTINE_KINDS.map((kind) => (
+                <div key={kind}>
+                  <dt>{t(`quarantine.kinds.${kind}.name`)}</dt>
+                  <dd>{t(`quarantine.kinds.${kind}.help`)}</dd>
+                </div>
+              ))}
+            </dl>
+          </details>
           <nav className="pager" aria-label={t("quarantine.pages")}>
             {!loaded.firstPage ? (
               <Link to={pageLink(values)} data-testid="newest-page">

@@ -42,17 +42,24 @@ describe.each(STORE_KINDS)("retrying the quarantine on %s", (kind) => {
     const kept = [
       {
         source: "mqtt:camflow/provenance/crm-1",
+        kind: "other",
         reason: "an older reader refused it",
         raw: doc("a"),
       },
-      { source: "http:shop", reason: "an older reader refused it", raw: doc("b") },
+      { source: "http:shop", kind: "other", reason: "an older reader refused it", raw: doc("b") },
       {
         source: "mqtt:camflow/provenance/crm-1",
+        kind: "not-json",
         reason: "not JSON",
         raw: text("x").subarray(0, 2),
       },
-      { source: "file:/tmp/capture.json", reason: "an older reader refused it", raw: doc("c") },
-    ];
+      {
+        source: "file:/tmp/capture.json",
+        kind: "other",
+        reason: "an older reader refused it",
+        raw: doc("c"),
+      },
+    ] as const;
     for (const message of kept) await quarantineMessage(t.store, message);
   });
   afterAll(async () => {

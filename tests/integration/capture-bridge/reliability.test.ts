@@ -303,15 +303,24 @@ describe.skipIf(!REAL_DATABASE_URL)("the bridge under failure", () => {
           elements: GOOD * 3,
           quarantined: malformed.length,
         });
-        const reasons = await bridge.store.rows<{ reason: string; raw: Uint8Array }>(
-          sql`select reason, raw from quarantine`,
+        const reasons = await bridge.store.rows<{ kind: string; reason: string; raw: Uint8Array }>(
+          sql`select kind::text as kind, reason, raw from quarantine`,
         );
+        // The kind of problem each is stored as (the DPO's page names it in their language).
+        const storedKind: Record<string, string> = {
+          "broken JSON": "not-json",
+          "wrong types": "bad-prov",
+          "unknown relation kind": "not-prov",
+          huge: "too-large",
+          "invalid UTF-8": "not-text",
+        };
         const kindOf = (raw: Uint8Array) =>
           malformed.find((m) => Buffer.compare(m.payload, Buffer.from(raw)) === 0)?.kind;
         const byKind = new Map<string, number>();
-        for (const { reason, raw } of reasons) {
+        for (const { kind: stored, reason, raw } of reasons) {
           expect(reason.length).toBeGreaterThan(10);
           const kind = kindOf(raw) ?? `unexpected: ${reason}`;
+          expect(stored, `${kind}: ${reason}`).toBe(storedKind[kind]);
           byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
         }
         expect(Object.fromEntries(byKind)).toEqual({

@@ -8,14 +8,27 @@ describe("the quarantine page's filters", () => {
   it("takes parts of the source and reason, trimmed, and the page", () => {
     expect(parseFilters(params("source=+crm-1+&reason=JSON&before=120"))).toEqual({
       filter: { source: "crm-1", reason: "JSON", before: 120 },
-      values: { source: "crm-1", reason: "JSON" },
+      values: { source: "crm-1", reason: "JSON", kind: "" },
       errors: {},
     });
     expect(parseFilters(params(""))).toEqual({
       filter: {},
-      values: { source: "", reason: "" },
+      values: { source: "", reason: "", kind: "" },
       errors: {},
     });
+  });
+
+  it("takes one kind of problem from the list, and says so for any other", () => {
+    expect(parseFilters(params("kind=not-json&source=mqtt"))).toMatchObject({
+      filter: { kind: "not-json", source: "mqtt" },
+      errors: {},
+    });
+    for (const bad of ["json", "NOT-JSON", "not-json ", "other;drop"]) {
+      const parsed = parseFilters(params(`kind=${encodeURIComponent(bad)}`));
+      expect(parsed.errors, bad).toEqual({ kind: "quarantine.errors.badKind" });
+      expect(parsed.filter).toEqual({});
+      expect(parsed.values.kind).toBe(bad);
+    }
   });
 
   it("says what is wrong with a filter too long or a page that is not one", () => {
