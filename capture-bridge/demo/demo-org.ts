@@ -12,6 +12,10 @@
  *   Flack (FlackCo).
  * - A nightly backup on the CRM host, reported without `gdpr:service` (as a system-level capture
  *   would): the DPO's mapping rules make it the "Backups" service.
+ * - An erasure that did not hold: Carol signs up in September and reaches the CRM; she asks for
+ *   erasure in November and the DPO answers "erased" (record-of-processing.ts seeds both); two
+ *   weeks later a look-alike audience export still reads her CRM contact and sends it to
+ *   AdReach. The DPO's Requests page and Carol's own page show it (db/queries/erasure.ts).
  */
 
 export const DEMO_PREFIXES = {
@@ -45,6 +49,13 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     subjectRef: "subj-bob",
   },
   {
+    email: "carol@example.org",
+    password: "carol-demo-pass",
+    displayName: "Carol Nguyen",
+    role: "subject",
+    subjectRef: "subj-carol",
+  },
+  {
     email: "dpo@lumen-books.example",
     password: "dpo-demo-pass",
     displayName: "Dana Weber (DPO)",
@@ -64,7 +75,9 @@ const svc = (service: string, organisation: Record<string, string> = LUMEN) => (
   ...organisation,
 });
 
-function signup(who: "alice" | "bob", at: string) {
+type Person = "alice" | "bob" | "carol";
+
+function signup(who: Person, at: string) {
   return {
     host: "web-1",
     document: {
@@ -159,7 +172,7 @@ const crmBackup = {
   },
 };
 
-function crmSync(who: "alice" | "bob", at: string) {
+function crmSync(who: Person, at: string) {
   // The backup runs after the last sync; it travels in the same document as Bob's.
   const backup =
     who === "bob" ? crmBackup : { activity: {}, entity: {}, used: {}, wasGeneratedBy: {} };
@@ -351,14 +364,53 @@ const continuousIntegration: DemoDocument = {
   },
 };
 
+/**
+ * Two weeks after Carol's data was reported erased (record-of-processing.ts), a marketing job
+ * on the CRM host still reads her CRM contact and hands it to AdReach's audience matching.
+ */
+export const CAROL_LATE_EXPORT_AT = "2026-11-20T03:00:00Z";
+const lookalikeExport: DemoDocument = {
+  host: "crm-1",
+  document: {
+    prefix: DEMO_PREFIXES,
+    activity: {
+      "lumen:lookalike-export/2026-11-20": {
+        "prov:type": "lumen:Job",
+        "prov:label": "look-alike audience upload",
+        "prov:startTime": CAROL_LATE_EXPORT_AT,
+        ...svc("Audience matching", { "gdpr:organisation": "AdReach Inc" }),
+      },
+    },
+    agent: {
+      "lumen:adreach": { "prov:type": "prov:Organization", "prov:label": "AdReach Inc" },
+    },
+    used: {
+      "lumen:u/lookalike/carol": {
+        "prov:activity": "lumen:lookalike-export/2026-11-20",
+        "prov:entity": "lumen:crm/contact/carol",
+        "prov:time": CAROL_LATE_EXPORT_AT,
+      },
+    },
+    wasAssociatedWith: {
+      "lumen:a/lookalike": {
+        "prov:activity": "lumen:lookalike-export/2026-11-20",
+        "prov:agent": "lumen:adreach",
+      },
+    },
+  },
+};
+
 /** Every demo document, in the order a real day would produce them (order does not matter). */
 export const DEMO_DOCUMENTS: DemoDocument[] = [
+  signup("carol", "2026-09-14T11:05:00Z"),
+  crmSync("carol", "2026-09-15T01:00:00Z"),
   signup("alice", "2026-10-01T09:30:00Z"),
   signup("bob", "2026-10-03T17:12:00Z"),
   crmSync("alice", "2026-10-02T01:00:00Z"),
   crmSync("bob", "2026-10-04T01:00:00Z"),
   newsletter,
   continuousIntegration,
+  lookalikeExport,
 ];
 
 /**

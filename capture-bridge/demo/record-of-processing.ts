@@ -4,7 +4,8 @@
  * basis and retention, a mapping rule for the CRM host's backup process, Alice's newsletter
  * consent (given at sign-up, withdrawn the day before the November newsletter went out) and her
  * "never again" for FlackCo (set before the CI run that still reached Flack). Two violations
- * follow: the newsletter without a legal basis, and Flack after a block.
+ * follow: the newsletter without a legal basis, and Flack after a block. And Carol's erasure,
+ * answered "erased" before her data was seen again (demo-org.ts).
  *
  * The record goes in before the provenance (so the backup process is mapped at ingest), the
  * consent history after it (it names subjects that ingest creates). Every record change is
@@ -14,6 +15,7 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../../db/client";
 import type { LegalBasis } from "../../db/labels/rules";
 import { addBlockingRule, recordConsent } from "../../db/labels/rules";
+import { answerErasure, requestErasure } from "../../db/queries/erasure";
 import {
   addMappingRule,
   addOrganisation,
@@ -31,6 +33,7 @@ export const DEMO_ORGANISATIONS = [
   { name: "gitCo", thirdParty: true },
   { name: "SquareCI", thirdParty: true },
   { name: "FlackCo", thirdParty: true },
+  { name: "AdReach Inc", thirdParty: true },
 ] as const;
 
 export const DEMO_SERVICES = [
@@ -42,6 +45,7 @@ export const DEMO_SERVICES = [
   { name: "git", organisation: "gitCo" },
   { name: "CI", organisation: "SquareCI" },
   { name: "Flack", organisation: "FlackCo" },
+  { name: "Audience matching", organisation: "AdReach Inc" },
 ] as const;
 
 /** Flack declares no purpose: the DPO has not recorded why it gets commits. */
@@ -58,6 +62,12 @@ export const DEMO_PURPOSES: {
   { key: "backup", service: "Backups", legalBasis: "legal_obligation", retentionDays: 30 },
   { key: "code-hosting", service: "git", legalBasis: "contract", retentionDays: null },
   { key: "ci-builds", service: "CI", legalBasis: "legitimate_interests", retentionDays: 90 },
+  {
+    key: "audience-matching",
+    service: "Audience matching",
+    legalBasis: "legitimate_interests",
+    retentionDays: 180,
+  },
 ];
 
 /** The backup process on the CRM host; its output file is left for the DPO to map. */
@@ -119,7 +129,10 @@ export async function seedRecordOfProcessing(store: Store): Promise<void> {
   }
 }
 
-/** Alice's consent history and her block: after the provenance (it creates the subjects). */
+/**
+ * Alice's consent history and her block, and Carol's erasure request with the DPO's "erased"
+ * answer: after the provenance (it creates the subjects).
+ */
 export async function seedConsentHistory(store: Store): Promise<void> {
   await recordConsent(store, {
     subject: "subj-alice",
@@ -141,4 +154,36 @@ export async function seedConsentHistory(store: Store): Promise<void> {
     at: new Date("2026-11-05T10:00:00Z"),
     how: "portal: never again",
   });
+  await seedCarolsErasure(store);
+}
+
+/** The DPO who answers Carol (one of the demo accounts; the account need not exist yet). */
+const DEMO_DPO_EMAIL = "dpo@lumen-books.example";
+
+/**
+ * Carol asks for erasure on 3 November; the DPO answers "erased" on the 6th. Her CRM contact is
+ * read again on the 20th (demo-org.ts), which the Requests page then shows beside the answer.
+ */
+async function seedCarolsErasure(store: Store): Promise<void> {
+  const [carol] = await store.rows<{ id: number }>(
+    sql`select id from subjects where ref = 'subj-carol'`,
+  );
+  if (!carol) throw new Error("the demo seed expected subject subj-carol");
+  const asked = await requestErasure(
+    store,
+    { subjectId: carol.id, email: "carol@example.org" },
+    new Date("2026-11-03T08:12:00Z"),
+  );
+  if (!asked.created) return; // an interrupted seed answered it already, or will below
+  await answerErasure(
+    store,
+    {
+      requestId: asked.request.id,
+      outcome: "erased",
+      answer:
+        "Your sign-up record and your CRM contact were erased on 6 November. No organisation outside Lumen Books had received your data.",
+      dpoEmail: DEMO_DPO_EMAIL,
+    },
+    new Date("2026-11-06T16:40:00Z"),
+  );
 }

@@ -1,7 +1,8 @@
 /**
  * The DPO assesses a breach of a service over a window and exports the report for the
  * supervisory authority, in their language, with clear refusals; nobody else can. Runs against
- * the seeded demo (Alice's and Bob's sign-ups reached the CRM in October 2026).
+ * the seeded demo (Alice's and Bob's sign-ups reached the CRM in October 2026; Carol's, there
+ * since September, was still there: her erasure did not hold).
  */
 import { readFile } from "node:fs/promises";
 import { request as playwrightRequest } from "@playwright/test";
@@ -23,10 +24,14 @@ test.describe("a breach report", () => {
     await page.getByRole("button", { name: translation("en", "breach.assess") }).click();
 
     await expect(page).toHaveURL(/service=CRM&from=2026-10-01&to=2026-12-31/);
-    await expect(page.getByTestId("breach-subjects")).toHaveText("2");
-    await expect(page.getByTestId("breach-notifiable")).toHaveText("2");
+    await expect(page.getByTestId("breach-subjects")).toHaveText("3");
+    await expect(page.getByTestId("breach-notifiable")).toHaveText("3");
     const affected = page.getByTestId("breach-affected");
-    await expect(affected.getByRole("rowheader")).toHaveText(["subj-alice", "subj-bob"]);
+    await expect(affected.getByRole("rowheader")).toHaveText([
+      "subj-alice",
+      "subj-bob",
+      "subj-carol",
+    ]);
     await expect(affected).toContainText(ALICE.email);
   });
 
@@ -57,7 +62,7 @@ test.describe("a breach report", () => {
     expect(report.format).toBe("provtopia-breach-report/1");
     expect(report.generatedBy).toBe(DPO.email);
     expect(report.description).toContain("CRM-Datenbank");
-    expect(report.impact).toMatchObject({ service: "CRM", subjects: 2 });
+    expect(report.impact).toMatchObject({ service: "CRM", subjects: 3 });
     expect(report.impact.window).toEqual({
       from: "2026-10-01T00:00:00.000Z",
       to: "2026-12-31T23:59:59.999Z",

@@ -5,7 +5,7 @@
  * refuses an empty answer, then answers; both see that nothing of Bob's was used after the
  * answer; Bob sees the answer and may ask again. Alice sees nothing of Bob's, and the DPO's page is not hers.
  */
-import { ALICE, BOB, DPO, expect, logIn, test, translation } from "./fixtures";
+import { ALICE, BOB, CAROL, DPO, expect, logIn, test, translation } from "./fixtures";
 
 test.describe("erasure requests", () => {
   test("a subject asks, the DPO answers with where the data went, the subject sees it", async ({
@@ -70,8 +70,7 @@ test.describe("erasure requests", () => {
       0,
     );
     await expect(page.getByTestId("answered-request").first()).toContainText(answer);
-    // Nothing of Bob's was seen after the answer (the demo's uses are all earlier); a later use
-    // would be listed here (tests/integration/db/erasure-requests.test.ts).
+    // Nothing of Bob's was seen after the answer (the demo's uses are all earlier).
     await expect(page.getByTestId("answered-request").first().getByTestId("used-since")).toHaveText(
       translation("en", "requests.sinceClean"),
     );
@@ -93,6 +92,38 @@ test.describe("erasure requests", () => {
         .locator("#erasure")
         .getByRole("button", { name: translation("en", "choices.erasure.ask") }),
     ).toBeVisible();
+  });
+
+  test("an erasure that did not hold shows, to the DPO and to the subject", async ({ page }) => {
+    // The demo: Carol's erasure was answered on 6 November; her CRM contact went to AdReach's
+    // audience matching on the 20th.
+    await logIn(page, DPO);
+    await page.goto("/dpo/requests");
+    const carols = page.getByTestId("answered-request").filter({ hasText: "subj-carol" });
+    await expect(carols).toHaveAttribute("data-status", "erased");
+    const since = carols.getByTestId("used-since");
+    await expect(since).toContainText(translation("en", "requests.sinceUsed"));
+    await expect(since.getByTestId("used-since-service")).toHaveCount(1);
+    await expect(since.getByTestId("used-since-service")).toContainText(
+      "Audience matching (AdReach Inc)",
+    );
+    await expect(since.getByTestId("used-since-service")).toContainText(
+      translation("en", "processing.organisations.thirdParty"),
+    );
+    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
+    await expect(
+      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
+    ).toBeVisible();
+
+    await logIn(page, CAROL);
+    await page.goto("/me/choices#erasure");
+    await page.getByRole("button", { name: "Deutsch" }).click();
+    const request = page.locator("#erasure").getByTestId("erasure-request");
+    await expect(request).toHaveAttribute("data-status", "erased");
+    const seen = request.getByTestId("erased-since");
+    await expect(seen).toContainText(translation("de", "choices.erasure.sinceUsed"));
+    await expect(seen).toContainText("Audience matching (AdReach Inc)");
+    await expect(seen).toContainText(translation("de", "choices.erasure.sinceUsedAfter"));
   });
 
   test("Alice sees nothing of Bob's requests, and the DPO's page is not hers", async ({

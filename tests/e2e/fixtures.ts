@@ -11,6 +11,8 @@ export { expect };
 
 export const ALICE = { email: "alice@example.org", password: "alice-demo-pass" } as const;
 export const BOB = { email: "bob@example.org", password: "bob-demo-pass" } as const;
+/** Her erasure was answered "erased" before her CRM contact was read again. */
+export const CAROL = { email: "carol@example.org", password: "carol-demo-pass" } as const;
 /** The demo organisation's data protection officer: no subject page, lands on the start page. */
 export const DPO = {
   email: "dpo@lumen-books.example",

@@ -9,6 +9,7 @@ import type { Page } from "@playwright/test";
 import {
   ALICE,
   BOB,
+  CAROL,
   DPO,
   expect,
   type Language,
@@ -147,6 +148,17 @@ test.describe("README screenshots", () => {
     });
   }
 
+  test("subject-erasure-de.png", async ({ page }) => {
+    // Carol's erasure, answered "erased", and where her data was seen since, in German.
+    await logIn(page, CAROL);
+    await page.goto("/me/choices#erasure");
+    await page.getByRole("button", { name: LANGUAGE_BUTTONS.de }).click();
+    const erasure = page.locator("#erasure");
+    await expect(erasure.getByTestId("erased-since")).toBeVisible();
+    await settle(page);
+    await erasure.screenshot({ path: path.join(SCREENSHOTS_DIR, "subject-erasure-de.png") });
+  });
+
   test("subject-why-en.png", async ({ page }) => {
     await logIn(page, ALICE);
     await page
@@ -162,7 +174,7 @@ test.describe("README screenshots", () => {
   test("dpo-breach-en.png", async ({ page }) => {
     await logIn(page, DPO);
     await page.goto("/dpo/breach?service=CRM&from=2026-10-01&to=2026-12-31");
-    await expect(page.getByTestId("breach-subjects")).toHaveText("2");
+    await expect(page.getByTestId("breach-subjects")).toHaveText("3");
     await settle(page);
     await page.screenshot({
       path: path.join(SCREENSHOTS_DIR, "dpo-breach-en.png"),

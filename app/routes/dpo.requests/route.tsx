@@ -96,7 +96,7 @@ export default function Requests() {
       ) : (
         <div className="table-scroll">
           <p className="hint">{t("requests.sinceHelp")}</p>
-          <table className="data-table" data-testid="answered-requests">
+          <table className="data-table requests" data-testid="answered-requests">
             <thead>
               <tr>
                 <th scope="col">{t("requests.subject")}</th>

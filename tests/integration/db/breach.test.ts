@@ -32,12 +32,14 @@ describe.each(STORE_KINDS)("breach impact on %s", (kind) => {
       service: "CRM",
       organisation: "Lumen Books",
       thirdParty: false,
-      subjects: 2,
-      categories: [{ category: "email", subjects: 2 }],
+      // Carol's contact came in September and was still held (her erasure did not hold).
+      subjects: 3,
+      categories: [{ category: "email", subjects: 3 }],
       notifiable: 1,
       affected: [
         { ref: "subj-alice", categories: ["email"], accounts: ["alice@example.org"] },
         { ref: "subj-bob", categories: ["email"], accounts: [] },
+        { ref: "subj-carol", categories: ["email"], accounts: [] },
       ],
     });
     expect(impact?.entries).toBeGreaterThanOrEqual(2);
@@ -78,7 +80,7 @@ describe.each(STORE_KINDS)("breach impact on %s", (kind) => {
       new Date("2026-12-01T09:00:00Z"),
     );
     if (!report) throw new Error("no report");
-    expect(report.impact.subjects).toBe(2);
+    expect(report.impact.subjects).toBe(3);
     expect(report.evidence.checkpoints.length).toBeGreaterThan(0);
     for (const { log, size, note } of report.evidence.checkpoints) {
       const key = report.evidence.logKeys[log];
@@ -93,7 +95,7 @@ describe.each(STORE_KINDS)("breach impact on %s", (kind) => {
     expect(event).toMatchObject({
       seq: report.evidence.reportRecord.index,
       actor: "dpo@lumen-books.example",
-      details: { service: "CRM", subjects: 2, from: "2026-10-01T00:00:00.000Z" },
+      details: { service: "CRM", subjects: 3, from: "2026-10-01T00:00:00.000Z" },
     });
     expect(report.evidence.reportRecord.log).toBe(LEGAL_ORIGIN);
   });

@@ -7,7 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PREFIXES } from "../../../capture-bridge/demo/demo-org";
+import { CAROL_LATE_EXPORT_AT, DEMO_PREFIXES } from "../../../capture-bridge/demo/demo-org";
 import { IngestTally, ingestMessage } from "../../../capture-bridge/pipeline/ingest";
 import {
   answerErasure,
@@ -38,7 +38,10 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
         where l.origin like '%/legal' order by t.seq`)
     )
       .map((row) => JSON.parse(Buffer.from(row.raw).toString("utf8")))
-      .filter((event) => String(event.type).includes("erasure"));
+      .filter(
+        (event) =>
+          String(event.type).includes("erasure") && event.details?.subject === "subj-alice",
+      );
 
   it("records a subject's request once, due a month later, visible only to them", async () => {
     const now = new Date("2026-11-30T10:00:00Z");
@@ -68,7 +71,8 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
 
   it("queues it for the DPO with every service the data reached, third parties first", async () => {
     const { open, answered } = await erasureQueue(t.store, 20, new Date("2026-12-01T00:00:00Z"));
-    expect(answered).toEqual([]);
+    // Carol's, answered in the demo's November.
+    expect(answered.map((r) => [r.subject, r.status])).toEqual([["subj-carol", "erased"]]);
     expect(open).toHaveLength(1);
     const [request] = open;
     expect(request).toMatchObject({ subject: "subj-alice", overdue: false });
@@ -119,8 +123,10 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
     ).rejects.toEqual(new ErasureAnswerError("not-found"));
     const queue = await erasureQueue(t.store);
     expect(queue.open).toEqual([]);
-    // Nothing of Alice's data was seen after the answer: the demo's uses are all earlier.
-    expect(queue.answered).toEqual([{ ...answered, usedSince: [] }]);
+    // Nothing of Alice's data was seen after the answer: the demo's uses are all earlier. The
+    // most recent answer comes first.
+    expect(queue.answered[0]).toEqual({ ...answered, usedSince: [] });
+    expect(queue.answered.map((r) => r.subject)).toEqual(["subj-alice", "subj-carol"]);
     expect((await legalEvents()).at(-1)).toMatchObject({
       type: "dpo.erasure.erased",
       actor: "dpo@lumen-books.example",
@@ -131,6 +137,31 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
     expect(second.created).toBe(true);
     expect(second.request.id).not.toBe(id);
     expect(await subjectErasureRequests(t.store, alice().subjectId)).toHaveLength(2);
+  });
+
+  it("shows the demo's erasure that did not hold: Carol's contact read again two weeks later", async () => {
+    const carol = ids.get("subj-carol") as number;
+    const [request] = await subjectErasureRequests(t.store, carol);
+    expect(request).toMatchObject({
+      subject: "subj-carol",
+      status: "erased",
+      answeredAt: "2026-11-06T16:40:00Z",
+      answeredBy: "dpo@lumen-books.example",
+    });
+    // Only the use after the answer: not the sign-up nor the CRM sync, which came before it.
+    expect(request?.usedSince).toEqual([
+      {
+        service: "Audience matching",
+        organisation: "AdReach Inc",
+        thirdParty: true,
+        categories: ["email"],
+        lastSeen: CAROL_LATE_EXPORT_AT,
+      },
+    ]);
+    const [queued] = (await erasureQueue(t.store)).answered.filter(
+      (r) => r.subject === "subj-carol",
+    );
+    expect(queued?.usedSince).toEqual(request?.usedSince);
   });
 
   it("shows where an erased subject's data was seen after the answer, to the DPO and to them", async () => {
@@ -144,7 +175,7 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
           "prov:type": "lumen:Job",
           "prov:label": "look-alike audience export",
           "prov:startTime": later,
-          "gdpr:service": "AdReach",
+          "gdpr:service": "Audience matching",
           "gdpr:organisation": "AdReach Inc",
         },
       },
@@ -163,15 +194,14 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
       tally,
     );
     expect(tally.quarantined).toBe(0);
-    await t.store.db.execute(
-      sql`update organisations set third_party = true where name = 'AdReach Inc'`,
-    );
 
-    const [erased] = (await erasureQueue(t.store)).answered;
+    const [erased] = (await erasureQueue(t.store)).answered.filter(
+      (r) => r.subject === "subj-alice",
+    );
     expect(erased).toMatchObject({ subject: "subj-alice", status: "erased" });
     expect(erased?.usedSince).toEqual([
       {
-        service: "AdReach",
+        service: "Audience matching",
         organisation: "AdReach Inc",
         thirdParty: true,
         categories: ["email"],

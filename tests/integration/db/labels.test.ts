@@ -448,7 +448,25 @@ describe.each(STORE_KINDS)("labels and flows on %s", (kind) => {
     await declarePurpose(t.store, { key: "account", service: "Sign-up", legalBasis: "contract" });
     expect(await services("subj-bob")).toContain("email Sign-up (Lumen Books) allowed");
     const window = { from: new Date("2026-10-04T00:00:00Z"), to: new Date("2026-10-05T00:00:00Z") };
-    expect(await subjectsHeldByService(t.store, "CRM", window)).toEqual(["subj-alice", "subj-bob"]);
+    // Carol's contact, in the CRM since September, is held in October too.
+    expect(await subjectsHeldByService(t.store, "CRM", window)).toEqual([
+      "subj-alice",
+      "subj-bob",
+      "subj-carol",
+    ]);
+    // Before Carol's CRM sync, the CRM held nothing; after it, hers alone.
+    const september = {
+      from: new Date("2026-09-14T00:00:00Z"),
+      to: new Date("2026-09-16T00:00:00Z"),
+    };
+    expect(await subjectsHeldByService(t.store, "CRM", september)).toEqual(["subj-carol"]);
+    // No service here declares a purpose: each use is judged by the purpose the data was
+    // collected for, "account", which is now declared on a contract.
+    expect(await services("subj-carol")).toEqual([
+      "email Audience matching (AdReach Inc) allowed",
+      "email CRM (Lumen Books) allowed",
+      "email Sign-up (Lumen Books) allowed",
+    ]);
     expect(await subjectFlowSummaries(t.store, "subj-nobody")).toBeNull();
   });
 

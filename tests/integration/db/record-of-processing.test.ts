@@ -70,6 +70,7 @@ describe.each(STORE_KINDS)("the record of processing on %s", (kind) => {
   it("reads the seeded record: third parties, services, purposes and the backup rule", async () => {
     const record = await recordOfProcessing(t.store);
     expect(record.organisations.map((o) => [o.name, o.thirdParty, o.services])).toEqual([
+      ["AdReach Inc", true, 1],
       ["FlackCo", true, 1],
       ["gitCo", true, 1],
       ["Lumen Books", false, 4],
@@ -128,7 +129,7 @@ describe.each(STORE_KINDS)("the record of processing on %s", (kind) => {
     expect(await serviceOfNode(BACKUP_FILE)).toBe("Backups");
     expect(
       (await recordOfProcessing(t.store)).services.find((s) => s.name === "CRM"),
-    ).toMatchObject({ nodes: 4, byRule: 0 });
+    ).toMatchObject({ nodes: 6, byRule: 0 }); // each sync job and the contact it made
     expect((await recordOfProcessing(t.store)).rules.map((r) => r.executable)).toEqual([
       "/var/backups/*", // priority 5 comes first
       null,
