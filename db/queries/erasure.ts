@@ -46,12 +46,23 @@ export interface Recipient {
 export interface CheckedRequest extends ErasureRequestRow {
   /** Services that the subject's data reached after the "erased" answer; null unless erased. */
   usedSince: Recipient[] | null;
+  /** The recipients told of the erasure (the subject may know whom, Art. 19). */
+  notices: Notice[];
+}
+
+/** A recipient organisation told of the erasure (Art. 19). */
+export interface Notice {
+  organisation: string;
+  toldAt: string;
+  toldBy: string;
 }
 
 export interface QueuedRequest extends ErasureRequestRow {
   overdue: boolean;
   /** Where the subject's data was observed going: whom to tell of the erasure (Art. 19). */
   recipients: Recipient[];
+  /** The organisations told so far. */
+  notices: Notice[];
 }
 
 const COLUMNS = sql`r.id, s.ref as subject, ${isoUtc("r.requested_at")} as "requestedAt",
@@ -129,10 +140,15 @@ async function checkAnswered(
   thirdParties: ReadonlySet<string>,
 ): Promise<CheckedRequest[]> {
   const flowsBySubject = new Map<string, FlowSummary[]>();
+  const notices = await noticesOf(
+    store,
+    requests.map((request) => request.id),
+  );
   const checked: CheckedRequest[] = [];
   for (const request of requests) {
+    const told = notices.get(request.id) ?? [];
     if (request.status !== "erased" || request.answeredAt === null) {
-      checked.push({ ...request, usedSince: null });
+      checked.push({ ...request, usedSince: null, notices: told });
       continue;
     }
     let flows = flowsBySubject.get(request.subject);
@@ -144,7 +160,7 @@ async function checkAnswered(
     const later = flows.filter(
       (flow) => flow.lastSeen !== null && Date.parse(flow.lastSeen) > answered,
     );
-    checked.push({ ...request, usedSince: recipientsFrom(later, thirdParties) });
+    checked.push({ ...request, usedSince: recipientsFrom(later, thirdParties), notices: told });
   }
   return checked;
 }
@@ -166,9 +182,14 @@ export async function erasureQueue(
   );
   const thirdParties = await thirdPartyNames(store);
   const queued: QueuedRequest[] = [];
+  const notices = await noticesOf(
+    store,
+    open.map((request) => request.id),
+  );
   for (const request of open) {
     queued.push({
       ...request,
+      notices: notices.get(request.id) ?? [],
       overdue: Date.parse(request.dueAt) < now.getTime(),
       recipients: recipientsFrom(
         (await subjectFlowSummaries(store, request.subject)) ?? [],
@@ -246,4 +267,82 @@ export async function answerErasure(
     now,
   );
   return request;
+}
+
+/** The notices recorded for each of the requests, by request id, oldest first. */
+async function noticesOf(
+  store: Store,
+  requestIds: readonly number[],
+): Promise<Map<number, Notice[]>> {
+  const byRequest = new Map<number, Notice[]>();
+  if (requestIds.length === 0) return byRequest;
+  const rows = await store.rows<Notice & { requestId: number }>(sql`
+    select n.request_id as "requestId", o.name as organisation, ${isoUtc("n.told_at")} as "toldAt",
+           n.told_by as "toldBy"
+    from erasure_notices n join organisations o on o.id = n.organisation_id
+    where n.request_id in (${sql.join(
+      requestIds.map((id) => sql`${id}`),
+      sql`, `,
+    )})
+    order by n.told_at, o.name`);
+  for (const { requestId, ...notice } of rows) {
+    byRequest.set(requestId, [...(byRequest.get(requestId) ?? []), notice]);
+  }
+  return byRequest;
+}
+
+export class ErasureNoticeError extends Error {
+  constructor(readonly reason: "not-found" | "refused" | "not-a-recipient") {
+    super(
+      {
+        "not-found": "no such erasure request",
+        refused: "the request was refused: there is no erasure to tell of",
+        "not-a-recipient":
+          "the subject's data was not observed reaching that organisation, or it is not a third party",
+      }[reason],
+    );
+  }
+}
+
+/**
+ * Records that the DPO told `organisation` of the erasure (Art. 19): one of the third parties
+ * the subject's data was observed reaching, for a request that is open or answered "erased".
+ * Once per request and organisation (telling again changes nothing, and records nothing);
+ * returns whether it was recorded now. In the legal log with who told them.
+ */
+export async function recordNotice(
+  store: Store,
+  input: { requestId: number; organisation: string; dpoEmail: string },
+  now: Date = new Date(),
+): Promise<{ created: boolean }> {
+  const [request] = await selectRequests(store, sql`r.id = ${input.requestId}`);
+  if (!request) throw new ErasureNoticeError("not-found");
+  if (request.status === "refused") throw new ErasureNoticeError("refused");
+  const recipients = recipientsFrom(
+    (await subjectFlowSummaries(store, request.subject)) ?? [],
+    await thirdPartyNames(store),
+  );
+  const told = (recipient: Recipient) =>
+    recipient.thirdParty && recipient.organisation === input.organisation;
+  if (!recipients.some(told)) {
+    throw new ErasureNoticeError("not-a-recipient");
+  }
+  const [created] = await store.rows<{ request_id: number }>(sql`
+    insert into erasure_notices (request_id, organisation_id, told_at, told_by)
+    select ${request.id}::integer, o.id, ${now.toISOString()}::timestamptz, ${input.dpoEmail}
+    from organisations o where o.name = ${input.organisation}
+    on conflict (request_id, organisation_id) do nothing
+    returning request_id`);
+  if (created) {
+    await appendLegalEvent(
+      store,
+      {
+        type: "dpo.erasure.recipient-told",
+        actor: input.dpoEmail,
+        details: { subject: request.subject, request: request.id, organisation: input.organisation },
+      },
+      now,
+    );
+  }
+  return { created: Boolean(created) };
 }

@@ -15,7 +15,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { subjects } from "./gdpr";
+import { organisations, subjects } from "./gdpr";
 
 export const erasureRequestStatus = pgEnum("erasure_request_status", ["open", "erased", "refused"]);
 
@@ -44,3 +44,24 @@ export const erasureRequests = pgTable(
 );
 
 export type ErasureRequest = typeof erasureRequests.$inferSelect;
+
+/**
+ * The recipients told of an erasure (Art. 19): one row per request and organisation the
+ * subject's data was observed reaching, with who told them and when. The subject may see whom
+ * (Art. 19, second sentence); each is in the legal log too.
+ */
+export const erasureNotices = pgTable(
+  "erasure_notices",
+  {
+    requestId: integer("request_id")
+      .notNull()
+      .references(() => erasureRequests.id, { onDelete: "cascade" }),
+    organisationId: integer("organisation_id")
+      .notNull()
+      .references(() => organisations.id, { onDelete: "cascade" }),
+    toldAt: timestamp("told_at", { withTimezone: true }).notNull(),
+    /** The DPO who recorded it (their email). */
+    toldBy: text("told_by").notNull(),
+  },
+  (t) => [uniqueIndex("erasure_notices_request_organisation_key").on(t.requestId, t.organisationId)],
+);

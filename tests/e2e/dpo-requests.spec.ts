@@ -138,3 +138,52 @@ test.describe("erasure requests", () => {
     expect(response?.status()).toBe(403);
   });
 });
+
+test.describe("telling the recipients (Art. 19)", () => {
+  test("the DPO marks a third party told, with the notice to send; the subject sees whom", async ({
+    page,
+  }) => {
+    await logIn(page, ALICE);
+    await page.goto("/me/choices#erasure");
+    const erasure = page.locator("#erasure");
+    await erasure.getByLabel(translation("en", "choices.erasure.confirm")).check();
+    await erasure.getByRole("button", { name: translation("en", "choices.erasure.ask") }).click();
+    await expect(erasure.getByTestId("erasure-request")).toHaveAttribute("data-status", "open");
+    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
+    await expect(
+      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
+    ).toBeVisible();
+
+    await logIn(page, DPO);
+    await page.goto("/dpo/requests");
+    const request = page.locator('[data-testid="open-request"][data-subject="subj-alice"]');
+    const notices = request.getByTestId("notice");
+    // Alice's data reached four third parties; her own organisation is not one to tell.
+    await expect(notices).toHaveCount(4);
+    await expect(request.locator('[data-organisation="Lumen Books"]')).toHaveCount(0);
+    const postHaste = request.locator('[data-testid="notice"][data-organisation="PostHaste Ltd"]');
+    await postHaste.getByText(translation("en", "requests.noticeText")).click();
+    await expect(postHaste.getByRole("textbox")).toHaveValue(/To PostHaste Ltd/);
+    await expect(postHaste.getByRole("textbox")).toHaveValue(/subj-alice/);
+    await expect(postHaste.getByRole("textbox")).toHaveValue(/Mail delivery/);
+    await postHaste.getByRole("button", { name: translation("en", "requests.markTold") }).click();
+    await expect(page.getByTestId("request-answered")).toHaveText(
+      translation("en", "requests.done.told"),
+    );
+    await expect(postHaste.getByTestId("told")).toContainText(DPO.email);
+    await expect(
+      postHaste.getByRole("button", { name: translation("en", "requests.markTold") }),
+    ).toHaveCount(0);
+    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
+    await expect(
+      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
+    ).toBeVisible();
+
+    await logIn(page, ALICE);
+    await page.goto("/me/choices#erasure");
+    await page.getByRole("button", { name: "Français" }).click();
+    await expect(page.locator("#erasure").getByTestId("told-of")).toHaveText(
+      new RegExp(`^${translation("fr", "choices.erasure.toldOf")} PostHaste Ltd \\(`),
+    );
+  });
+});

@@ -227,8 +227,9 @@ test.describe("README screenshots", () => {
 
   for (const lng of ["en", "de"] as const) {
     test(`dpo-requests-${lng}.png`, async ({ page }) => {
-      // Bob asks for erasure; the DPO's queue shows it with where his data went.
-      await logIn(page, BOB);
+      // Alice asks for erasure; the DPO's queue shows it with where her data went and the
+      // third parties to tell, one of them told already.
+      await logIn(page, ALICE);
       await page.goto("/me/choices");
       const erasure = page.locator("#erasure");
       if (
@@ -246,6 +247,13 @@ test.describe("README screenshots", () => {
       ).toBeVisible();
       await logIn(page, DPO);
       await page.goto("/dpo/requests");
+      const postHaste = page.locator('[data-testid="notice"][data-organisation="PostHaste Ltd"]');
+      if ((await postHaste.getByTestId("told").count()) === 0) {
+        await postHaste
+          .getByRole("button", { name: translation("en", "requests.markTold") })
+          .click();
+        await expect(postHaste.getByTestId("told")).toBeVisible();
+      }
       if (lng !== "en") {
         await page.getByRole("button", { name: LANGUAGE_BUTTONS[lng] }).click();
       }

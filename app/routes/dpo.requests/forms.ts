@@ -51,3 +51,30 @@ export function parseAnswer(form: FormData): { input: AnswerInput } | AnswerFail
     errors,
   };
 }
+
+/** "Mark as told": which request, and which recipient organisation was told (Art. 19). */
+export const NOTICE_FORM = z.object({
+  request: z.coerce
+    .number({ invalid_type_error: E("request") })
+    .int(E("request"))
+    .positive(E("request")),
+  organisation: z
+    .string({ required_error: E("organisation") })
+    .trim()
+    .min(1, E("organisation"))
+    .max(200, E("organisation")),
+});
+
+export type NoticeInput = z.infer<typeof NOTICE_FORM>;
+
+/** A refused notice: said at the top of the page (its form has no field to point at). */
+export function parseNotice(
+  form: FormData,
+): { input: NoticeInput } | { request: null; errors: { form: string } } {
+  const parsed = NOTICE_FORM.safeParse({
+    request: form.get("request") ?? undefined,
+    organisation: form.get("organisation") ?? undefined,
+  });
+  if (parsed.success) return { input: parsed.data };
+  return { request: null, errors: { form: parsed.error.issues[0]?.message ?? E("request") } };
+}

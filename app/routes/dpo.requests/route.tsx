@@ -7,13 +7,19 @@ import {
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { answerErasure, ErasureAnswerError, erasureQueue } from "../../../db/queries/erasure";
+import {
+  answerErasure,
+  ErasureAnswerError,
+  ErasureNoticeError,
+  erasureQueue,
+  recordNotice,
+} from "../../../db/queries/erasure";
 import { assertSameOrigin, requireDpo } from "../../auth/session.server";
 import { SelectField, TextAreaField } from "../../components/field";
 import { LocalTime } from "../../components/local-time";
 import { categoryLabel } from "../../i18n";
 import { getStore } from "../../store.server";
-import { ANSWER_MAX_LENGTH, type AnswerFailure, parseAnswer } from "./forms";
+import { ANSWER_MAX_LENGTH, type AnswerFailure, parseAnswer, parseNotice } from "./forms";
 
 export const meta: MetaFunction = () => [{ title: "Provtopia" }];
 
@@ -24,7 +30,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return data(
     {
       ...(await erasureQueue(await getStore())),
-      done: done === "erased" || done === "refused" ? done : null,
+      done: done === "erased" || done === "refused" || done === "told" ? done : null,
     },
     { headers },
   );
@@ -34,7 +40,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   assertSameOrigin(request);
   const { user, headers } = await requireDpo(request);
-  const parsed = parseAnswer(await request.formData());
+  const form = await request.formData();
+  if (form.get("intent") === "told") return tell(form, user.email, headers);
+  const parsed = parseAnswer(form);
   if (!("input" in parsed)) return data(parsed, { status: 400, headers });
   const { input } = parsed;
   try {
@@ -54,6 +62,23 @@ export async function action({ request }: ActionFunctionArgs) {
     return data(failure, { status: 409, headers });
   }
   return redirect(`/dpo/requests?done=${input.outcome}`, { headers });
+}
+
+/** "Mark as told": records the notice (Art. 19); a refusal is said at the top of the page. */
+async function tell(form: FormData, dpoEmail: string, headers: Headers) {
+  const parsed = parseNotice(form);
+  if (!("input" in parsed)) return data(parsed, { status: 400, headers });
+  try {
+    const { request, organisation } = parsed.input;
+    await recordNotice(await getStore(), { requestId: request, organisation, dpoEmail });
+  } catch (error) {
+    if (!(error instanceof ErasureNoticeError)) throw error;
+    return data(
+      { request: null, errors: { form: `requests.errors.notice-${error.reason}` } },
+      { status: 409, headers },
+    );
+  }
+  return redirect(`/dpo/requests?done=told#request-${parsed.input.request}`, { headers });
 }
 
 type Loaded = ReturnType<typeof useLoaderData<typeof loader>>;
@@ -173,6 +198,79 @@ function UsedSince({ usedSince }: { usedSince: Loaded["answered"][number]["usedS
   );
 }
 
+/**
+ * The third parties the subject's data reached, each told of the erasure or not (Art. 19), with
+ * the notice to send them in the DPO's language.
+ */
+function Notices({ request }: { request: Loaded["open"][number] }) {
+  const { t, i18n } = useTranslation();
+  const byOrganisation = new Map<string, Loaded["open"][number]["recipients"]>();
+  for (const recipient of request.recipients) {
+    if (!recipient.thirdParty || !recipient.organisation) continue;
+    byOrganisation.set(recipient.organisation, [
+      ...(byOrganisation.get(recipient.organisation) ?? []),
+      recipient,
+    ]);
+  }
+  const told = new Map(request.notices.map((notice) => [notice.organisation, notice]));
+  return (
+    <section className="notices" data-testid="notices">
+      <h4>{t("requests.noticesHeading")}</h4>
+      {byOrganisation.size === 0 ? (
+        <p className="empty">{t("requests.noThirdParties")}</p>
+      ) : (
+        <>
+          <p className="hint">
+            {t("requests.noticesHelp", { told: told.size, count: byOrganisation.size })}
+          </p>
+          <ul className="plain">
+            {[...byOrganisation].map(([organisation, recipients]) => {
+              const notice = told.get(organisation);
+              const categories = [...new Set(recipients.flatMap((r) => r.categories))];
+              return (
+                <li key={organisation} data-testid="notice" data-organisation={organisation}>
+                  <strong>{organisation}</strong>{" "}
+                  {notice ? (
+                    <span className="status allowed" data-testid="told">
+                      {t("requests.told")}{" "}
+                      <LocalTime iso={notice.toldAt} locale={i18n.language} compact />{" "}
+                      {notice.toldBy}
+                    </span>
+                  ) : (
+                    <Form method="post" className="inline" preventScrollReset>
+                      <input type="hidden" name="intent" value="told" />
+                      <input type="hidden" name="request" value={request.id} />
+                      <input type="hidden" name="organisation" value={organisation} />
+                      <button type="submit" className="button secondary small">
+                        {t("requests.markTold")}
+                      </button>
+                    </Form>
+                  )}
+                  <details>
+                    <summary>{t("requests.noticeText")}</summary>
+                    <textarea
+                      readOnly
+                      rows={6}
+                      className="notice-text"
+                      aria-label={t("requests.noticeText")}
+                      value={t("requests.noticeBody", {
+                        organisation,
+                        subject: request.subject,
+                        services: recipients.map((r) => r.service).join(", "),
+                        categories: categories.map((key) => categoryLabel(t, key)).join(", "),
+                      })}
+                    />
+                  </details>
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
 function OpenRequest({
   request,
   failure,
@@ -256,6 +354,7 @@ function OpenRequest({
           </tbody>
         </table>
       )}
+      <Notices request={request} />
       <Form method="post" className="stack report-form" noValidate data-testid="answer-form">
         <input type="hidden" name="request" value={request.id} />
         <SelectField

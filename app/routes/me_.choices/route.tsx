@@ -315,6 +315,24 @@ function Blocks({ choices }: { choices: Loaded }) {
   );
 }
 
+/** The recipients told of the erasure (Art. 19: the subject may know whom). */
+function ToldOf({ notices }: { notices: Loaded["erasure"][number]["notices"] }) {
+  const { t, i18n } = useTranslation();
+  if (notices.length === 0) return null;
+  return (
+    <p className="hint" data-testid="told-of">
+      {t("choices.erasure.toldOf")}{" "}
+      {notices.map((notice, i) => (
+        <span key={notice.organisation}>
+          {i > 0 ? ", " : null}
+          <strong>{notice.organisation}</strong> (
+          <LocalTime iso={notice.toldAt} locale={i18n.language} compact />)
+        </span>
+      ))}
+    </p>
+  );
+}
+
 /** For an erased request: whether the subject's data was seen anywhere after the answer. */
 function ErasedSince({ usedSince }: { usedSince: Loaded["erasure"][number]["usedSince"] }) {
   const { t, i18n } = useTranslation();
@@ -383,6 +401,7 @@ function Erasure({ choices }: { choices: Loaded }) {
                   <ErasedSince usedSince={request.usedSince} />
                 </>
               )}
+              <ToldOf notices={request.notices} />
             </li>
           ))}
         </ul>

@@ -12,12 +12,16 @@ import { IngestTally, ingestMessage } from "../../../capture-bridge/pipeline/ing
 import {
   answerErasure,
   ErasureAnswerError,
+  ErasureNoticeError,
   erasureQueue,
+  recordNotice,
   requestErasure,
   subjectErasureRequests,
 } from "../../../db/queries/erasure";
 import { seedDemoStore } from "../../factories/demo";
 import { createTestStore, STORE_KINDS, type TestStore } from "../../setup/databases";
+
+const DPO = "dpo@lumen-books.example";
 
 describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
   let t: TestStore;
@@ -57,7 +61,7 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
     const again = await requestErasure(t.store, alice(), new Date("2026-12-01T10:00:00Z"));
     expect(again).toEqual({ request: first.request, created: false });
     expect(await subjectErasureRequests(t.store, alice().subjectId)).toEqual([
-      { ...first.request, usedSince: null },
+      { ...first.request, usedSince: null, notices: [] },
     ]);
     expect(await subjectErasureRequests(t.store, ids.get("subj-bob") as number)).toEqual([]);
     expect(await legalEvents()).toEqual([
@@ -87,6 +91,56 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
     }
     const late = await erasureQueue(t.store, 20, new Date("2027-01-05T00:00:00Z"));
     expect(late.open[0]?.overdue).toBe(true);
+  });
+
+  it("records each third party told of the erasure once, in the legal log, for the subject to see", async () => {
+    const [request] = (await erasureQueue(t.store)).open;
+    const requestId = request?.id as number;
+    expect(request?.notices).toEqual([]);
+    const at = new Date("2026-12-01T12:00:00Z");
+    expect(
+      await recordNotice(t.store, { requestId, organisation: "FlackCo", dpoEmail: DPO }, at),
+    ).toEqual({ created: true });
+    // Telling again records nothing more.
+    expect(
+      await recordNotice(t.store, { requestId, organisation: "FlackCo", dpoEmail: DPO }),
+    ).toEqual({ created: false });
+    // Only third parties the subject's data reached: not the organisation itself, not others.
+    for (const organisation of ["Lumen Books", "AdReach Inc", "Nobody Ltd"]) {
+      await expect(
+        recordNotice(t.store, { requestId, organisation, dpoEmail: DPO }),
+      ).rejects.toEqual(new ErasureNoticeError("not-a-recipient"));
+    }
+    await expect(
+      recordNotice(t.store, { requestId: 99_999, organisation: "FlackCo", dpoEmail: DPO }),
+    ).rejects.toEqual(new ErasureNoticeError("not-found"));
+    // A refused request has no erasure to tell of.
+    const bob = { subjectId: ids.get("subj-bob") as number, email: "bob@example.org" };
+    const refused = (await requestErasure(t.store, bob)).request;
+    await answerErasure(
+      t.store,
+      {
+        requestId: refused.id,
+        outcome: "refused",
+        answer: "Kept for the tax records until 2030 (Art. 17(3)(b)).",
+        dpoEmail: DPO,
+      },
+      new Date("2026-12-01T13:00:00Z"),
+    );
+    await expect(
+      recordNotice(t.store, { requestId: refused.id, organisation: "FlackCo", dpoEmail: DPO }),
+    ).rejects.toEqual(new ErasureNoticeError("refused"));
+    const told = [{ organisation: "FlackCo", toldAt: "2026-12-01T12:00:00Z", toldBy: DPO }];
+    expect((await erasureQueue(t.store)).open[0]?.notices).toEqual(told);
+    expect((await subjectErasureRequests(t.store, alice().subjectId))[0]?.notices).toEqual(told);
+    expect(
+      (await legalEvents()).filter((event) => event.type === "dpo.erasure.recipient-told"),
+    ).toEqual([
+      expect.objectContaining({
+        actor: DPO,
+        details: { subject: "subj-alice", request: requestId, organisation: "FlackCo" },
+      }),
+    ]);
   });
 
   it("takes one answer, with who gave it; then the subject may ask again", async () => {
@@ -125,8 +179,12 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
     expect(queue.open).toEqual([]);
     // Nothing of Alice's data was seen after the answer: the demo's uses are all earlier. The
     // most recent answer comes first.
-    expect(queue.answered[0]).toEqual({ ...answered, usedSince: [] });
-    expect(queue.answered.map((r) => r.subject)).toEqual(["subj-alice", "subj-carol"]);
+    expect(queue.answered[0]).toEqual({
+      ...answered,
+      usedSince: [],
+      notices: [{ organisation: "FlackCo", toldAt: "2026-12-01T12:00:00Z", toldBy: DPO }],
+    });
+    expect(queue.answered.map((r) => r.subject)).toEqual(["subj-alice", "subj-bob", "subj-carol"]);
     expect((await legalEvents()).at(-1)).toMatchObject({
       type: "dpo.erasure.erased",
       actor: "dpo@lumen-books.example",
@@ -214,7 +272,8 @@ describe.each(STORE_KINDS)("erasure requests on %s", (kind) => {
       ["open", null],
       ["erased", 1],
     ]);
-    // Bob asked nothing: nothing of his is listed, and his data's uses are no one's evidence.
-    expect(await subjectErasureRequests(t.store, ids.get("subj-bob") as number)).toEqual([]);
+    // Bob's request was refused: no erasure, so no use after it is anyone's evidence.
+    const bobs = await subjectErasureRequests(t.store, ids.get("subj-bob") as number);
+    expect(bobs.map((request) => [request.status, request.usedSince])).toEqual([["refused", null]]);
   });
 });

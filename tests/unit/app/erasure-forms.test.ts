@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAnswer } from "../../../app/routes/dpo.requests/forms";
+import { parseAnswer, parseNotice } from "../../../app/routes/dpo.requests/forms";
 import { CHOICE_FORMS } from "../../../app/routes/me_.choices/forms";
 
 const form = (values: Record<string, string>) => {
@@ -41,5 +41,30 @@ describe("the subject's erasure form", () => {
     const refused = CHOICE_FORMS.erase.safeParse({});
     expect(refused.success).toBe(false);
     expect(refused.error?.issues[0]?.message).toBe("choices.errors.confirmErase");
+  });
+});
+
+describe("the DPO's 'mark as told' form", () => {
+  it("takes a request id and an organisation, trimmed", () => {
+    expect(parseNotice(form({ request: "7", organisation: " FlackCo " }))).toEqual({
+      input: { request: 7, organisation: "FlackCo" },
+    });
+  });
+
+  it("says what is wrong at the top of the page, as a translation key", () => {
+    expect(parseNotice(form({ request: "x", organisation: "FlackCo" }))).toEqual({
+      request: null,
+      errors: { form: "requests.errors.request" },
+    });
+    for (const organisation of ["", "   ", "o".repeat(201)]) {
+      expect(parseNotice(form({ request: "7", organisation }))).toEqual({
+        request: null,
+        errors: { form: "requests.errors.organisation" },
+      });
+    }
+    expect(parseNotice(form({ request: "7" }))).toEqual({
+      request: null,
+      errors: { form: "requests.errors.organisation" },
+    });
   });
 });
