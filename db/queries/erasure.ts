@@ -339,7 +339,11 @@ export async function recordNotice(
       {
         type: "dpo.erasure.recipient-told",
         actor: input.dpoEmail,
-        details: { subject: request.subject, request: request.id, organisation: input.organisation },
+        details: {
+          subject: request.subject,
+          request: request.id,
+          organisation: input.organisation,
+        },
       },
       now,
     );

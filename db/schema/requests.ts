@@ -63,5 +63,7 @@ export const erasureNotices = pgTable(
     /** The DPO who recorded it (their email). */
     toldBy: text("told_by").notNull(),
   },
-  (t) => [uniqueIndex("erasure_notices_request_organisation_key").on(t.requestId, t.organisationId)],
+  (t) => [
+    uniqueIndex("erasure_notices_request_organisation_key").on(t.requestId, t.organisationId),
+  ],
 );

@@ -8,7 +8,6 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import {
   ALICE,
-  BOB,
   CAROL,
   DPO,
   expect,
