@@ -382,17 +382,23 @@ export async function ingestBatch(
         );
       }
       await copyInto(copy, "provtopia_relations_stage", lines.join(""));
-      newRelations = await store.rows<{ ext_id: string }>(
-        sql`insert into ${provRelations}
-              (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
-               ledger_log_id, ledger_seq)
-            select ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
-                   ledger_log_id, ledger_seq
-            from provtopia_relations_stage
-            on conflict (ext_id) do nothing
-            returning ext_id`,
+      // The new ids come back as one JSON array, not a row each: one JSON.parse here instead of
+      // a protocol message, a row object and a string per relation.
+      const [inserted] = await store.rows<{ ids: string | null }>(
+        sql`with inserted as (
+              insert into ${provRelations}
+                (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+                 ledger_log_id, ledger_seq)
+              select ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
+                     ledger_log_id, ledger_seq
+              from provtopia_relations_stage
+              on conflict (ext_id) do nothing
+              returning ext_id
+            )
+            select json_agg(ext_id)::text as ids from inserted`,
         tx,
       );
+      newRelations = idsOf(inserted?.ids);
     } else if (relationRows.length > 0) {
       newRelations = await store.rows<{ ext_id: string }>(
         sql`insert into ${provRelations}
@@ -682,6 +688,12 @@ async function recordPersonalDataSources(tx: Executor, nodes: ProvNode[]): Promi
       join ${dataCategories} c on c.key = i.category
       left join ${purposes} p on p.key = i.purpose
     on conflict do nothing`);
+}
+
+/** The rows of a `json_agg(ext_id)::text` (null when it aggregated nothing). */
+function idsOf(json: string | null | undefined): { ext_id: string }[] {
+  if (!json) return [];
+  return (JSON.parse(json) as string[]).map((ext_id) => ({ ext_id }));
 }
 
 /** A row without its precomputed attribute text, for the JSON path (it sends the attributes). */

@@ -78,6 +78,7 @@ export const ledgerArchiveTail = pgTable(
       .references(() => ledgerLogs.id, { onDelete: "restrict" }),
     seq: bigint("seq", { mode: "number" }).notNull(),
     leaf: bytea("leaf").notNull(),
+    /** TOAST-compressed with LZ4 where the server has it (migration 0021; drizzle cannot say so). */
     raw: bytea("raw").notNull(),
   },
   (t) => [primaryKey({ columns: [t.logId, t.seq] })],
