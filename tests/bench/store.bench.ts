@@ -78,6 +78,8 @@ const LABELLING_TABLES = [
  * generates and holds at a time: documents are streamed from the generator, never all in memory.
  */
 const ANALYZE_EVERY = 100;
+/** Documents between two progress lines on stderr (not with `--quick`). */
+const PROGRESS_EVERY = 1000;
 
 function sizeFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -331,6 +333,16 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       wallMs += performance.now() - started;
       documentCount += chunk.length;
       generatedElements += sum(chunk.map((document) => document.elements));
+      if (!quick && documentCount % PROGRESS_EVERY === 0) {
+        // A long run (the issue's 10 million elements) says how far it is, on stderr.
+        const perArm = arms.map(
+          (arm) =>
+            `${arm.name} ${Math.round(perSecond(arm.elements, sum(arm.latenciesMs)))} elements/s, ${(((arm.nodeCpuMs + arm.serverCpuMs) * 1000) / Math.max(1, arm.elements)).toFixed(1)} µs CPU/element`,
+        );
+        console.error(
+          `store bench: ${new Date().toISOString()} ${documentCount}/${sizes.documents} documents, ${generatedElements} elements per arm; ${perArm.join("; ")}; ANALYZE ${(analyzeMs / 1000).toFixed(0)} s; load ${currentLoad()}; RSS ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`,
+        );
+      }
     }
     if (documentCount !== sizes.documents) {
       throw new Error(`expected ${sizes.documents} documents, got ${documentCount}`);
