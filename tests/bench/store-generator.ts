@@ -52,10 +52,15 @@ export function hostName(tag: string, index: number): string {
   return `${tag}-host-${index}`;
 }
 
-export function generateStoreDocuments(options: StoreGeneratorOptions): StoreDocument[] {
+/**
+ * The documents one by one, in order: only the generator's own state (the random stream, each
+ * host's last file version, the packet in flight) lives between them, so a store of millions
+ * of elements never has to be in memory at once. Same documents, same order, as
+ * generateStoreDocuments for the same options.
+ */
+export function* storeDocuments(options: StoreGeneratorOptions): Generator<StoreDocument> {
   const random = createRandom(options.seed);
   const tag = options.runTag;
-  const documents: StoreDocument[] = [];
   const lastFileVersion = new Map<number, string>();
   let pendingPacket: { id: string; toHost: number } | null = null;
   let nextSubject = 0;
@@ -159,11 +164,28 @@ export function generateStoreDocuments(options: StoreGeneratorOptions): StoreDoc
     }
     pendingPacket = { id: packet, toHost: (host + 1) % options.hosts };
 
-    documents.push({
+    yield {
       host: hostName(tag, host),
       graph: { nodes, relations, host: hostName(tag, host) },
       elements: nodes.length + relations.length,
-    });
+    };
   }
-  return documents;
+}
+
+/** All the documents at once (small stores: tests, profiling aids). */
+export function generateStoreDocuments(options: StoreGeneratorOptions): StoreDocument[] {
+  return Array.from(storeDocuments(options));
+}
+
+/** Up to `size` documents at a time from `documents`, in order. */
+export function* chunks<T>(documents: Iterable<T>, size: number): Generator<T[]> {
+  let chunk: T[] = [];
+  for (const document of documents) {
+    chunk.push(document);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
