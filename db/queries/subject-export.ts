@@ -3,7 +3,8 @@
  * document: the personal data as the capture hosts recorded it (each source node with its
  * attributes), the purposes with their legal basis and retention, the recipients (services and
  * organisations, third parties marked) with when and how often the data reached them and
- * whether that was allowed, the consent history and the blocks — and for every source the
+ * whether that was allowed, the consent history, the blocks and the erasure requests (with
+ * where the data was seen after an "erased" answer) — and for every source the
  * evidence: the ledger record of the document that reported it, with an inclusion proof to a
  * signed checkpoint, which anyone can check with the log's public key (`provtopia verify`'s
  * rules, RFC 9162 hashing, C2SP signed notes) without trusting this portal.
@@ -12,6 +13,7 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { inclusionProofFor } from "../ledger/proofs";
 import { logVerifierKey } from "../ledger/signing";
+import { subjectErasureRequests } from "./erasure";
 import { isoUtc, subjectChoicesAndFlows } from "./subject-choices";
 
 export const SUBJECT_EXPORT_FORMAT = "provtopia-subject-access/1";
@@ -81,6 +83,21 @@ export interface SubjectExport {
     how: string;
   }[];
   /**
+   * The subject's erasure requests (Art. 17) with the answers, the recipients told (Art. 19) and,
+   * for an "erased" one, where the data was observed after the answer.
+   */
+  erasureRequests: {
+    requestedAt: string;
+    dueAt: string;
+    status: string;
+    answeredAt: string | null;
+    answer: string | null;
+    recipientsTold: { organisation: string; at: string }[];
+    usedSinceAnswer:
+      | { service: string; organisation: string | null; lastSeen: string | null }[]
+      | null;
+  }[];
+  /**
    * The signed-note verifier key of each log the evidence cites. Convenience only: a verifier
    * takes the organisation's published keys, not the ones in the document it checks.
    */
@@ -99,7 +116,7 @@ export async function subjectExport(
     sql`select ref, display_name as "displayName" from subjects where id = ${subjectId}`,
   );
   if (!subject) return null;
-  const [accounts, read, sources] = await Promise.all([
+  const [accounts, read, sources, erasure] = await Promise.all([
     store.rows<SubjectExport["accounts"][number]>(sql`
       select email, display_name as "displayName", ${isoUtc("created_at")} as "createdAt"
       from users where subject_id = ${subjectId} order by id`),
@@ -129,6 +146,7 @@ export async function subjectExport(
       left join ledger_logs l on l.id = n.ledger_log_id
       where s.subject_id = ${subjectId}
       order by n.first_seen_at, n.ext_id, c.key`),
+    subjectErasureRequests(store, subjectId),
   ]);
 
   // One checkpoint per log: the latest, and the proofs reach its root.
@@ -234,6 +252,23 @@ export async function subjectExport(
       since: block.createdAt,
       lifted: block.liftedAt,
       how: block.how,
+    })),
+    erasureRequests: erasure.map((request) => ({
+      requestedAt: request.requestedAt,
+      dueAt: request.dueAt,
+      status: request.status,
+      answeredAt: request.answeredAt,
+      answer: request.answer,
+      recipientsTold: request.notices.map(({ organisation, toldAt }) => ({
+        organisation,
+        at: toldAt,
+      })),
+      usedSinceAnswer:
+        request.usedSince?.map(({ service, organisation, lastSeen }) => ({
+          service,
+          organisation,
+          lastSeen,
+        })) ?? null,
     })),
     logKeys,
     unprovenSources: sources.length - proven,

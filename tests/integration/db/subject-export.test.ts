@@ -23,6 +23,7 @@ describe.each(STORE_KINDS)("a subject's copy of their data on %s", (kind) => {
   let t: TestStore;
   let alice: SubjectExport;
   let bob: SubjectExport;
+  let carol: SubjectExport;
 
   beforeAll(async () => {
     t = await createTestStore(kind);
@@ -35,6 +36,7 @@ describe.each(STORE_KINDS)("a subject's copy of their data on %s", (kind) => {
     };
     alice = await exportOf("subj-alice");
     bob = await exportOf("subj-bob");
+    carol = await exportOf("subj-carol");
   });
   afterAll(async () => {
     await t?.dispose();
@@ -104,6 +106,31 @@ describe.each(STORE_KINDS)("a subject's copy of their data on %s", (kind) => {
     expect(bob.recipients.map((r) => r.service).sort()).toEqual(["Backups", "CRM", "Sign-up"]);
     expect(bob.consent).toEqual([]);
     expect(bob.blocks).toEqual([]);
+    expect(bob.erasureRequests).toEqual([]);
+    expect(JSON.stringify(carol)).not.toContain("subj-alice");
+  });
+
+  it("holds the subject's erasure requests, whom the DPO told, and where the data went since", () => {
+    expect(alice.erasureRequests).toEqual([]);
+    expect(carol.erasureRequests).toEqual([
+      {
+        requestedAt: "2026-11-03T08:12:00Z",
+        dueAt: "2026-12-03T08:12:00Z",
+        status: "erased",
+        answeredAt: "2026-11-06T16:40:00Z",
+        answer: expect.stringContaining("erased on 6 November"),
+        recipientsTold: [],
+        usedSinceAnswer: [
+          {
+            service: "Audience matching",
+            organisation: "AdReach Inc",
+            lastSeen: "2026-11-20T03:00:00Z",
+          },
+        ],
+      },
+    ]);
+    // Nothing of the DPO who answered: the answer is the organisation's.
+    expect(JSON.stringify(carol.erasureRequests)).not.toContain("lumen-books.example");
   });
 
   it("proves each source's ledger record against a checkpoint the log's key signed", () => {
