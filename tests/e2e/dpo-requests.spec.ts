@@ -5,7 +5,7 @@
  * refuses an empty answer, then answers; both see that nothing of Bob's was used after the
  * answer; Bob sees the answer and may ask again. Alice sees nothing of Bob's, and the DPO's page is not hers.
  */
-import { ALICE, BOB, CAROL, DPO, expect, logIn, test, translation } from "./fixtures";
+import { ALICE, BOB, CAROL, DPO, expect, logIn, logOut, test, translation } from "./fixtures";
 
 test.describe("erasure requests", () => {
   test("a subject asks, the DPO answers with where the data went, the subject sees it", async ({
@@ -33,10 +33,7 @@ test.describe("erasure requests", () => {
       erasure.getByRole("button", { name: translation("fr", "choices.erasure.ask") }),
     ).toHaveCount(0);
     await page.getByRole("button", { name: "English" }).click();
-    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
-    await expect(
-      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
-    ).toBeVisible();
+    await logOut(page);
 
     await logIn(page, DPO);
     await page.getByRole("link", { name: translation("en", "nav.requests") }).click();
@@ -74,10 +71,7 @@ test.describe("erasure requests", () => {
     await expect(page.getByTestId("answered-request").first().getByTestId("used-since")).toHaveText(
       translation("en", "requests.sinceClean"),
     );
-    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
-    await expect(
-      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
-    ).toBeVisible();
+    await logOut(page);
 
     await logIn(page, BOB);
     await page.goto("/me/choices#erasure");
@@ -110,10 +104,7 @@ test.describe("erasure requests", () => {
     await expect(since.getByTestId("used-since-service")).toContainText(
       translation("en", "processing.organisations.thirdParty"),
     );
-    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
-    await expect(
-      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
-    ).toBeVisible();
+    await logOut(page);
 
     await logIn(page, CAROL);
     await page.goto("/me/choices#erasure");
@@ -149,10 +140,7 @@ test.describe("telling the recipients (Art. 19)", () => {
     await erasure.getByLabel(translation("en", "choices.erasure.confirm")).check();
     await erasure.getByRole("button", { name: translation("en", "choices.erasure.ask") }).click();
     await expect(erasure.getByTestId("erasure-request")).toHaveAttribute("data-status", "open");
-    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
-    await expect(
-      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
-    ).toBeVisible();
+    await logOut(page);
 
     await logIn(page, DPO);
     await page.goto("/dpo/requests");
@@ -174,10 +162,7 @@ test.describe("telling the recipients (Art. 19)", () => {
     await expect(
       postHaste.getByRole("button", { name: translation("en", "requests.markTold") }),
     ).toHaveCount(0);
-    await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
-    await expect(
-      page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
-    ).toBeVisible();
+    await logOut(page);
 
     await logIn(page, ALICE);
     await page.goto("/me/choices#erasure");

@@ -95,6 +95,14 @@ export async function logIn(
   await expect(page).toHaveURL(account.landsOn ?? /\/me$/);
 }
 
+/** Logs out with the header's button (the page in English) and waits for the log-in link. */
+export async function logOut(page: Page): Promise<void> {
+  await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
+  await expect(
+    page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
+  ).toBeVisible();
+}
+
 /** The demo's capture hosts; each has a ledger log `provtopia.example/prov/<host>`. */
 export const DEMO_HOSTS = ["web-1", "crm-1", "mail-1", "ci-runner"] as const;
 

@@ -13,6 +13,7 @@ import {
   expect,
   type Language,
   logIn,
+  logOut,
   reloadUntilCheckpointed,
   test,
   translation,
@@ -240,10 +241,7 @@ test.describe("README screenshots", () => {
           .click();
         await expect(erasure.locator('[data-status="open"]')).toHaveCount(1);
       }
-      await page.getByRole("button", { name: translation("en", "nav.logOut") }).click();
-      await expect(
-        page.getByRole("link", { name: translation("en", "nav.logIn") }).first(),
-      ).toBeVisible();
+      await logOut(page);
       await logIn(page, DPO);
       await page.goto("/dpo/requests");
       const postHaste = page.locator('[data-testid="notice"][data-organisation="PostHaste Ltd"]');
