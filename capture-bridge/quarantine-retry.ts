@@ -3,7 +3,8 @@
  * readers, as they were received (same bytes, same source, the capture host derived from the
  * source as the source did), after a reader or a sender was fixed. A message now read whole is
  * stored through the ingest path (ledger record included; storing is idempotent) and leaves the
- * quarantine; one still unreadable, or read only in part, stays with its reason (its readable
+ * quarantine; one still unreadable stays with today's kind and reason, one read only in part
+ * stays with its reason (its readable
  * documents are stored, and stored again changes nothing). Recorded in the legal log.
  */
 import type { Store } from "../db/client";
@@ -12,6 +13,7 @@ import {
   type QuarantineFilter,
   quarantinedMessages,
   releaseQuarantined,
+  requarantine,
 } from "../db/queries/quarantine";
 import type { BridgeConfig } from "./config";
 import { prepareMessage, writeMessages } from "./pipeline/ingest";
@@ -77,10 +79,11 @@ export async function retryQuarantined(
         { maxMessageBytes: config.MAX_MESSAGE_BYTES },
       );
       if (prepared.documents.length === 0) {
-        report.unreadable.push({
-          id,
-          reason: prepared.quarantine.map((entry) => entry.reason).join("; ") || "no documents",
-        });
+        const reason =
+          prepared.quarantine.map((entry) => entry.reason).join("; ") || "no documents";
+        // What the DPO's page says from now on: why today's readers could not read it either.
+        await requarantine(store, id, prepared.quarantine[0]?.kind ?? "other", reason);
+        report.unreadable.push({ id, reason });
         continue;
       }
       const [outcome] = await writeMessages(store, [prepared]);

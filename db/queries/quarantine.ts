@@ -1,8 +1,9 @@
 /**
  * The quarantine for the DPO: messages the bridge could not read, kept whole with the reason
- * (db/prov/ingest.ts, quarantineMessage), newest first, filtered by source and reason, with a
- * safe preview of their first bytes; and one message's raw bytes, for a download the portal
- * records in the legal log (raw messages may hold personal data). Reads only.
+ * (db/prov/ingest.ts, quarantineMessage), newest first, filtered by source, reason and kind,
+ * with a safe preview of their first bytes; and one message's raw bytes, for a download the
+ * portal records in the legal log (raw messages may hold personal data). Reads, but for what a
+ * retry (capture-bridge/quarantine-retry.ts) changes: a message released, or re-described.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Store } from "../client";
@@ -210,4 +211,14 @@ export async function quarantinedMessages(
 /** Removes one message from quarantine (once what it held is stored). */
 export async function releaseQuarantined(store: Store, id: number): Promise<void> {
   await store.rows(sql`delete from quarantine where id = ${id}`);
+}
+
+/** A message still unreadable when read again: kept, with today's kind of problem and reason. */
+export async function requarantine(
+  store: Store,
+  id: number,
+  kind: QuarantineKind,
+  reason: string,
+): Promise<void> {
+  await store.rows(sql`update quarantine set kind = ${kind}, reason = ${reason} where id = ${id}`);
 }

@@ -95,6 +95,20 @@ describe.each(STORE_KINDS)("retrying the quarantine on %s", (kind) => {
       { source: "mqtt:camflow/provenance/crm-1" },
       { source: "file:/tmp/capture.json" },
     ]);
+    // The one still unreadable now says why today's readers could not read it (it was kept as
+    // "not-json" with an older wording; the file was not tried and keeps what it had).
+    expect(
+      await t.store.rows(
+        sql`select source, kind::text as kind, reason from quarantine order by id`,
+      ),
+    ).toEqual([
+      {
+        source: "mqtt:camflow/provenance/crm-1",
+        kind: "not-json",
+        reason: report.unreadable[0]?.reason,
+      },
+      { source: "file:/tmp/capture.json", kind: "other", reason: "an older reader refused it" },
+    ]);
     // two documents recorded in their hosts' logs, and the retry in the legal log
     expect(await count(sql`select count(*) as n from ledger_records`)).toBe(records + 3);
     const [event] = await t.store.rows<{ raw: Uint8Array }>(sql`
