@@ -233,27 +233,18 @@ export function heldByService(service: string, window: HeldWindow): SQL {
                as retention_days
       from services sv where sv.name = ${service}
     ),
-    -- The service's entries by its index (a lateral with offset 0: joined with svc, whose
-    -- id the planner does not know, it scanned all of service_entries), and each distinct set
-    -- by its key (joined, it hashed a scan of all label sets).
     held as (
-      select se.label_set_id from svc
-      cross join lateral (
-        select se.label_set_id, se.at from service_entries se
-        where se.service_id = svc.id
-          and (se.at is null or se.at <= ${window.to.toISOString()}::timestamptz)
-        offset 0
-      ) se
-      where se.at is null or svc.retention_days is null
-        or se.at + make_interval(days => svc.retention_days)
-           >= ${window.from.toISOString()}::timestamptz
+      select se.label_set_id from service_entries se, svc
+      where se.service_id = svc.id
+        and (se.at is null or se.at <= ${window.to.toISOString()}::timestamptz)
+        and (se.at is null or svc.retention_days is null
+             or se.at + make_interval(days => svc.retention_days)
+                >= ${window.from.toISOString()}::timestamptz)
     ),
     held_labels as (
       select distinct abs(x.id) as id
       from (select distinct label_set_id from held) h
-      cross join lateral (
-        select ls.label_ids from label_sets ls where ls.id = h.label_set_id offset 0
-      ) ls
+      join label_sets ls on ls.id = h.label_set_id
       cross join lateral unnest(ls.label_ids) as x(id)
     )`;
 }
