@@ -314,12 +314,16 @@ export function judgeUses(events: SQL): SQL {
   return sql`
     events as (${events}),
     -- The purpose each (service, collected-for purpose) pair is used for, and its basis: once
-    -- per pair, not per use (materialized: inlined, the planner ran it for every use).
+    -- per pair, not per use (materialized: inlined, the planner ran it for every use). Each
+    -- distinct label is looked up by its key (a lateral with offset 0): joined, the planner,
+    -- which puts a subject's uses at thousands (the estimate of the sets holding its labels),
+    -- merge-joined its few dozen with all of labels, walking labels_pkey from the start.
     chosen as materialized (
       select pr.service_id, pr.source_purpose_id, pu.purpose_id, pp.legal_basis
       from (
         select distinct e.service_id, l.purpose_id as source_purpose_id
-        from events e join labels l on l.id = e.label
+        from (select distinct service_id, label from events) e
+        cross join lateral (select l.purpose_id from labels l where l.id = e.label offset 0) l
       ) pr
       cross join lateral (
         select coalesce(
