@@ -131,8 +131,9 @@ async function thirdPartyNames(store: Store): Promise<Set<string>> {
 }
 
 /**
- * Answered requests with, for each "erased" one, the services its subject's data reached after
- * the answer: the subject's flows read once per subject, their uses later than the answer.
+ * Requests with the recipients told of each and, for each "erased" one, the services its
+ * subject's data reached after the answer: the subject's flows read once per subject, those
+ * whose last use is later than the answer.
  */
 async function checkAnswered(
   store: Store,
