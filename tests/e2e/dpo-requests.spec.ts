@@ -115,6 +115,8 @@ test.describe("erasure requests", () => {
     await expect(seen).toContainText(translation("de", "choices.erasure.sinceUsed"));
     await expect(seen).toContainText("Audience matching (AdReach Inc)");
     await expect(seen).toContainText(translation("de", "choices.erasure.sinceUsedAfter"));
+    // Who at the organisation answered is not sent to the subject's browser at all.
+    expect(await page.content()).not.toContain(DPO.email);
   });
 
   test("Alice sees nothing of Bob's requests, and the DPO's page is not hers", async ({

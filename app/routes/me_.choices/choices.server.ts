@@ -19,7 +19,15 @@ export async function loadChoices(subjectId: number) {
   const store = await getStore();
   const choices = await subjectChoices(store, subjectId);
   if (!choices) throw new Response("No such subject.", { status: 404 });
-  return { ...choices, erasure: await subjectErasureRequests(store, subjectId) };
+  // Who at the organisation answered or told a recipient stays with the DPO: the subject reads
+  // the answer and whom the organisation told, not the staff member's address.
+  const erasure = (await subjectErasureRequests(store, subjectId)).map(
+    ({ answeredBy: _answeredBy, notices, ...request }) => ({
+      ...request,
+      notices: notices.map(({ toldBy: _toldBy, ...notice }) => notice),
+    }),
+  );
+  return { ...choices, erasure };
 }
 
 interface Actor {
