@@ -98,8 +98,7 @@ const USAGE = `usage: provtopia <command>
   enforcement list [--json]               the points: services, applied version, last seen
   quarantine list [--source P] [--reason P] [--kind K] [--json]
                                           what the bridge could not read, with the reasons
-                                          (K: too-large, not-text, not-json, not-prov, bad-prov,
-                                          bad-spade, bad-signature, unsigned, store-rejected, other)
+                                          (K: one of the kinds below)
   quarantine retry [--id N]... [--source P] [--reason P] [--kind K] [--host NAME] [--json]
                                           read those messages again with today's readers:
                                           stored ones leave the quarantine (legal log)
@@ -113,6 +112,8 @@ const USAGE = `usage: provtopia <command>
   flows --subject REF [--json]            the services a subject's data reached: purpose,
                                           first/last seen, count, allowed or a violation
   ${SIMULATE_USAGE}
+
+Quarantine kinds: ${QUARANTINE_KINDS.join(", ")}.
 
 Environment: DATABASE_URL (default: embedded store in .data/pglite), MQTT_URL (default:
 embedded broker on MQTT_PORT=1883), NATS_URL (default: none), CAMFLOW_FIFO, CAMFLOW_SOCKET,

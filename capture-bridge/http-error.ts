@@ -3,7 +3,12 @@
  * points' rules and acknowledgements): a refusal is an HttpError with a stable `code`, sent as
  * `{"error":{"code","message"}}` with the status and headers it carries.
  */
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** The token of an `Authorization: Bearer <token>` header, or null without one. */
+export function bearerToken(request: IncomingMessage): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1] ?? null;
+}
 
 export class HttpError extends Error {
   constructor(

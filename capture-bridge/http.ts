@@ -15,6 +15,7 @@ import {
   ProofRequestError,
 } from "../db/ledger/proofs";
 import { ENFORCEMENT_PATHS, handleEnforcementRequest } from "./enforcement/http";
+import { bearerToken } from "./http-error";
 import { handleIngestRequest, type IngestEndpointOptions } from "./ingest-endpoint";
 import type { Logger } from "./logger";
 import { renderMetrics } from "./metrics";
@@ -105,8 +106,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest();
 
 /** Whether the request bears the token: compared as digests, in constant time. */
 function bearsToken(request: IncomingMessage, token: string): boolean {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
-  return match !== null && timingSafeEqual(sha256(match[1] as string), sha256(token));
+  const given = bearerToken(request);
+  return given !== null && timingSafeEqual(sha256(given), sha256(token));
 }
 
 /** Serves on `options.host` (loopback) : `port`. */

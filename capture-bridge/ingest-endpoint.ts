@@ -14,7 +14,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticateHostToken } from "../db/auth/host-tokens";
 import type { Store } from "../db/client";
-import { HttpError, sendHttpError, sendJson } from "./http-error";
+import { bearerToken, HttpError, sendHttpError, sendJson } from "./http-error";
 import type { HandleMessage } from "./intake";
 import type { Logger } from "./logger";
 
@@ -66,9 +66,8 @@ async function ingest(
   if (request.method !== "POST") {
     throw new HttpError(405, "method_not_allowed", "use POST", { allow: "POST" });
   }
-  const header = request.headers.authorization ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) {
+  const token = bearerToken(request);
+  if (token === null) {
     throw new HttpError(
       401,
       "unauthorized",
@@ -78,7 +77,7 @@ async function ingest(
       },
     );
   }
-  const auth = await authenticateHostToken(store, match[1]);
+  const auth = await authenticateHostToken(store, token);
   if (!auth) {
     throw new HttpError(401, "unauthorized", "the token is unknown, wrong or revoked", {
       "www-authenticate": 'Bearer realm="provtopia-ingest", error="invalid_token"',

@@ -20,7 +20,7 @@ import {
   acknowledgeRuleVersion,
   ruleSetFor,
 } from "../../db/enforcement/rule-set";
-import { HttpError, sendHttpError } from "../http-error";
+import { bearerToken, HttpError, sendHttpError } from "../http-error";
 import type { Logger } from "../logger";
 
 export const ENFORCEMENT_PATHS = new Set(["/enforcement/rules", "/enforcement/ack"]);
@@ -67,13 +67,13 @@ async function answer(store: Store, path: string, request: IncomingMessage): Pro
   if (request.method !== method) {
     throw new HttpError(405, "method_not_allowed", `use ${method}`, { allow: method });
   }
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
-  const point = match?.[1] ? await authenticateEnforcementPoint(store, match[1]) : null;
+  const token = bearerToken(request);
+  const point = token !== null ? await authenticateEnforcementPoint(store, token) : null;
   if (!point) {
     throw new HttpError(
       401,
       "unauthorized",
-      match
+      token !== null
         ? "the token is unknown, wrong or revoked"
         : "expected an Authorization: Bearer <enforcement point token> header",
       { "www-authenticate": 'Bearer realm="provtopia-enforcement"' },

@@ -120,10 +120,24 @@ export async function subjectErasureRequests(
     sql`r.subject_id = ${subjectId}`,
     sql`order by r.requested_at desc, r.id desc`,
   );
-  return checkAnswered(store, requests, await thirdPartyNames(store));
+  return checkAnswered(store, requests, await thirdPartyNames(store), flowsOnce(store));
 }
 
-async function thirdPartyNames(store: Store): Promise<Set<string>> {
+/** A subject's flows by reference, read once however often asked (an unknown subject: none). */
+function flowsOnce(store: Store): (subject: string) => Promise<FlowSummary[]> {
+  const read = new Map<string, Promise<FlowSummary[]>>();
+  return (subject) => {
+    let flows = read.get(subject);
+    if (!flows) {
+      flows = subjectFlowSummaries(store, subject).then((found) => found ?? []);
+      read.set(subject, flows);
+    }
+    return flows;
+  };
+}
+
+/** The names of the organisations marked third parties. */
+export async function thirdPartyNames(store: Store): Promise<Set<string>> {
   const rows = await store.rows<{ name: string }>(
     sql`select name from organisations where third_party`,
   );
@@ -132,15 +146,15 @@ async function thirdPartyNames(store: Store): Promise<Set<string>> {
 
 /**
  * Requests with the recipients told of each and, for each "erased" one, the services its
- * subject's data reached after the answer: the subject's flows read once per subject, those
- * whose last use is later than the answer.
+ * subject's data reached after the answer: the subject's flows whose last use is later than
+ * the answer.
  */
 async function checkAnswered(
   store: Store,
   requests: readonly ErasureRequestRow[],
   thirdParties: ReadonlySet<string>,
+  flowsOf: (subject: string) => Promise<FlowSummary[]>,
 ): Promise<CheckedRequest[]> {
-  const flowsBySubject = new Map<string, FlowSummary[]>();
   const notices = await noticesOf(
     store,
     requests.map((request) => request.id),
@@ -152,13 +166,8 @@ async function checkAnswered(
       checked.push({ ...request, usedSince: null, notices: told });
       continue;
     }
-    let flows = flowsBySubject.get(request.subject);
-    if (!flows) {
-      flows = (await subjectFlowSummaries(store, request.subject)) ?? [];
-      flowsBySubject.set(request.subject, flows);
-    }
     const answered = Date.parse(request.answeredAt);
-    const later = flows.filter(
+    const later = (await flowsOf(request.subject)).filter(
       (flow) => flow.lastSeen !== null && Date.parse(flow.lastSeen) > answered,
     );
     checked.push({ ...request, usedSince: recipientsFrom(later, thirdParties), notices: told });
@@ -182,6 +191,8 @@ export async function erasureQueue(
     sql`order by r.answered_at desc, r.id desc limit ${answered}`,
   );
   const thirdParties = await thirdPartyNames(store);
+  // A subject with an open request and an answered one is read once for both.
+  const flowsOf = flowsOnce(store);
   const queued: QueuedRequest[] = [];
   const notices = await noticesOf(
     store,
@@ -192,13 +203,10 @@ export async function erasureQueue(
       ...request,
       notices: notices.get(request.id) ?? [],
       overdue: Date.parse(request.dueAt) < now.getTime(),
-      recipients: recipientsFrom(
-        (await subjectFlowSummaries(store, request.subject)) ?? [],
-        thirdParties,
-      ),
+      recipients: recipientsFrom(await flowsOf(request.subject), thirdParties),
     });
   }
-  return { open: queued, answered: await checkAnswered(store, done, thirdParties) };
+  return { open: queued, answered: await checkAnswered(store, done, thirdParties, flowsOf) };
 }
 
 /**

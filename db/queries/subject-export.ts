@@ -13,7 +13,7 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { inclusionProofFor } from "../ledger/proofs";
 import { logVerifierKey } from "../ledger/signing";
-import { subjectErasureRequests } from "./erasure";
+import { subjectErasureRequests, thirdPartyNames } from "./erasure";
 import { isoUtc, subjectChoicesAndFlows } from "./subject-choices";
 
 export const SUBJECT_EXPORT_FORMAT = "provtopia-subject-access/1";
@@ -216,11 +216,7 @@ export async function subjectExport(
       retentionDays,
     }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const thirdParties = new Set(
-    (await store.rows<{ name: string }>(sql`select name from organisations where third_party`)).map(
-      (row) => row.name,
-    ),
-  );
+  const thirdParties = await thirdPartyNames(store);
 
   return {
     format: SUBJECT_EXPORT_FORMAT,
