@@ -99,7 +99,10 @@ export async function refreshEntries(
       union select id from prov_relations where from_ext_id = any(array(select ext_id from mapped))
       union select id from prov_relations where ext_id = any(${relations})
     ),
-    cand as (
+    -- Materialized: once inlined into \`carried\`, the planner computed RELATION_AT (a
+    -- correlated subquery with regular expressions) for every label the relation carried, not
+    -- once per relation: 3,750 times for 75 relations in a 25-document batch.
+    cand as materialized (
       select r.ext_id as entry, r.to_ext_id as src, r.from_ext_id as dst, d.service_id,
              s.service_id as src_service, ${RELATION_AT} as at, t.orders, ${ORDERED} as ordered
       from touched x

@@ -31,6 +31,7 @@ import {
   personalDataOf,
   plainString,
 } from "../prov/model";
+import { batchFlowOf, propagateBatch, storedRelationsOut } from "./batch";
 import { refreshEntries } from "./flows";
 import { mapNodesToServices } from "./services";
 import {
@@ -56,7 +57,9 @@ export interface LabellingResult {
 
 /**
  * Labels what one ingested graph changed, and the flows and violations that follow. Call it in
- * the ingest's transaction, after the graph's nodes and relations are stored, and the subjects,
+ * the ingest's transaction, after the graph's nodes and relations are stored (`inserted`: the
+ * ids of the relations the batch inserted; the others were stored, and propagated, before), and
+ * the subjects,
  * data categories and purposes its sources name (db/prov/ingest.ts stores them with the
  * personal-data sources). Throws if the database rejects a statement (the caller's
  * transaction then rolls back).
@@ -65,16 +68,27 @@ export async function labelIngested(
   store: Store,
   tx: Executor,
   graph: ProvGraph,
+  inserted: ReadonlySet<string>,
 ): Promise<LabellingResult> {
   await withoutJit(tx);
   await recordRelationTimes(tx, graph);
   const sources = await recordSources(store, tx, graph.nodes);
   const nodeIds = graph.nodes.map((node) => node.id);
   await mapNodesToServices(store, tx, nodeIds);
-  const flowRelations = graph.relations
-    .filter((relation) => FLOW_RELATION_KINDS.includes(relation.kind))
-    .map((relation) => relation.id);
-  const changed = await propagate(store, tx, { relations: flowRelations, nodes: sources });
+  // Along the batch's new relations in memory (db/labels/batch.ts), then beyond the batch, from
+  // every node that gained labels, along the relations stored before it, in SQL.
+  const batchFlows = graph.relations.flatMap((relation) => {
+    const flow = inserted.has(relation.id) ? batchFlowOf(relation) : null;
+    return flow ? [flow] : [];
+  });
+  const inBatch = await propagateBatch(store, tx, batchFlows);
+  const beyond = await storedRelationsOut(
+    store,
+    tx,
+    [...new Set([...sources, ...inBatch])],
+    inserted,
+  );
+  const changed = [...inBatch, ...(await propagate(store, tx, { relations: beyond, nodes: [] }))];
   const labelled = new Set([...sources, ...changed]);
   const flows = await refreshEntries(store, tx, {
     nodes: [...labelled],

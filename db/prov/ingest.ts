@@ -420,7 +420,12 @@ export async function ingestBatch(
     await recordPersonalDataSources(tx, batchNodes);
     if (options.labels !== false && written.length > 0) {
       const batchRelations = [...relationOwner.values()].map((o) => o.relation);
-      await labelIngested(store, tx, { nodes: batchNodes, relations: batchRelations, host: null });
+      await labelIngested(
+        store,
+        tx,
+        { nodes: batchNodes, relations: batchRelations, host: null },
+        new Set(newRelations.map((row) => row.ext_id)),
+      );
     }
 
     // What each document added, for its outcome and its ledger record's digest.

@@ -1,12 +1,15 @@
 /**
  * Where labelling at ingest spends its time, statement by statement: ingests the store bench's
  * documents (tests/bench/store-generator.ts) into one fresh PostgreSQL database with labelling
- * on, timing every statement the ingest's transaction runs by the source line that issued it.
+ * on, timing every statement the ingest's transaction runs by the source line that issued it:
+ * wall time, and the PostgreSQL backend's CPU while it ran (/proc/<pid>/schedstat), which a
+ * busy machine disturbs less than the wall.
  * Not a bench (no JSON): a profiling aid. Needs DATABASE_URL.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx tests/bench/label-profile.ts \
  *     [documents] [subjects] [documents per transaction]
  */
+import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { ingestBatch } from "../../db/prov/ingest";
 import { createTestStore } from "../setup/databases";
@@ -21,13 +24,20 @@ let explainNow = false;
 const keep = process.env.KEEP_PROFILE_DB === "1";
 const test = await createTestStore("postgres");
 const { store } = test;
-const totals = new Map<string, { ms: number; calls: number }>();
+const totals = new Map<string, { ms: number; cpuMs: number; calls: number }>();
+/** The backend's CPU time so far, in ms (the server runs on this machine). */
+const backendCpuMs = (pid: number) =>
+  Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
 const originalTransaction = store.db.transaction.bind(store.db);
 // biome-ignore lint/suspicious/noExplicitAny: a profiling shim around drizzle's transaction.
 (store.db as any).transaction = (work: (tx: any) => Promise<unknown>, config?: unknown) =>
   // biome-ignore lint/suspicious/noExplicitAny: see above.
   originalTransaction(async (tx: any) => {
     const execute = tx.execute.bind(tx);
+    const [backend] = (await execute(sql`select pg_backend_pid() as pid`)) as unknown as {
+      pid: number;
+    }[];
+    const pid = backend?.pid ?? 0;
     tx.execute = async (query: unknown) => {
       const frames = (new Error().stack ?? "").split("\n").slice(2);
       const frame = frames.find((f) => f.includes("/db/") && !f.includes("client.ts")) ?? "?";
@@ -41,11 +51,13 @@ const originalTransaction = store.db.transaction.bind(store.db);
         await execute(sql`rollback to savepoint profile_explain`);
       }
       const started = performance.now();
+      const cpuBefore = backendCpuMs(pid);
       try {
         return await execute(query);
       } finally {
-        const entry = totals.get(key) ?? { ms: 0, calls: 0 };
+        const entry = totals.get(key) ?? { ms: 0, cpuMs: 0, calls: 0 };
         entry.ms += performance.now() - started;
+        entry.cpuMs += backendCpuMs(pid) - cpuBefore;
         entry.calls += 1;
         totals.set(key, entry);
       }
@@ -67,23 +79,36 @@ try {
   });
   let elements = 0;
   let wall = 0;
+  let nodeCpuUs = 0;
   for (let i = 0; i < docs.length; i += batch) {
     if (i % Math.max(20, batch) === 0) await store.db.execute(sql`analyze`);
     const part = docs.slice(i, i + batch);
     explainNow = process.env.EXPLAIN === "1" && i + batch >= docs.length;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     await ingestBatch(
       store,
       part.map((document) => ({ graph: document.graph, hostName: document.host, evidence: null })),
       { refuseUnsigned: false, labels: process.env.LABELS !== "0" },
     );
     wall += performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    nodeCpuUs += cpu.user + cpu.system;
     for (const document of part) elements += document.elements;
   }
-  const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms);
-  for (const [key, { ms, calls }] of rows) {
-    console.log(`${ms.toFixed(0).padStart(7)} ms ${String(calls).padStart(5)}x  ${key}`);
+  const rows = [...totals].sort((a, b) => b[1].cpuMs - a[1].cpuMs);
+  console.log("   wall  server CPU  calls  statement");
+  let cpuTotal = 0;
+  for (const [key, { ms, cpuMs, calls }] of rows) {
+    cpuTotal += cpuMs;
+    console.log(
+      `${ms.toFixed(0).padStart(7)} ms ${cpuMs.toFixed(0).padStart(7)} ms ${String(calls).padStart(5)}x  ${key}`,
+    );
   }
+  console.log(`server CPU in statements: ${((cpuTotal * 1000) / elements).toFixed(1)} µs/element`);
+  console.log(
+    `this process's CPU while ingesting: ${(nodeCpuUs / elements).toFixed(1)} µs/element`,
+  );
   console.log(
     `${elements} elements in ${wall.toFixed(0)} ms: ${((elements / wall) * 1000).toFixed(0)} el/s`,
   );
