@@ -28,6 +28,8 @@ const START = Number.NEGATIVE_INFINITY;
 
 /** One new relation that carries data, as the walk needs it. */
 export interface BatchFlow {
+  /** The relation's id. */
+  id: string;
   /** Receives (PROV's first argument). */
   from: string;
   /** Gives. */
@@ -58,6 +60,7 @@ export function batchFlowOf(relation: ProvRelation): BatchFlow | null {
   const time = relationTime(relation);
   const at = time?.orders ? time.at.getTime() * 1000 : null;
   return {
+    id: relation.id,
     from: relation.from,
     to: relation.to,
     at,
@@ -241,4 +244,48 @@ export async function storedRelationsOut(
   );
   const ids = JSON.parse(row?.ids ?? "[]") as string[];
   return ids.filter((id) => !inserted.has(id));
+}
+
+/**
+ * Which of the batch's new flows can be entries into a service (db/labels/flows.ts): both ends
+ * stored, the receiving end in a service, the giving end not in the same one. The services of
+ * the nodes the batch inserted are known here (`inserted`: their service at insert, from
+ * `gdpr:service`; `remapped`: those the DPO's rules then mapped); the other ends' are read, by
+ * index per node. Spares the entries' statement four index probes for every new relation that
+ * cannot be one (most of a batch: a process reading a file of the same service).
+ */
+export async function entryCandidates(
+  store: Store,
+  tx: Executor,
+  flows: readonly BatchFlow[],
+  inserted: ReadonlyMap<string, number | null>,
+  remapped: ReadonlyMap<string, number | null>,
+): Promise<string[]> {
+  if (flows.length === 0) return [];
+  /** Stored nodes' services (null: none); a node that is not stored has no entry. */
+  const serviceOf = new Map<string, number | null>();
+  for (const [node, service] of inserted) {
+    serviceOf.set(node, remapped.has(node) ? (remapped.get(node) ?? null) : service);
+  }
+  const others = [
+    ...new Set(flows.flatMap((flow) => [flow.from, flow.to]).filter((n) => !serviceOf.has(n))),
+  ];
+  if (others.length > 0) {
+    const [row] = await store.rows<{ nodes: string | null }>(
+      sql`select json_agg(json_build_array(n.ext_id, n.service_id))::text as nodes
+        from unnest(${textArray(others)}) as o(node)
+        cross join lateral (
+          select n.ext_id, n.service_id from prov_nodes n where n.ext_id = o.node offset 0
+        ) n`,
+      tx,
+    );
+    for (const [node, service] of JSON.parse(row?.nodes ?? "[]") as [string, number | null][]) {
+      serviceOf.set(node, service);
+    }
+  }
+  return flows.flatMap((flow) => {
+    const service = serviceOf.get(flow.from);
+    if (service === null || service === undefined || !serviceOf.has(flow.to)) return [];
+    return serviceOf.get(flow.to) === service ? [] : [flow.id];
+  });
 }

@@ -59,6 +59,12 @@ export interface EntrySeed {
   newNodes: readonly string[];
   /** Relations just stored. */
   relations: readonly string[];
+  /**
+   * All the relations the batch inserted, when `relations` holds only those of them that can be
+   * entries (db/labels/batch.ts, entryCandidates): the others are not re-counted as relations
+   * out of `nodes` or into `newNodes` either.
+   */
+  inserted?: ReadonlySet<string>;
 }
 
 /**
@@ -79,6 +85,11 @@ export async function refreshEntries(
   const either = textArray([...new Set([...seed.nodes, ...seed.newNodes])]);
   const relations = textArray(seed.relations);
   const newNodes = textArray(seed.newNodes);
+  // `not in` a subquery: a hashed lookup per row (`<> all(array)` compares with every element).
+  const storedBefore = seed.inserted
+    ? sql`and ext_id not in (
+        select jsonb_array_elements_text(${JSON.stringify([...seed.inserted])}::jsonb))`
+    : sql``;
   const carried = sql`
     -- Only relations that can be entries: out of a node that holds labels (a node that just
     -- arrived without any carries nothing out), into a node that belongs to a service, or just
@@ -96,7 +107,9 @@ export async function refreshEntries(
     touched as (
       -- A union, not an OR: each arm walks its own index.
       select id from prov_relations where to_ext_id = any(array(select node from labelled))
+        ${storedBefore}
       union select id from prov_relations where from_ext_id = any(array(select ext_id from mapped))
+        ${storedBefore}
       union select id from prov_relations where ext_id = any(${relations})
     ),
     -- Materialized: once inlined into \`carried\`, the planner computed RELATION_AT (a

@@ -31,7 +31,7 @@ import {
   personalDataOf,
   plainString,
 } from "../prov/model";
-import { batchFlowOf, propagateBatch, storedRelationsOut } from "./batch";
+import { batchFlowOf, entryCandidates, propagateBatch, storedRelationsOut } from "./batch";
 import { refreshEntries } from "./flows";
 import { mapNodesToServices } from "./services";
 import {
@@ -43,6 +43,14 @@ import {
   textArray,
 } from "./sql";
 import { parseIsoTime, relationTime } from "./time";
+
+/** What the batch's ingest inserted (elements it names that were stored before are not). */
+export interface BatchWritten {
+  /** The relations' ids. */
+  relations: ReadonlySet<string>;
+  /** The nodes' ids, each with its service at insert (`gdpr:service`), or null. */
+  nodes: ReadonlyMap<string, number | null>;
+}
 
 export interface LabellingResult {
   /** Source nodes in the graph (`gdpr:subject` + `gdpr:category`). */
@@ -57,9 +65,9 @@ export interface LabellingResult {
 
 /**
  * Labels what one ingested graph changed, and the flows and violations that follow. Call it in
- * the ingest's transaction, after the graph's nodes and relations are stored (`inserted`: the
- * ids of the relations the batch inserted; the others were stored, and propagated, before), and
- * the subjects,
+ * the ingest's transaction, after the graph's nodes and relations are stored (`written`: what
+ * the batch inserted; the other relations were stored, and propagated, before), and the
+ * subjects,
  * data categories and purposes its sources name (db/prov/ingest.ts stores them with the
  * personal-data sources). Throws if the database rejects a statement (the caller's
  * transaction then rolls back).
@@ -68,13 +76,14 @@ export async function labelIngested(
   store: Store,
   tx: Executor,
   graph: ProvGraph,
-  inserted: ReadonlySet<string>,
+  written: BatchWritten,
 ): Promise<LabellingResult> {
+  const inserted = written.relations;
   await withoutJit(tx);
   await recordRelationTimes(tx, graph);
   const sources = await recordSources(store, tx, graph.nodes);
   const nodeIds = graph.nodes.map((node) => node.id);
-  await mapNodesToServices(store, tx, nodeIds);
+  const remapped = await mapNodesToServices(store, tx, nodeIds);
   // Along the batch's new relations in memory (db/labels/batch.ts), then beyond the batch, from
   // every node that gained labels, along the relations stored before it, in SQL.
   const batchFlows = graph.relations.flatMap((relation) => {
@@ -93,7 +102,8 @@ export async function labelIngested(
   const flows = await refreshEntries(store, tx, {
     nodes: [...labelled],
     newNodes: nodeIds,
-    relations: graph.relations.map((relation) => relation.id),
+    relations: await entryCandidates(store, tx, batchFlows, written.nodes, remapped),
+    inserted,
   });
   return { sources: sources.length, labelled: labelled.size, ...flows };
 }

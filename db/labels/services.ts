@@ -31,20 +31,24 @@ const RULE_SERVICE = sql`(
   order by rule.priority desc, rule.id
   limit 1)`;
 
-/** Maps the given nodes (those without `gdpr:service`) by the rules; returns those that changed. */
+/**
+ * Maps the given nodes (those without `gdpr:service`) by the rules; returns those whose service
+ * changed, with their service now.
+ */
 export async function mapNodesToServices(
   store: Store,
   tx: Executor,
   nodeIds: readonly string[],
-): Promise<string[]> {
-  if (nodeIds.length === 0) return [];
+): Promise<Map<string, number | null>> {
+  if (nodeIds.length === 0) return new Map();
   // Most deployments map by gdpr:service alone: no rule, no work (a one-time filter, in the
   // same round trip).
-  return remap(
+  const rows = await remap(
     store,
     tx,
     sql`exists (select 1 from service_mapping_rules) and n.ext_id = any(${textArray(nodeIds)})`,
   );
+  return new Map(rows.map((row) => [row.node, row.service]));
 }
 
 /**
@@ -52,11 +56,15 @@ export async function mapNodesToServices(
  * returns the nodes whose service changed.
  */
 export async function remapAllNodes(store: Store, tx: Executor): Promise<string[]> {
-  return remap(store, tx, sql`true`);
+  return (await remap(store, tx, sql`true`)).map((row) => row.node);
 }
 
-async function remap(store: Store, tx: Executor, which: SQL): Promise<string[]> {
-  const rows = await store.rows<{ node: string }>(
+async function remap(
+  store: Store,
+  tx: Executor,
+  which: SQL,
+): Promise<{ node: string; service: number | null }[]> {
+  return store.rows<{ node: string; service: number | null }>(
     sql`with mapped as (
           select n.id, ${RULE_SERVICE} as service_id from prov_nodes n
           where ${which} and not (n.attributes ? 'gdpr:service')
@@ -64,8 +72,7 @@ async function remap(store: Store, tx: Executor, which: SQL): Promise<string[]> 
         update prov_nodes n set service_id = m.service_id
         from mapped m
         where n.id = m.id and n.service_id is distinct from m.service_id
-        returning n.ext_id as node`,
+        returning n.ext_id as node, n.service_id as service`,
     tx,
   );
-  return rows.map((row) => row.node);
 }

@@ -419,12 +419,18 @@ export async function ingestBatch(
     const batchNodes = [...nodeOwner.values()].map((o) => o.node);
     await recordPersonalDataSources(tx, batchNodes);
     if (options.labels !== false && written.length > 0) {
+      const sentServices = new Map(nodeRows.map((row) => [row.ext_id, row.service_id]));
       const batchRelations = [...relationOwner.values()].map((o) => o.relation);
       await labelIngested(
         store,
         tx,
         { nodes: batchNodes, relations: batchRelations, host: null },
-        new Set(newRelations.map((row) => row.ext_id)),
+        {
+          relations: new Set(newRelations.map((row) => row.ext_id)),
+          nodes: new Map(
+            newNodes.map(({ ext_id }) => [ext_id, sentServices.get(ext_id) ?? null] as const),
+          ),
+        },
       );
     }
 

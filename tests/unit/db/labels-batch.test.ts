@@ -32,6 +32,7 @@ const plain = (result: Map<string, Map<number, Set<number>>>) =>
 describe("batchFlowOf", () => {
   it("orders by prov:time, in microseconds", () => {
     expect(batchFlowOf(relation({ time: "2026-11-01T12:00:00.250Z" }))).toEqual({
+      id: "r1",
       from: "a",
       to: "e",
       at: us("2026-11-01T12:00:00.250Z"),
@@ -62,6 +63,7 @@ describe("batchFlowOf", () => {
 describe("fixpoint", () => {
   const t = (minute: number) => us(`2026-11-01T12:${String(minute).padStart(2, "0")}:00Z`);
   const flow = (from: string, to: string, at: number | null, ordered = true): BatchFlow => ({
+    id: `${from}<${to}`,
     from,
     to,
     at,
