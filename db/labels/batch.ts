@@ -17,11 +17,12 @@
  * stored relations out of the node). For an inserted relation the stored row is the statement
  * the batch holds (the first statement of an id wins; db/prov/ingest.ts).
  */
+import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import { FLOW_RELATION_KINDS, type ProvRelation } from "../prov/model";
-import { MERGE_INCOMING, textArray } from "./sql";
-import { relationTime } from "./time";
+import { textArray, UPSERT_DIGESTED } from "./sql";
+import { parseIsoTime } from "./time";
 
 /** "From the start" (`-infinity`), as a time in microseconds. */
 const START = Number.NEGATIVE_INFINITY;
@@ -57,8 +58,9 @@ export function batchFlowOf(relation: ProvRelation): BatchFlow | null {
   const allowed =
     jsonText(relation.attributes["cf:allowed"]) ?? jsonText(relation.attributes.allowed) ?? "true";
   if (allowed === "false") return null;
-  const time = relationTime(relation);
-  const at = time?.orders ? time.at.getTime() * 1000 : null;
+  // Only prov:time orders (db/labels/time.ts, relationTime's `orders`): cf:date is not parsed.
+  const time = relation.time ? parseIsoTime(relation.time) : null;
+  const at = time ? time.getTime() * 1000 : null;
   return {
     id: relation.id,
     from: relation.from,
@@ -93,17 +95,10 @@ function add(map: Map<string, Held>, node: string, since: number, label: number)
 }
 
 /**
- * The least fixpoint over the flows, from what their ends hold (`stored`): per node, the labels
- * it gains and from when. Pure.
+ * The least fixpoint over the flows, from what their ends hold (`state`, which it updates to
+ * what they hold after): per node, the labels it gains and from when.
  */
-export function fixpoint(
-  flows: readonly BatchFlow[],
-  stored: ReadonlyMap<string, Held>,
-): Map<string, Held> {
-  const state = new Map<string, Held>();
-  for (const [node, held] of stored) {
-    state.set(node, new Map([...held].map(([since, labels]) => [since, new Set(labels)])));
-  }
+export function fixpoint(flows: readonly BatchFlow[], state: Map<string, Held>): Map<string, Held> {
   const gained = new Map<string, Held>();
   const out = new Map<string, BatchFlow[]>();
   for (const flow of flows) {
@@ -126,9 +121,10 @@ export function fixpoint(
     }
     if (fresh.length > 0) work.push({ node: flow.from, since: at, labels: fresh });
   };
+  // No copies: a flow only adds to its `from` end, never its `to` (a loop carries nothing).
   for (const flow of flows) {
     const held = state.get(flow.to);
-    if (held) for (const [since, labels] of [...held]) deliver(flow, since, [...labels]);
+    if (held) for (const [since, labels] of held) deliver(flow, since, labels);
   }
   for (let next = work.pop(); next; next = work.pop()) {
     for (const flow of out.get(next.node) ?? []) deliver(flow, next.since, next.labels);
@@ -197,27 +193,64 @@ export async function propagateBatch(
     sets: Record<string, number[]>;
   };
   const stored = new Map<string, Held>();
+  /** The set each loaded row pointed to, by `${node} ${since}`. */
+  const readSet = new Map<string, number>();
   for (const [node, us, set] of rows) {
-    for (const label of sets[String(set)] ?? []) add(stored, node, sinceOf(us), label);
+    const since = sinceOf(us);
+    readSet.set(`${node} ${since}`, set);
+    for (const label of sets[String(set)] ?? []) add(stored, node, since, label);
   }
   const gained = fixpoint(flows, stored);
   if (gained.size === 0) return [];
-  const incoming: [string, number | null, number[]][] = [];
+  // Per changed row, the set it was read with united with what it gained (sorted as PostgreSQL
+  // sorts integers), digested as the store digests sets (md5 of the ids joined by commas).
+  const merged: [string, number | null, number | null, string, string][] = [];
   for (const [node, held] of gained) {
     for (const [since, labels] of held) {
-      incoming.push([node, since === START ? null : since, [...labels]]);
+      const read = readSet.get(`${node} ${since}`);
+      const ids = [
+        ...new Set([...(read === undefined ? [] : (sets[String(read)] ?? [])), ...labels]),
+      ];
+      ids.sort((a, b) => a - b);
+      const text = ids.join(",");
+      merged.push([
+        node,
+        since === START ? null : since,
+        read ?? null,
+        createHash("md5").update(text).digest("hex"),
+        `{${text}}`,
+      ]);
     }
   }
+  // A row that another ingest changed since it was read here is merged again from its set now.
   const changed = await store.rows<{ node: string }>(
-    sql`with incoming as (
+    sql`with input as (
       select e->>0 as node,
         case when jsonb_typeof(e->1) = 'null' then '-infinity'::timestamptz
              else 'epoch'::timestamptz + (e->>1)::bigint * interval '1 microsecond' end as since,
-        x.label::integer as label
-      from jsonb_array_elements(${JSON.stringify(incoming)}::jsonb) as e
-      cross join lateral jsonb_array_elements_text(e->2) as x(label)
+        (e->>2)::bigint as read_set, e->>3 as digest, (e->>4)::integer[] as ids
+      from jsonb_array_elements(${JSON.stringify(merged)}::jsonb) as e
     ),
-    ${MERGE_INCOMING}`,
+    current as (
+      select i.*, cur.label_set_id is not distinct from i.read_set as as_read, cur.label_set_id
+      from input i
+      left join lateral (
+        select cur.label_set_id from node_labels cur
+        where cur.node_ext_id = i.node and cur.since = i.since offset 0
+      ) cur on true
+    ),
+    digested as (
+      select node, since, ids, digest from current where as_read
+      union all
+      select c.node, c.since, m.ids, md5(array_to_string(m.ids, ',')) from current c
+      cross join lateral (
+        select array_agg(distinct v order by v) as ids
+        from unnest(c.ids || (select ls.label_ids from label_sets ls where ls.id = c.label_set_id))
+          as v
+      ) m
+      where not c.as_read
+    ),
+    ${UPSERT_DIGESTED}`,
     tx,
   );
   return changed.map((row) => row.node);

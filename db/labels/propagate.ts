@@ -42,7 +42,7 @@ import {
   ROW_BEFORE_RELATION,
   textArray,
 } from "./sql";
-import { parseIsoTime, relationTime } from "./time";
+import { parseIsoTime } from "./time";
 
 /** What the batch's ingest inserted (elements it names that were stored before are not). */
 export interface BatchWritten {
@@ -67,9 +67,8 @@ export interface LabellingResult {
  * Labels what one ingested graph changed, and the flows and violations that follow. Call it in
  * the ingest's transaction, after the graph's nodes and relations are stored (`written`: what
  * the batch inserted; the other relations were stored, and propagated, before), and the
- * subjects,
- * data categories and purposes its sources name (db/prov/ingest.ts stores them with the
- * personal-data sources). Throws if the database rejects a statement (the caller's
+ * subjects, data categories and purposes its sources name (db/prov/ingest.ts stores them with
+ * the personal-data sources). Throws if the database rejects a statement (the caller's
  * transaction then rolls back).
  */
 export async function labelIngested(
@@ -204,11 +203,10 @@ export async function propagate(
  */
 async function recordRelationTimes(tx: Executor, graph: ProvGraph): Promise<void> {
   const times = graph.relations.flatMap((relation) => {
-    if (!FLOW_RELATION_KINDS.includes(relation.kind)) return [];
-    const time = relationTime(relation);
-    return time?.orders
-      ? [{ ext_id: relation.id, at: time.at.toISOString(), raw: relation.time }]
-      : [];
+    if (!FLOW_RELATION_KINDS.includes(relation.kind) || !relation.time) return [];
+    // Only prov:time orders (relationTime's `orders`); cf:date is not parsed for nothing.
+    const at = parseIsoTime(relation.time);
+    return at ? [{ ext_id: relation.id, at: at.toISOString(), raw: relation.time }] : [];
   });
   if (times.length === 0) return;
   // Only where the stored statement is the one read here: the first statement of an id wins.

@@ -103,6 +103,22 @@ export function internedId(digest: SQL): SQL {
 }
 
 /**
+ * The tail of a merge: interns the sets of CTE `digested(node, since, ids, digest)` and writes
+ * them to node_labels; selects the nodes whose rows changed as `node`.
+ */
+export const UPSERT_DIGESTED = sql`
+  ${internSets("digested")},
+  upserted as (
+    insert into node_labels (node_ext_id, since, label_set_id)
+    select d.node, d.since, ${internedId(sql`d.digest`)} from digested d
+    order by 1, 2
+    on conflict (node_ext_id, since) do update set label_set_id = excluded.label_set_id
+      where node_labels.label_set_id <> excluded.label_set_id
+    returning node_ext_id
+  )
+  select distinct node_ext_id as node from upserted`;
+
+/**
  * Merges `incoming(node, since, label)` (a CTE defined by the caller) into node_labels: per
  * (node, since) the existing row's set united with the new labels, interned by digest. Returns
  * the statement's tail; it selects the nodes whose rows changed as `node`.
@@ -126,13 +142,4 @@ export const MERGE_INCOMING = sql`
   digested as (
     select node, since, ids, md5(array_to_string(ids, ',')) as digest from merged
   ),
-  ${internSets("digested")},
-  upserted as (
-    insert into node_labels (node_ext_id, since, label_set_id)
-    select d.node, d.since, ${internedId(sql`d.digest`)} from digested d
-    order by 1, 2
-    on conflict (node_ext_id, since) do update set label_set_id = excluded.label_set_id
-      where node_labels.label_set_id <> excluded.label_set_id
-    returning node_ext_id
-  )
-  select distinct node_ext_id as node from upserted`;
+  ${UPSERT_DIGESTED}`;
