@@ -65,6 +65,8 @@ export interface EntrySeed {
    * out of `nodes` or into `newNodes` either.
    */
   inserted?: ReadonlySet<string>;
+  /** Those of `newNodes` that belong to a service, when the caller knows (else they are read). */
+  mapped?: readonly string[];
 }
 
 /**
@@ -100,10 +102,12 @@ export async function refreshEntries(
       select n.node from unnest(${either}) as n(node)
       where exists (select 1 from node_labels nl where nl.node_ext_id = n.node)
     ),
-    mapped as (
-      select n.ext_id from prov_nodes n
-      where n.ext_id = any(${newNodes}) and n.service_id is not null
-    ),
+    mapped as (${
+      seed.mapped
+        ? sql`select unnest(${textArray(seed.mapped)}) as ext_id`
+        : sql`select n.ext_id from prov_nodes n
+              where n.ext_id = any(${newNodes}) and n.service_id is not null`
+    }),
     touched as (
       -- A union, not an OR: each arm walks its own index.
       select id from prov_relations where to_ext_id = any(array(select node from labelled))

@@ -103,6 +103,10 @@ export async function labelIngested(
     newNodes: nodeIds,
     relations: await entryCandidates(store, tx, batchFlows, written.nodes, remapped),
     inserted,
+    // The new nodes in a service: by gdpr:service at insert, or by the rules just now.
+    mapped: [...written.nodes].flatMap(([node, service]) =>
+      (remapped.has(node) ? remapped.get(node) : service) == null ? [] : [node],
+    ),
   });
   return { sources: sources.length, labelled: labelled.size, ...flows };
 }

@@ -32,10 +32,7 @@ describe.each(STORE_KINDS)("propagation within a batch on %s", (kind) => {
         node("bx:b", "activity"),
         node("bx:e3", "entity", source("bx-s3", "email")),
       ],
-      [
-        rel("cf:bx:r1", "used", "bx:a", "bx:e1"),
-        rel("cf:bx:r2", "used", "bx:b", "bx:e2"),
-      ],
+      [rel("cf:bx:r1", "used", "bx:a", "bx:e1"), rel("cf:bx:r2", "used", "bx:b", "bx:e2")],
     );
     // Between the read and the write, b's row gains s3's label (as another ingest would).
     const [label] = await t.store.rows<{ s3: number }>(sql`
