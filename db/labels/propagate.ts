@@ -46,8 +46,8 @@ import { parseIsoTime } from "./time";
 
 /** What the batch's ingest inserted (elements it names that were stored before are not). */
 export interface BatchWritten {
-  /** The relations' ids. */
-  relations: ReadonlySet<string>;
+  /** The relations' ids, each with its row's id. */
+  relations: ReadonlyMap<string, number>;
   /** The nodes' ids, each with its service at insert (`gdpr:service`), or null. */
   nodes: ReadonlyMap<string, number | null>;
 }
@@ -77,9 +77,9 @@ export async function labelIngested(
   graph: ProvGraph,
   written: BatchWritten,
 ): Promise<LabellingResult> {
-  const inserted = written.relations;
+  const inserted = new Set(written.relations.keys());
   await withoutJit(tx);
-  await recordRelationTimes(tx, graph);
+  await recordRelationTimes(tx, graph, written.relations);
   const sources = await recordSources(store, tx, graph.nodes);
   const nodeIds = graph.nodes.map((node) => node.id);
   const remapped = await mapNodesToServices(store, tx, nodeIds);
@@ -203,24 +203,30 @@ export async function propagate(
  * Parses the time of each relation that carries data and is ordered by it (`prov:time`,
  * db/labels/time.ts) once into relation_times. An informational time (CamFlow's cf:date) gets
  * no row: only an entry into a service reads it, from the relation (sql.ts, RELATION_AT), so a
- * CamFlow stream that carries no personal data writes nothing here.
+ * CamFlow stream that carries no personal data writes nothing here. Only the relations the batch
+ * inserted (`inserted`, with their rows' ids): their stored statement is the one read here (the
+ * first statement of an id wins), and a relation stored before got its time then.
  */
-async function recordRelationTimes(tx: Executor, graph: ProvGraph): Promise<void> {
+async function recordRelationTimes(
+  tx: Executor,
+  graph: ProvGraph,
+  inserted: ReadonlyMap<string, number>,
+): Promise<void> {
   const times = graph.relations.flatMap((relation) => {
-    if (!FLOW_RELATION_KINDS.includes(relation.kind) || !relation.time) return [];
+    const id = inserted.get(relation.id);
+    if (id === undefined || !FLOW_RELATION_KINDS.includes(relation.kind) || !relation.time) {
+      return [];
+    }
     // Only prov:time orders (relationTime's `orders`); cf:date is not parsed for nothing.
     const at = parseIsoTime(relation.time);
-    return at ? [{ ext_id: relation.id, at: at.toISOString(), raw: relation.time }] : [];
+    return at ? [[id, at.toISOString()]] : [];
   });
   if (times.length === 0) return;
-  // Only where the stored statement is the one read here: the first statement of an id wins.
   await tx.execute(sql`
     insert into relation_times (relation_id, at, orders)
-    select r.id, i.at, true
-    from jsonb_to_recordset(${JSON.stringify(times)}::jsonb) as i(ext_id text, at timestamptz, raw text)
-    join prov_relations r on r.ext_id = i.ext_id
-    where r.time is not distinct from i.raw
-    order by r.id
+    select (e->>0)::bigint, (e->>1)::timestamptz, true
+    from jsonb_array_elements(${JSON.stringify(times)}::jsonb) as e
+    order by 1
     on conflict (relation_id) do nothing`);
 }
 

@@ -369,7 +369,7 @@ export async function ingestBatch(
         ledger_seq: ledgerOf(write)?.seq ?? null,
         attributesText: canonicalTextOrNull(relation.attributes),
       }));
-    let newRelations: { ext_id: string }[] = [];
+    let newRelations: { ext_id: string; id: number }[] = [];
     if (useCopy && relationRows.length > 0) {
       const lines: string[] = [];
       for (const r of relationRows) {
@@ -384,7 +384,7 @@ export async function ingestBatch(
       await copyInto(copy, "provtopia_relations_stage", lines.join(""));
       // The new ids come back as one JSON array, not a row each: one JSON.parse here instead of
       // a protocol message, a row object and a string per relation.
-      const [inserted] = await store.rows<{ ids: string | null }>(
+      const [inserted] = await store.rows<{ ids: string | null; rowids: string | null }>(
         sql`with inserted as (
               insert into ${provRelations}
                 (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
@@ -393,14 +393,16 @@ export async function ingestBatch(
                      ledger_log_id, ledger_seq
               from provtopia_relations_stage
               on conflict (ext_id) do nothing
-              returning ext_id
+              returning ext_id, id
             )
-            select json_agg(ext_id)::text as ids from inserted`,
+            -- Two aggregates of one query level read the rows in the same order.
+            select json_agg(ext_id)::text as ids, json_agg(id)::text as rowids from inserted`,
         tx,
       );
-      newRelations = idsOf(inserted?.ids);
+      const rowIds = JSON.parse(inserted?.rowids ?? "[]") as number[];
+      newRelations = idsOf(inserted?.ids).map((row, i) => ({ ...row, id: rowIds[i] as number }));
     } else if (relationRows.length > 0) {
-      newRelations = await store.rows<{ ext_id: string }>(
+      newRelations = await store.rows<{ ext_id: string; id: number }>(
         sql`insert into ${provRelations}
               (ext_id, kind, from_ext_id, to_ext_id, time, attributes, host_id,
                ledger_log_id, ledger_seq)
@@ -410,7 +412,7 @@ export async function ingestBatch(
               ext_id text, kind relation_kind, from_ext_id text, to_ext_id text, time text,
               attributes json, host_id integer, ledger_log_id integer, ledger_seq bigint)
             on conflict (ext_id) do nothing
-            returning ext_id`,
+            returning ext_id, id`,
         tx,
       );
     }
@@ -426,7 +428,7 @@ export async function ingestBatch(
         tx,
         { nodes: batchNodes, relations: batchRelations, host: null },
         {
-          relations: new Set(newRelations.map((row) => row.ext_id)),
+          relations: new Map(newRelations.map((row) => [row.ext_id, Number(row.id)])),
           nodes: new Map(
             newNodes.map(({ ext_id }) => [ext_id, sentServices.get(ext_id) ?? null] as const),
           ),
