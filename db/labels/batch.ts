@@ -24,6 +24,14 @@ import { FLOW_RELATION_KINDS, type ProvRelation } from "../prov/model";
 import { textArray, UPSERT_DIGESTED } from "./sql";
 import { parseIsoTime } from "./time";
 
+/** What a source node says (`gdpr:subject`, `gdpr:category`, `gdpr:purpose`), as stored. */
+export interface SourceData {
+  node: string;
+  subject: string;
+  category: string;
+  purpose: string | null;
+}
+
 /** "From the start" (`-infinity`), as a time in microseconds. */
 const START = Number.NEGATIVE_INFINITY;
 
@@ -162,9 +170,12 @@ export async function propagateBatch(
   store: Store,
   tx: Executor,
   flows: readonly BatchFlow[],
+  sources: readonly SourceData[] = [],
 ): Promise<string[]> {
-  if (flows.length === 0) return [];
-  const ends = [...new Set(flows.flatMap((flow) => [flow.from, flow.to]))];
+  if (flows.length === 0 && sources.length === 0) return [];
+  const ends = [
+    ...new Set([...flows.flatMap((flow) => [flow.from, flow.to]), ...sources.map((s) => s.node)]),
+  ];
   // Per end, its rows by index (a lateral with offset 0: as a join the planner hashed a scan of
   // all of node_labels), and each set's labels once.
   const [loaded] = await store.rows<{ result: string }>(
@@ -184,13 +195,26 @@ export async function propagateBatch(
                from (select distinct label_set_id from held) d
                cross join lateral (
                  select ls.id, ls.label_ids from label_sets ls where ls.id = d.label_set_id offset 0
-               ) ls)
+               ) ls),
+      'sources', (select coalesce(json_agg(json_build_array(i.node, l.id)), '[]')
+                  from jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
+                    as i(node text, subject text, category text, purpose text)
+                  join subjects s on s.ref = i.subject
+                  join data_categories c on c.key = i.category
+                  left join purposes p on p.key = i.purpose
+                  join labels l on l.subject_id = s.id and l.category_id = c.id
+                    and l.purpose_id is not distinct from p.id)
     )::text as result`,
     tx,
   );
-  const { rows, sets } = JSON.parse(loaded?.result ?? '{"rows":[],"sets":{}}') as {
+  const {
+    rows,
+    sets,
+    sources: sourceLabels,
+  } = JSON.parse(loaded?.result ?? '{"rows":[],"sets":{},"sources":[]}') as {
     rows: [string, string | number | null, number][];
     sets: Record<string, number[]>;
+    sources: [string, number][];
   };
   const stored = new Map<string, Held>();
   /** The set each loaded row pointed to, by `${node} ${since}`. */
@@ -200,7 +224,18 @@ export async function propagateBatch(
     readSet.set(`${node} ${since}`, set);
     for (const label of sets[String(set)] ?? []) add(stored, node, since, label);
   }
+  // Sources hold their labels from the start: what they did not hold yet they gain, and the
+  // fixpoint passes it on (it reads the state, not only what it gains).
+  const fromSources = new Map<string, Held>();
+  for (const [node, label] of sourceLabels) {
+    if (holds(stored.get(node), label, START)) continue;
+    add(stored, node, START, label);
+    add(fromSources, node, START, label);
+  }
   const gained = fixpoint(flows, stored);
+  for (const [node, held] of fromSources) {
+    for (const label of held.get(START) ?? []) add(gained, node, START, label);
+  }
   if (gained.size === 0) return [];
   // Per changed row, the set it was read with united with what it gained (sorted as PostgreSQL
   // sorts integers), digested as the store digests sets (md5 of the ids joined by commas).

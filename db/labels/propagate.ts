@@ -31,7 +31,13 @@ import {
   personalDataOf,
   plainString,
 } from "../prov/model";
-import { batchFlowOf, entryCandidates, propagateBatch, storedRelationsOut } from "./batch";
+import {
+  batchFlowOf,
+  entryCandidates,
+  propagateBatch,
+  type SourceData,
+  storedRelationsOut,
+} from "./batch";
 import { refreshEntries } from "./flows";
 import { mapNodesToServices } from "./services";
 import {
@@ -80,7 +86,8 @@ export async function labelIngested(
   const inserted = new Set(written.relations.keys());
   await withoutJit(tx);
   await recordRelationTimes(tx, graph, written.relations);
-  const sources = await recordSources(store, tx, graph.nodes);
+  const sourceData = await recordSources(store, tx, graph.nodes);
+  const sources = [...new Set(sourceData.map((source) => source.node))];
   const nodeIds = graph.nodes.map((node) => node.id);
   const remapped = await mapNodesToServices(store, tx, nodeIds);
   // Along the batch's new relations in memory (db/labels/batch.ts), then beyond the batch, from
@@ -89,7 +96,7 @@ export async function labelIngested(
     const flow = inserted.has(relation.id) ? batchFlowOf(relation) : null;
     return flow ? [flow] : [];
   });
-  const inBatch = await propagateBatch(store, tx, batchFlows);
+  const inBatch = await propagateBatch(store, tx, batchFlows, sourceData);
   const beyond = await storedRelationsOut(
     store,
     tx,
@@ -232,14 +239,15 @@ async function recordRelationTimes(
 
 /**
  * Stores the labels of the graph's sources (`gdpr:subject` + `gdpr:category`, optional
- * `gdpr:purpose`) from the start of time, and the consent a source states (`gdpr:consent`: a
- * date-time, or true/yes/given for "from the start"). Returns the source nodes' ids.
+ * `gdpr:purpose`), and the consent a source states (`gdpr:consent`: a date-time, or
+ * true/yes/given for "from the start"). Returns what the stored nodes say: the sources' nodes
+ * hold these labels from the start of time (written by propagateBatch).
  */
 async function recordSources(
   store: Store,
   tx: Executor,
   nodes: readonly ProvNode[],
-): Promise<string[]> {
+): Promise<SourceData[]> {
   const sources = nodes.flatMap((node) => {
     const data = personalDataOf(node.attributes);
     if (data.length === 0) return [];
@@ -270,13 +278,12 @@ async function recordSources(
     where exists (
       select 1 from prov_nodes n where n.ext_id = i.node and n.attributes @> i.stated offset 0)
     ) as i`;
-  // Two statements, each a set of independent inserts (data-modifying CTEs run whether or
-  // not the main query reads them): the labels, then consents and sources' label rows (a later
-  // statement, so that it sees labels a concurrent ingest committed meanwhile). The subjects,
+  // The labels here; the sources' label rows with the batch's propagation (db/labels/batch.ts:
+  // a later statement, so that it sees labels a concurrent ingest committed meanwhile). The subjects,
   // categories and purposes are stored already: the ingest records personal-data sources
   // before it labels (db/prov/ingest.ts), in earlier statements of the same transaction.
   // Sorted inserts: concurrent ingests of the same new labels lock them in the same order.
-  const stored = await store.rows<{ node: string }>(
+  const stored = await store.rows<SourceData>(
     sql`
     with new_labels as (
       insert into labels (subject_id, category_id, purpose_id)
@@ -286,11 +293,11 @@ async function recordSources(
         left join purposes p on p.key = i.purpose
       order by 1, 2, 3
       on conflict do nothing returning 1)
-    select i.node from ${input}`,
+    select i.node, i.subject, i.category, i.purpose from ${input}`,
     tx,
   );
-  const consents = sources.some((source) => source.consent !== null)
-    ? sql`consents as (
+  if (sources.some((source) => source.consent !== null)) {
+    await tx.execute(sql`
         insert into consent_events (subject_id, purpose_id, action, at, how)
         select distinct s.id, p.id, 'given'::consent_action, i.consent,
                'provenance: gdpr:consent on ' || i.node
@@ -301,21 +308,9 @@ async function recordSources(
           and not exists (
             select 1 from consent_events e
             where e.subject_id = s.id and e.purpose_id = p.id and e.action = 'given'
-              and e.at = i.consent and e.how = 'provenance: gdpr:consent on ' || i.node)
-        returning 1),`
-    : sql``;
-  await tx.execute(sql`
-    with ${consents}
-    incoming as (
-      select i.node, '-infinity'::timestamptz as since, l.id as label from ${input}
-        join subjects s on s.ref = i.subject
-        join data_categories c on c.key = i.category
-        left join purposes p on p.key = i.purpose
-        join labels l on l.subject_id = s.id and l.category_id = c.id
-          and l.purpose_id is not distinct from p.id
-    ),
-    ${MERGE_INCOMING}`);
-  return stored.map((row) => row.node);
+              and e.at = i.consent and e.how = 'provenance: gdpr:consent on ' || i.node)`);
+  }
+  return stored;
 }
 
 const GDPR_SOURCE_KEYS = ["gdpr:subject", "gdpr:category", "gdpr:purpose", "gdpr:consent"];
