@@ -199,11 +199,16 @@ export async function propagateBatch(
       'sources', (select coalesce(json_agg(json_build_array(i.node, l.id)), '[]')
                   from jsonb_to_recordset(${JSON.stringify(sources)}::jsonb)
                     as i(node text, subject text, category text, purpose text)
-                  join subjects s on s.ref = i.subject
-                  join data_categories c on c.key = i.category
-                  left join purposes p on p.key = i.purpose
-                  join labels l on l.subject_id = s.id and l.category_id = c.id
-                    and l.purpose_id is not distinct from p.id)
+                  -- By index per source (offset 0), whatever the estimates: labels grows with
+                  -- the subjects.
+                  cross join lateral (
+                    select l.id from subjects s
+                    join data_categories c on c.key = i.category
+                    join labels l on l.subject_id = s.id and l.category_id = c.id
+                      and l.purpose_id is not distinct from
+                        (select p.id from purposes p where p.key = i.purpose)
+                    where s.ref = i.subject offset 0
+                  ) l)
     )::text as result`,
     tx,
   );
