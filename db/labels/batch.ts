@@ -17,7 +17,6 @@
  * stored relations out of the node). For an inserted relation the stored row is the statement
  * the batch holds (the first statement of an id wins; db/prov/ingest.ts).
  */
-import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Executor, Store } from "../client";
 import { FLOW_RELATION_KINDS, type ProvRelation } from "../prov/model";
@@ -88,7 +87,8 @@ function holds(held: Held | undefined, label: number, since: number): boolean {
   return false;
 }
 
-function add(map: Map<string, Held>, node: string, since: number, label: number): void {
+/** The set `node` holds from `since` on, in `map` (created empty when missing). */
+function setAt(map: Map<string, Held>, node: string, since: number): Set<number> {
   let held = map.get(node);
   if (!held) {
     held = new Map();
@@ -99,15 +99,23 @@ function add(map: Map<string, Held>, node: string, since: number, label: number)
     labels = new Set();
     held.set(since, labels);
   }
-  labels.add(label);
+  return labels;
 }
+
+function add(map: Map<string, Held>, node: string, since: number, label: number): void {
+  setAt(map, node, since).add(label);
+}
+
+/** What nodes gained: per node, per `since`, the labels (each once). */
+type Gained = Map<string, Map<number, number[]>>;
 
 /**
  * The least fixpoint over the flows, from what their ends hold (`state`, which it updates to
- * what they hold after): per node, the labels it gains and from when.
+ * what they hold after): per node, the labels it gains and from when. Allocation is what costs
+ * here (a Map and a Set per node and time), so gains are kept as arrays.
  */
-export function fixpoint(flows: readonly BatchFlow[], state: Map<string, Held>): Map<string, Held> {
-  const gained = new Map<string, Held>();
+export function fixpoint(flows: readonly BatchFlow[], state: Map<string, Held>): Gained {
+  const gained: Gained = new Map();
   const out = new Map<string, BatchFlow[]>();
   for (const flow of flows) {
     const list = out.get(flow.to);
@@ -119,15 +127,26 @@ export function fixpoint(flows: readonly BatchFlow[], state: Map<string, Held>):
   const deliver = (flow: BatchFlow, since: number, labels: Iterable<number>) => {
     if (flow.at !== null && since > flow.at) return;
     const at = flow.at ?? START;
-    const fresh: number[] = [];
+    const held = state.get(flow.from);
+    let fresh: number[] | null = null;
     for (const label of labels) {
       const delivered = flow.ordered ? label : -Math.abs(label);
-      if (holds(state.get(flow.from), delivered, at)) continue;
-      add(state, flow.from, at, delivered);
-      add(gained, flow.from, at, delivered);
+      if (held && holds(held, delivered, at)) continue;
+      if (fresh === null) fresh = [];
       fresh.push(delivered);
     }
-    if (fresh.length > 0) work.push({ node: flow.from, since: at, labels: fresh });
+    if (fresh === null) return;
+    const into = setAt(state, flow.from, at);
+    for (const label of fresh) into.add(label);
+    let gains = gained.get(flow.from);
+    if (!gains) {
+      gains = new Map();
+      gained.set(flow.from, gains);
+    }
+    const list = gains.get(at);
+    if (list) list.push(...fresh);
+    else gains.set(at, fresh.slice());
+    work.push({ node: flow.from, since: at, labels: fresh });
   };
   // No copies: a flow only adds to its `from` end, never its `to` (a loop carries nothing).
   for (const flow of flows) {
@@ -139,19 +158,20 @@ export function fixpoint(flows: readonly BatchFlow[], state: Map<string, Held>):
   }
   // A label gained at two times is kept from the earlier one only (it holds from then on), as
   // the SQL walk keeps min(since) per node and label.
-  for (const [node, held] of gained) {
+  for (const [node, gains] of gained) {
+    if (gains.size < 2) continue;
     const first = new Map<number, number>();
-    for (const [since, labels] of held) {
+    for (const [since, labels] of gains) {
       for (const label of labels) {
         const seen = first.get(label);
         if (seen === undefined || since < seen) first.set(label, since);
       }
     }
-    const kept: Held = new Map();
+    const kept = new Map<number, number[]>();
     for (const [label, since] of first) {
       const labels = kept.get(since);
-      if (labels) labels.add(label);
-      else kept.set(since, new Set([label]));
+      if (labels) labels.push(label);
+      else kept.set(since, [label]);
     }
     gained.set(node, kept);
   }
@@ -239,12 +259,14 @@ export async function propagateBatch(
   }
   const gained = fixpoint(flows, stored);
   for (const [node, held] of fromSources) {
-    for (const label of held.get(START) ?? []) add(gained, node, START, label);
+    const gains = gained.get(node) ?? new Map<number, number[]>();
+    gained.set(node, gains);
+    gains.set(START, [...(gains.get(START) ?? []), ...(held.get(START) ?? [])]);
   }
   if (gained.size === 0) return [];
-  // Per changed row, the set it was read with united with what it gained (sorted as PostgreSQL
-  // sorts integers), digested as the store digests sets (md5 of the ids joined by commas).
-  const merged: [string, number | null, number | null, string, string][] = [];
+  // Per changed row, the set it was read with united with what it gained, sorted as PostgreSQL
+  // sorts integers (the store digests a set as md5 of its ids joined by commas).
+  const merged: [string, number | null, number | null, string][] = [];
   for (const [node, held] of gained) {
     for (const [since, labels] of held) {
       const read = readSet.get(`${node} ${since}`);
@@ -253,13 +275,7 @@ export async function propagateBatch(
       ];
       ids.sort((a, b) => a - b);
       const text = ids.join(",");
-      merged.push([
-        node,
-        since === START ? null : since,
-        read ?? null,
-        createHash("md5").update(text).digest("hex"),
-        `{${text}}`,
-      ]);
+      merged.push([node, since === START ? null : since, read ?? null, `{${text}}`]);
     }
   }
   // A row that another ingest changed since it was read here is merged again from its set now.
@@ -268,7 +284,7 @@ export async function propagateBatch(
       select e->>0 as node,
         case when jsonb_typeof(e->1) = 'null' then '-infinity'::timestamptz
              else 'epoch'::timestamptz + (e->>1)::bigint * interval '1 microsecond' end as since,
-        (e->>2)::bigint as read_set, e->>3 as digest, (e->>4)::integer[] as ids
+        (e->>2)::bigint as read_set, (e->>3)::integer[] as ids
       from jsonb_array_elements(${JSON.stringify(merged)}::jsonb) as e
     ),
     current as (
@@ -280,7 +296,7 @@ export async function propagateBatch(
       ) cur on true
     ),
     digested as (
-      select node, since, ids, digest from current where as_read
+      select node, since, ids, md5(array_to_string(ids, ',')) as digest from current where as_read
       union all
       select c.node, c.since, m.ids, md5(array_to_string(m.ids, ',')) from current c
       cross join lateral (

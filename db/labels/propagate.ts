@@ -283,7 +283,7 @@ async function recordSources(
   // categories and purposes are stored already: the ingest records personal-data sources
   // before it labels (db/prov/ingest.ts), in earlier statements of the same transaction.
   // Sorted inserts: concurrent ingests of the same new labels lock them in the same order.
-  const stored = await store.rows<SourceData>(
+  const [confirmed] = await store.rows<{ nodes: string | null }>(
     sql`
     with new_labels as (
       insert into labels (subject_id, category_id, purpose_id)
@@ -293,9 +293,10 @@ async function recordSources(
         left join purposes p on p.key = i.purpose
       order by 1, 2, 3
       on conflict do nothing returning 1)
-    select i.node, i.subject, i.category, i.purpose from ${input}`,
+    select json_agg(distinct i.node)::text as nodes from ${input}`,
     tx,
   );
+  const stored = new Set(JSON.parse(confirmed?.nodes ?? "[]") as string[]);
   if (sources.some((source) => source.consent !== null)) {
     await tx.execute(sql`
         insert into consent_events (subject_id, purpose_id, action, at, how)
@@ -310,7 +311,9 @@ async function recordSources(
             where e.subject_id = s.id and e.purpose_id = p.id and e.action = 'given'
               and e.at = i.consent and e.how = 'provenance: gdpr:consent on ' || i.node)`);
   }
-  return stored;
+  return sources.flatMap(({ node, subject, category, purpose }) =>
+    stored.has(node) ? [{ node, subject, category, purpose }] : [],
+  );
 }
 
 const GDPR_SOURCE_KEYS = ["gdpr:subject", "gdpr:category", "gdpr:purpose", "gdpr:consent"];

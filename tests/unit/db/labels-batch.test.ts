@@ -21,7 +21,7 @@ const relation = (over: Partial<ProvRelation>): ProvRelation => ({
 const us = (iso: string) => Date.parse(iso) * 1000;
 const held = (entries: [number, number[]][]) =>
   new Map(entries.map(([since, labels]) => [since, new Set(labels)]));
-const plain = (result: Map<string, Map<number, Set<number>>>) =>
+const plain = (result: Map<string, Map<number, Iterable<number>>>) =>
   Object.fromEntries(
     [...result].map(([node, rows]) => [
       node,
