@@ -12,6 +12,7 @@ import {
   flowIdOf,
   judgeUses,
   labelIdsOf,
+  labelSetsHolding,
   usesInServices,
   usesOfLabels,
 } from "../labels/flows";
@@ -83,9 +84,11 @@ function summarise(uses: SQL, tail: SQL): SQL {
 export async function flowSummariesOf(store: Store, subjectIds: SQL): Promise<FlowSummary[]> {
   const labelIds = await labelIdsOf(store, store.db, subjectIds);
   if (labelIds.length === 0) return [];
+  const setIds = await labelSetsHolding(store, store.db, labelIds);
+  if (setIds.length === 0) return [];
   const rows = await store.rows<FlowSummary>(sql`
     with ${summarise(
-      usesOfLabels("uses", labelIds),
+      usesOfLabels("uses", labelIds, setIds),
       sql`order by s.ref, lower(sv.name), sv.name, c.key, sp.key nulls first`,
     )}`);
   return rows.map((row) => ({ ...row, id: Number(row.id) }));
