@@ -11,7 +11,7 @@ import { sql } from "drizzle-orm";
 import type { Store } from "../client";
 import { appendLegalEvent, LEGAL_ORIGIN } from "../ledger/log";
 import { logVerifierKey } from "../ledger/signing";
-import { heldByService } from "./flows";
+import { heldByService, heldService } from "./flows";
 
 export interface BreachScope {
   service: string;
@@ -49,8 +49,9 @@ export async function breachImpact(store: Store, scope: BreachScope): Promise<Br
     from services sv left join organisations o on o.id = sv.organisation_id
     where sv.name = ${scope.service}`,
   );
-  if (!service) return null;
-  const held = heldByService(scope.service, scope);
+  const svc = await heldService(store, scope.service);
+  if (!service || !svc) return null;
+  const held = heldByService(svc, scope);
   const [[counted], list] = await Promise.all([
     store.rows<{ entries: number }>(sql`${held} select count(*)::int as entries from held`),
     store.rows<AffectedSubject>(sql`${held}
