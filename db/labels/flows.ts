@@ -60,11 +60,11 @@ export interface EntrySeed {
   /** Relations just stored. */
   relations: readonly string[];
   /**
-   * All the relations the batch inserted, when `relations` holds only those of them that can be
+   * All the relations the batch inserted (their rows' ids), when `relations` holds only those of them that can be
    * entries (db/labels/batch.ts, entryCandidates): the others are not re-counted as relations
    * out of `nodes` or into `newNodes` either.
    */
-  inserted?: ReadonlySet<string>;
+  inserted?: Iterable<number>;
   /** Those of `newNodes` that belong to a service, when the caller knows (else they are read). */
   mapped?: readonly string[];
 }
@@ -89,8 +89,8 @@ export async function refreshEntries(
   const newNodes = textArray(seed.newNodes);
   // `not in` a subquery: a hashed lookup per row (`<> all(array)` compares with every element).
   const storedBefore = seed.inserted
-    ? sql`and ext_id not in (
-        select jsonb_array_elements_text(${JSON.stringify([...seed.inserted])}::jsonb))`
+    ? sql`and id not in (
+        select jsonb_array_elements_text(${JSON.stringify([...seed.inserted])}::jsonb)::bigint)`
     : sql``;
   const carried = sql`
     -- Only relations that can be entries: out of a node that holds labels (a node that just

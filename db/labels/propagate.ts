@@ -109,7 +109,7 @@ export async function labelIngested(
     nodes: [...labelled],
     newNodes: nodeIds,
     relations: await entryCandidates(store, tx, batchFlows, written.nodes, remapped),
-    inserted,
+    inserted: written.relations.values(),
     // The new nodes in a service: by gdpr:service at insert, or by the rules just now.
     mapped: [...written.nodes].flatMap(([node, service]) =>
       (remapped.has(node) ? remapped.get(node) : service) == null ? [] : [node],
